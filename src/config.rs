@@ -1,0 +1,288 @@
+//! [`CookieAuth`]: the one configuration every layer is built from, so cookie
+//! names, keys, store, clock and policies cannot disagree between them.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{Clock, SystemClock};
+use crate::cookie::DuplicateCookies;
+use crate::keys::KeyProvider;
+use crate::rejection::{DefaultResponder, Responder};
+use crate::revocation::{MemoryStore, RevocationStore};
+use crate::token::{CustomClaims, MAX_LEEWAY_SECS, RequiredClaim, ValidationPolicy};
+use crate::verify::JwtCookieVerifier;
+
+/// The default access-token cookie.
+pub const DEFAULT_ACCESS_COOKIE: &str = "__Host-access";
+
+/// A configuration that cannot work, found when it is built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No issuer was set.
+    #[error("no issuer set: call `.issuer(\"https://your-app.example\")`; tokens are checked against it")]
+    MissingIssuer,
+    /// No audience was set.
+    #[error("no audience set: call `.audience(\"your-api\")`; tokens are checked against it")]
+    MissingAudience,
+    /// The leeway is longer than 60 seconds.
+    #[error("leeway of {0} s is too long: use at most {MAX_LEEWAY_SECS} s (0 is fine with synchronised clocks)")]
+    LeewayTooLong(u64),
+    /// `exp` was made optional.
+    #[error("`exp` cannot be optional: tokens without an expiry would live forever")]
+    ExpMustBeRequired,
+    /// The maximum token length is outside 256 B ..= 64 KiB.
+    #[error("max token length {0} is outside 256..=65536 bytes")]
+    MaxTokenLen(usize),
+    /// A cookie name is not a valid RFC 6265 token.
+    #[error("cookie name `{0}` is not a valid cookie name (letters, digits and !#$%&'*+-.^_`|~ only)")]
+    InvalidCookieName(String),
+}
+
+/// Shared configuration of every layer. Cheap to clone (one `Arc`).
+///
+/// ```
+/// use std::time::Duration;
+/// use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+/// use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
+///
+/// let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[9; 32])?);
+/// let auth = CookieAuth::builder(keys, MemoryStore::new())
+///     .issuer("https://app.example")
+///     .audience("app")
+///     .leeway(Duration::from_secs(30))
+///     .build()?;
+/// let verifier = auth.verifier::<serde_json::Value>();
+/// # let _ = verifier;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct CookieAuth<S = MemoryStore> {
+    pub(crate) shared: Arc<Shared<S>>,
+}
+
+pub(crate) struct Shared<S> {
+    pub(crate) keys: Arc<dyn KeyProvider>,
+    pub(crate) store: S,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) policy: ValidationPolicy,
+    pub(crate) access_cookie: String,
+    pub(crate) bearer: bool,
+    pub(crate) duplicates: DuplicateCookies,
+    pub(crate) responder: Arc<dyn Responder>,
+}
+
+impl<S> Clone for CookieAuth<S> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<S> fmt::Debug for CookieAuth<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.shared;
+        f.debug_struct("CookieAuth")
+            .field("policy", &s.policy)
+            .field("access_cookie", &s.access_cookie)
+            .field("bearer", &s.bearer)
+            .field("duplicates", &s.duplicates)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: RevocationStore> CookieAuth<S> {
+    /// Starts a configuration with its keys and revocation store.
+    pub fn builder(keys: impl KeyProvider, store: S) -> CookieAuthBuilder<S> {
+        CookieAuthBuilder {
+            keys: Arc::new(keys),
+            store,
+            clock: Arc::new(SystemClock),
+            issuer: String::new(),
+            audience: String::new(),
+            leeway: Duration::ZERO,
+            max_age: None,
+            required: Vec::new(),
+            optional: Vec::new(),
+            max_token_len: crate::token::DEFAULT_MAX_TOKEN_LEN,
+            access_cookie: DEFAULT_ACCESS_COOKIE.to_owned(),
+            bearer: false,
+            duplicates: DuplicateCookies::default(),
+            responder: Arc::new(DefaultResponder),
+        }
+    }
+
+    /// The layer that verifies access tokens and provides `VerifiedClaims<C>`.
+    pub fn verifier<C: CustomClaims>(&self) -> JwtCookieVerifier<C, S> {
+        JwtCookieVerifier::new(self)
+    }
+
+    /// The validation policy.
+    pub fn policy(&self) -> &ValidationPolicy {
+        &self.shared.policy
+    }
+
+    /// The revocation store.
+    pub fn store(&self) -> &S {
+        &self.shared.store
+    }
+
+    /// The key provider.
+    pub fn keys(&self) -> &Arc<dyn KeyProvider> {
+        &self.shared.keys
+    }
+
+    /// The current time by the configured clock.
+    pub fn now(&self) -> i64 {
+        self.shared.clock.now()
+    }
+}
+
+/// Builds a [`CookieAuth`]; every setting is checked in [`build`](Self::build).
+#[must_use]
+pub struct CookieAuthBuilder<S> {
+    keys: Arc<dyn KeyProvider>,
+    store: S,
+    clock: Arc<dyn Clock>,
+    issuer: String,
+    audience: String,
+    leeway: Duration,
+    max_age: Option<Duration>,
+    required: Vec<RequiredClaim>,
+    optional: Vec<RequiredClaim>,
+    max_token_len: usize,
+    access_cookie: String,
+    bearer: bool,
+    duplicates: DuplicateCookies,
+    responder: Arc<dyn Responder>,
+}
+
+impl<S: RevocationStore> CookieAuthBuilder<S> {
+    /// The issuer (`iss`) tokens carry and must carry. Required.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// The audience (`aud`) access tokens carry and must carry. Required.
+    /// Refresh tokens use `<audience>#refresh`.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// Clock-skew allowance for `exp`, `nbf` and `iat`: at most 60 s. Default 0.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Refuse tokens whose `iat` is older than this, whatever their `exp`.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// Also require `claim` to be present (default: `exp`, `iat`, `sub`, `jti`, `sid`).
+    pub fn require(mut self, claim: RequiredClaim) -> Self {
+        self.required.push(claim);
+        self
+    }
+
+    /// Accept tokens without `claim`. `exp` cannot be made optional.
+    pub fn allow_missing(mut self, claim: RequiredClaim) -> Self {
+        self.optional.push(claim);
+        self
+    }
+
+    /// Longest accepted token, 256 B ..= 64 KiB. Default 8 KiB.
+    pub fn max_token_len(mut self, bytes: usize) -> Self {
+        self.max_token_len = bytes;
+        self
+    }
+
+    /// The access-token cookie's name. Default `__Host-access`.
+    pub fn access_cookie(mut self, name: impl Into<String>) -> Self {
+        self.access_cookie = name.into();
+        self
+    }
+
+    /// Also accept `Authorization: Bearer` (for gRPC and non-browser clients).
+    /// When present it takes precedence over the cookie. Default off.
+    pub fn bearer(mut self, enabled: bool) -> Self {
+        self.bearer = enabled;
+        self
+    }
+
+    /// What to do when the token cookie appears twice. Default: reject.
+    pub fn duplicate_cookies(mut self, policy: DuplicateCookies) -> Self {
+        self.duplicates = policy;
+        self
+    }
+
+    /// The clock; default the system clock. Tests use [`ManualClock`](crate::clock::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Replaces the default rejection responses.
+    pub fn responder(mut self, responder: impl Responder) -> Self {
+        self.responder = Arc::new(responder);
+        self
+    }
+
+    /// Checks every setting and builds the configuration.
+    pub fn build(self) -> Result<CookieAuth<S>, ConfigError> {
+        if self.issuer.is_empty() {
+            return Err(ConfigError::MissingIssuer);
+        }
+        if self.audience.is_empty() {
+            return Err(ConfigError::MissingAudience);
+        }
+        let leeway = self.leeway.as_secs();
+        if leeway > MAX_LEEWAY_SECS as u64 {
+            return Err(ConfigError::LeewayTooLong(leeway));
+        }
+        if self.optional.contains(&RequiredClaim::Exp) {
+            return Err(ConfigError::ExpMustBeRequired);
+        }
+        if !(256..=65536).contains(&self.max_token_len) {
+            return Err(ConfigError::MaxTokenLen(self.max_token_len));
+        }
+        check_cookie_name(&self.access_cookie)?;
+
+        let mut policy = ValidationPolicy::new(self.issuer, self.audience);
+        policy.leeway = leeway as i64;
+        policy.max_age = self.max_age.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        policy.max_token_len = self.max_token_len;
+        for claim in self.required {
+            policy.required |= claim.bit();
+        }
+        for claim in self.optional {
+            policy.required &= !claim.bit();
+        }
+        Ok(CookieAuth {
+            shared: Arc::new(Shared {
+                keys: self.keys,
+                store: self.store,
+                clock: self.clock,
+                policy,
+                access_cookie: self.access_cookie,
+                bearer: self.bearer,
+                duplicates: self.duplicates,
+                responder: self.responder,
+            }),
+        })
+    }
+}
+
+/// A cookie name must be an RFC 9110 token (RFC 6265 §4.1.1).
+pub(crate) fn check_cookie_name(name: &str) -> Result<(), ConfigError> {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        return Err(ConfigError::InvalidCookieName(name.to_owned()));
+    }
+    Ok(())
+}

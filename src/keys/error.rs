@@ -1,0 +1,66 @@
+use jsonwebtoken::Algorithm;
+
+/// Why a key could not be loaded or a key ring could not be changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// An HMAC secret is shorter than the hash output (RFC 7518 §3.2).
+    #[error(
+        "the {alg:?} secret is {len} bytes; it must be at least {min} bytes (the hash output size): \
+         generate one with `openssl rand -base64 {min}`"
+    )]
+    SecretTooShort {
+        /// The algorithm the secret was meant for.
+        alg: Algorithm,
+        /// The secret's length in bytes.
+        len: usize,
+        /// The smallest accepted length.
+        min: usize,
+    },
+    /// An RSA modulus is smaller than 2048 bits.
+    #[error("the RSA key has {bits} bits; use at least 2048 (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072`)")]
+    RsaTooSmall {
+        /// The modulus size in bits.
+        bits: usize,
+    },
+    /// The key material does not belong to the named algorithm.
+    #[error("the key does not fit algorithm {alg:?}: {detail}")]
+    WrongKeyType {
+        /// The algorithm the key was bound to.
+        alg: Algorithm,
+        /// What did not fit.
+        detail: &'static str,
+    },
+    /// The key material could not be parsed.
+    #[error("the {alg:?} key could not be read: {source}")]
+    Invalid {
+        /// The algorithm the key was bound to.
+        alg: Algorithm,
+        /// The parser's error.
+        #[source]
+        source: jsonwebtoken::errors::Error,
+    },
+    /// An environment variable holding a key is missing or unreadable.
+    #[error("environment variable `{name}` {problem}")]
+    Environment {
+        /// The variable's name.
+        name: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A key id is empty or too long.
+    #[error("a key id must be 1 to 128 characters of [A-Za-z0-9._-]")]
+    InvalidKid,
+    /// A key with this id is already in the ring.
+    #[error("a key with id `{0}` is already in the key ring; retire it first or pick another kid")]
+    DuplicateKid(String),
+    /// No key with this id is in the ring.
+    #[error("no key with id `{0}` is in the key ring")]
+    UnknownKid(String),
+    /// No signing key with this id is in the ring.
+    #[error("the key `{0}` can only verify; add it with `KeyRing::insert_signing` to sign with it")]
+    NotASigningKey(String),
+    /// The active signing key cannot be retired.
+    #[error("the key `{0}` is the active signing key; activate another key before retiring it")]
+    RetiringActiveKey(String),
+}

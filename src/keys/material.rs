@@ -1,0 +1,100 @@
+//! Checks shared by signing and verifying keys: algorithm families, minimum
+//! strengths (RFC 7518 §3.2, RFC 8725 §3.5) and key ids.
+
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
+
+use super::KeyError;
+
+/// The shortest RSA modulus accepted, in bits.
+pub(crate) const MIN_RSA_BITS: usize = 2048;
+
+/// Longest accepted key id; kids arrive from untrusted token headers.
+pub(crate) const MAX_KID_LEN: usize = 128;
+
+pub(crate) fn check_kid(kid: &str) -> Result<(), KeyError> {
+    let ok = !kid.is_empty()
+        && kid.len() <= MAX_KID_LEN
+        && kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok { Ok(()) } else { Err(KeyError::InvalidKid) }
+}
+
+pub(crate) fn check_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<(), KeyError> {
+    let min = match alg {
+        Algorithm::HS256 => 32,
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => {
+            return Err(KeyError::WrongKeyType {
+                alg,
+                detail: "a shared secret can only be used with HS256, HS384 or HS512",
+            });
+        }
+    };
+    if secret.len() < min {
+        return Err(KeyError::SecretTooShort {
+            alg,
+            len: secret.len(),
+            min,
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_rsa_modulus(modulus: &[u8]) -> Result<(), KeyError> {
+    let bits = significant_bits(modulus);
+    if bits < MIN_RSA_BITS {
+        return Err(KeyError::RsaTooSmall { bits });
+    }
+    Ok(())
+}
+
+fn significant_bits(be: &[u8]) -> usize {
+    match be.iter().position(|&b| b != 0) {
+        Some(i) => (be.len() - i - 1) * 8 + (8 - be[i].leading_zeros() as usize),
+        None => 0,
+    }
+}
+
+pub(crate) fn require_asymmetric(alg: Algorithm) -> Result<(), KeyError> {
+    if alg.family() == AlgorithmFamily::Hmac {
+        return Err(KeyError::WrongKeyType {
+            alg,
+            detail: "HMAC keys are shared secrets, not PEM or DER keys: use the `hmac` constructor",
+        });
+    }
+    Ok(())
+}
+
+/// Length of an uncompressed SEC1 point for the curve of `alg`.
+pub(crate) fn ec_point_len(alg: Algorithm) -> usize {
+    match alg {
+        Algorithm::ES384 => 97,
+        _ => 65,
+    }
+}
+
+pub(crate) fn invalid(alg: Algorithm) -> impl FnOnce(jsonwebtoken::errors::Error) -> KeyError {
+    move |source| KeyError::Invalid { alg, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_significant_bits_of_a_modulus() {
+        assert_eq!(significant_bits(&[0, 0x80, 0]), 16);
+        assert_eq!(significant_bits(&[0x01, 0xff]), 9);
+        assert_eq!(significant_bits(&[0, 0]), 0);
+    }
+
+    #[test]
+    fn rejects_kids_outside_the_safe_alphabet() {
+        assert!(check_kid("key-2026.01_a").is_ok());
+        for bad in ["", "a b", "../etc", "k\u{e9}y", &"k".repeat(129)] {
+            assert!(matches!(check_kid(bad), Err(KeyError::InvalidKid)), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Keys: each bound to exactly one algorithm, looked up by `kid` without locks.
+//!
+//! ```
+//! use tower_jwt_cookie::keys::{KeyProvider, KeyRing, SigningKey};
+//! use tower_jwt_cookie::Algorithm;
+//!
+//! let secret = [7u8; 32]; // load real secrets from a vault or the environment
+//! let ring = KeyRing::with_signing_key(SigningKey::hmac("2026-11", Algorithm::HS256, &secret)?);
+//! assert_eq!(ring.signing_key().unwrap().kid(), "2026-11");
+//!
+//! // Too short for HS256: refused when the key is built, not when a token arrives.
+//! assert!(SigningKey::hmac("weak", Algorithm::HS256, b"secret").is_err());
+//! # Ok::<(), tower_jwt_cookie::keys::KeyError>(())
+//! ```
+
+mod backend;
+mod error;
+mod material;
+mod provider;
+mod public;
+mod ring;
+mod signing;
+mod verifying;
+
+pub use error::KeyError;
+pub use provider::{KeyProvider, KeyRefresh};
+pub use public::PublicKey;
+pub use ring::KeyRing;
+pub use signing::SigningKey;
+pub use verifying::VerifyingKey;

@@ -1,0 +1,49 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use super::{SigningKey, VerifyingKey};
+
+/// A future that completes when a key provider has refreshed its keys.
+pub type KeyRefresh = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Where the verifier finds keys and the issuer finds its signing key.
+///
+/// Lookups are synchronous and allocation-free (an `Arc` clone at most): they
+/// sit on the hot path of every request. The algorithm a token may use is the
+/// algorithm of the key found here; the caller enforces that, so a provider
+/// cannot weaken it.
+///
+/// A provider backed by a remote key set (JWKS) answers an unknown `kid` from
+/// [`KeyProvider::refresh_for_unknown_kid`]: the verifier waits for the returned
+/// future once, then looks the key up again. Providers rate-limit refreshes
+/// themselves (at most one per cooldown), because `kid` is attacker-chosen.
+pub trait KeyProvider: Send + Sync + 'static {
+    /// The key a token with header `kid` must be verified with. `None` when no
+    /// key matches. A token without `kid` may be matched to a sole key.
+    fn verifying_key(&self, kid: Option<&str>) -> Option<Arc<VerifyingKey>>;
+
+    /// The key new tokens are signed with, if this provider can sign.
+    fn signing_key(&self) -> Option<Arc<SigningKey>>;
+
+    /// Called when [`KeyProvider::verifying_key`] found nothing. Return a future
+    /// to wait for before one more lookup, or `None` (the default) to reject now.
+    fn refresh_for_unknown_kid(&self, kid: Option<&str>) -> Option<KeyRefresh> {
+        let _ = kid;
+        None
+    }
+}
+
+impl<P: KeyProvider + ?Sized> KeyProvider for Arc<P> {
+    fn verifying_key(&self, kid: Option<&str>) -> Option<Arc<VerifyingKey>> {
+        (**self).verifying_key(kid)
+    }
+
+    fn signing_key(&self) -> Option<Arc<SigningKey>> {
+        (**self).signing_key()
+    }
+
+    fn refresh_for_unknown_kid(&self, kid: Option<&str>) -> Option<KeyRefresh> {
+        (**self).refresh_for_unknown_kid(kid)
+    }
+}

@@ -1,0 +1,161 @@
+use std::sync::{Arc, Mutex, PoisonError};
+
+use arc_swap::ArcSwap;
+use serde_json::{Value, json};
+
+use super::{KeyError, KeyProvider, SigningKey, VerifyingKey};
+
+/// Several verification keys by `kid` and one active signing key, rotated
+/// without blocking readers.
+///
+/// Readers take a lock-free snapshot (`arc-swap`); writers build a new snapshot
+/// and publish it atomically, so a request being verified sees either the old
+/// key set or the new one, never a half-changed one. Cloning a `KeyRing` gives
+/// another handle to the same keys.
+///
+/// Rotation: [`insert_signing`](Self::insert_signing) the new key (tokens it
+/// signs verify everywhere at once), [`activate`](Self::activate) it, and once
+/// the old key's tokens have expired, [`retire`](Self::retire) the old key.
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    keys: Arc<ArcSwap<KeySet>>,
+    writer: Arc<Mutex<()>>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct KeySet {
+    verifying: Vec<Arc<VerifyingKey>>,
+    signing: Vec<Arc<SigningKey>>,
+    active: Option<Arc<SigningKey>>,
+}
+
+impl KeyRing {
+    /// An empty key ring.
+    pub fn new() -> Self {
+        Self {
+            keys: Arc::new(ArcSwap::from_pointee(KeySet::default())),
+            writer: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// A ring holding `key` as its active signing key.
+    pub fn with_signing_key(key: SigningKey) -> Self {
+        let ring = Self::new();
+        let kid = key.kid().to_owned();
+        ring.update(|set| {
+            set.insert_signing(key)?;
+            set.activate(&kid)
+        })
+        .expect("an empty ring accepts any key");
+        ring
+    }
+
+    /// Adds a key that only verifies (for example another service's public key).
+    pub fn insert_verifying(&self, key: VerifyingKey) -> Result<(), KeyError> {
+        self.update(|set| set.insert_verifying(Arc::new(key)))
+    }
+
+    /// Adds a signing key and its verifying half. Tokens signed with it verify
+    /// at once; it signs only after [`activate`](Self::activate).
+    pub fn insert_signing(&self, key: SigningKey) -> Result<(), KeyError> {
+        self.update(|set| set.insert_signing(key))
+    }
+
+    /// Makes the signing key `kid` the one new tokens are signed with.
+    pub fn activate(&self, kid: &str) -> Result<(), KeyError> {
+        self.update(|set| set.activate(kid))
+    }
+
+    /// Removes key `kid`; tokens it signed are rejected as "unknown key" from now on.
+    pub fn retire(&self, kid: &str) -> Result<(), KeyError> {
+        self.update(|set| set.retire(kid))
+    }
+
+    /// The key ids this ring verifies, in insertion order.
+    pub fn kids(&self) -> Vec<String> {
+        self.keys.load().verifying.iter().map(|k| k.kid().to_owned()).collect()
+    }
+
+    /// The public keys as a JWK Set (RFC 7517 §5); HMAC secrets are never included.
+    pub fn jwks(&self) -> Value {
+        let set = self.keys.load();
+        let keys: Vec<Value> = set
+            .verifying
+            .iter()
+            .filter_map(|k| k.public_key().map(|p| p.to_jwk(k.kid(), k.algorithm())))
+            .collect();
+        json!({ "keys": keys })
+    }
+
+    fn update(&self, change: impl FnOnce(&mut KeySet) -> Result<(), KeyError>) -> Result<(), KeyError> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = KeySet::clone(&self.keys.load());
+        change(&mut next)?;
+        self.keys.store(Arc::new(next));
+        Ok(())
+    }
+}
+
+impl Default for KeyRing {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl KeySet {
+    fn insert_verifying(&mut self, key: Arc<VerifyingKey>) -> Result<(), KeyError> {
+        if self.verifying.iter().any(|k| k.kid() == key.kid()) {
+            return Err(KeyError::DuplicateKid(key.kid().to_owned()));
+        }
+        self.verifying.push(key);
+        Ok(())
+    }
+
+    fn insert_signing(&mut self, key: SigningKey) -> Result<(), KeyError> {
+        self.insert_verifying(Arc::clone(key.verifying_key()))?;
+        self.signing.push(Arc::new(key));
+        Ok(())
+    }
+
+    fn activate(&mut self, kid: &str) -> Result<(), KeyError> {
+        let key = match self.signing.iter().find(|k| k.kid() == kid) {
+            Some(key) => key,
+            None if self.verifying.iter().any(|k| k.kid() == kid) => {
+                return Err(KeyError::NotASigningKey(kid.to_owned()));
+            }
+            None => return Err(KeyError::UnknownKid(kid.to_owned())),
+        };
+        self.active = Some(Arc::clone(key));
+        Ok(())
+    }
+
+    fn retire(&mut self, kid: &str) -> Result<(), KeyError> {
+        if self.active.as_ref().is_some_and(|k| k.kid() == kid) {
+            return Err(KeyError::RetiringActiveKey(kid.to_owned()));
+        }
+        let before = self.verifying.len();
+        self.verifying.retain(|k| k.kid() != kid);
+        self.signing.retain(|k| k.kid() != kid);
+        if self.verifying.len() == before {
+            return Err(KeyError::UnknownKid(kid.to_owned()));
+        }
+        Ok(())
+    }
+}
+
+impl KeyProvider for KeyRing {
+    fn verifying_key(&self, kid: Option<&str>) -> Option<Arc<VerifyingKey>> {
+        let set = self.keys.load();
+        match kid {
+            Some(kid) => set.verifying.iter().find(|k| k.kid() == kid).cloned(),
+            None => match set.verifying.as_slice() {
+                [only] => Some(Arc::clone(only)),
+                _ => None,
+            },
+        }
+    }
+
+    fn signing_key(&self) -> Option<Arc<SigningKey>> {
+        self.keys.load().active.clone()
+    }
+}

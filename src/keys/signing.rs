@@ -1,0 +1,148 @@
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::jwk::EllipticCurve;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey};
+use zeroize::Zeroizing;
+
+use super::backend::PROVIDER;
+use super::material::{check_kid, invalid, require_asymmetric};
+use super::{KeyError, PublicKey, VerifyingKey};
+
+/// A private key (or HMAC secret) bound to exactly one algorithm, with the
+/// matching verifying key derived from it.
+///
+/// The secret is zeroized on drop (jsonwebtoken's `EncodingKey` does this) and
+/// never appears in `Debug` output.
+pub struct SigningKey {
+    alg: Algorithm,
+    key: EncodingKey,
+    verifying: Arc<VerifyingKey>,
+}
+
+impl SigningKey {
+    /// A shared HMAC secret (HS256/384/512), at least as long as the hash output.
+    pub fn hmac(kid: &str, alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
+        let verifying = VerifyingKey::hmac(kid, alg, secret)?;
+        let key = EncodingKey::from_secret(secret).map_err(invalid(alg))?;
+        Ok(Self::assemble(alg, key, verifying))
+    }
+
+    /// A private key in PEM: PKCS#1 or PKCS#8 for RSA, PKCS#8 for ECDSA and Ed25519.
+    pub fn from_pem(kid: &str, alg: Algorithm, pem: &[u8]) -> Result<Self, KeyError> {
+        check_kid(kid)?;
+        require_asymmetric(alg)?;
+        let key = match alg.family() {
+            AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
+            AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
+            _ => EncodingKey::from_ed_pem(pem),
+        }
+        .map_err(invalid(alg))?;
+        Self::from_encoding_key(kid, alg, key)
+    }
+
+    /// A private key in DER: PKCS#1 for RSA, PKCS#8 for ECDSA and Ed25519.
+    pub fn from_der(kid: &str, alg: Algorithm, der: &[u8]) -> Result<Self, KeyError> {
+        check_kid(kid)?;
+        require_asymmetric(alg)?;
+        let key = match alg.family() {
+            AlgorithmFamily::Rsa => EncodingKey::from_rsa_der(der),
+            AlgorithmFamily::Ec => EncodingKey::from_ec_der(der),
+            _ => EncodingKey::from_ed_der(der),
+        };
+        Self::from_encoding_key(kid, alg, key)
+    }
+
+    /// Reads the key from environment variable `var`: a base64 (standard or
+    /// URL-safe) secret for HMAC, PEM text for every other algorithm.
+    pub fn from_env(kid: &str, alg: Algorithm, var: &str) -> Result<Self, KeyError> {
+        let problem = |problem| KeyError::Environment {
+            name: var.to_owned(),
+            problem,
+        };
+        let value = Zeroizing::new(std::env::var(var).map_err(|e| match e {
+            std::env::VarError::NotPresent => problem("is not set"),
+            std::env::VarError::NotUnicode(_) => problem("is not valid UTF-8"),
+        })?);
+        if alg.family() != AlgorithmFamily::Hmac {
+            return Self::from_pem(kid, alg, value.as_bytes());
+        }
+        let text = value.trim();
+        let secret = Zeroizing::new(
+            STANDARD
+                .decode(text)
+                .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+                .map_err(|_| problem("is not base64"))?,
+        );
+        Self::hmac(kid, alg, &secret)
+    }
+
+    fn from_encoding_key(kid: &str, alg: Algorithm, key: EncodingKey) -> Result<Self, KeyError> {
+        let bytes = key.as_bytes();
+        let utils = &PROVIDER.key_utils;
+        let public = match alg.family() {
+            AlgorithmFamily::Rsa => {
+                let (n, e) = (utils.rsa_pub_components_from_private_key)(bytes).map_err(invalid(alg))?;
+                PublicKey::Rsa { n, e }
+            }
+            AlgorithmFamily::Ec => {
+                let (_, x, y) =
+                    (utils.ec_pub_components_from_private_key)(bytes, alg).map_err(invalid(alg))?;
+                let mut point = Vec::with_capacity(1 + x.len() + y.len());
+                point.push(0x04);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                PublicKey::Ec { point }
+            }
+            _ => {
+                let x = (utils.ed_pub_components_from_private_key)(bytes, &EllipticCurve::Ed25519)
+                    .map_err(invalid(alg))?;
+                PublicKey::Ed { x }
+            }
+        };
+        let verifying = VerifyingKey::from_public(kid, alg, public)?;
+        (PROVIDER.signer_factory)(&alg, &key).map_err(invalid(alg))?;
+        Ok(Self::assemble(alg, key, verifying))
+    }
+
+    fn assemble(alg: Algorithm, key: EncodingKey, verifying: VerifyingKey) -> Self {
+        Self {
+            alg,
+            key,
+            verifying: Arc::new(verifying),
+        }
+    }
+
+    /// The key id written into the `kid` header of every token this key signs.
+    pub fn kid(&self) -> &str {
+        self.verifying.kid()
+    }
+
+    /// The one algorithm this key signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The verifying half (the same secret for HMAC).
+    pub fn verifying_key(&self) -> &Arc<VerifyingKey> {
+        &self.verifying
+    }
+
+    /// Signs `message`, returning the raw signature bytes.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
+        let signer = (PROVIDER.signer_factory)(&self.alg, &self.key)?;
+        Ok(signer.try_sign(message)?)
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid())
+            .field("alg", &self.alg)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}

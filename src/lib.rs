@@ -1,0 +1,67 @@
+//! # tower-jwt-cookie
+//!
+//! Tower layers that keep JWT sessions in HttpOnly cookies the way security
+//! engineers say it should be done, for any Tower server (axum, tonic, hyper).
+//!
+//! * [`JwtCookieVerifier`] verifies the access token of each request (cookie,
+//!   or `Authorization: Bearer`) and inserts [`VerifiedClaims<C>`].
+//! * [`keys`]: every key is bound to one algorithm; [`KeyRing`](keys::KeyRing)
+//!   rotates keys without locking readers.
+//! * [`revocation`]: the [`RevocationStore`] contract (logout, logout
+//!   everywhere, refresh-token rotation with reuse detection) and the embedded
+//!   [`MemoryStore`]. Store failures refuse requests (fail closed).
+//! * [`Rejection`] says why a request was refused; the default responses are
+//!   401/503 with `WWW-Authenticate` and a JSON body, or a gRPC status.
+//!
+//! All layers are built from one [`CookieAuth`], so they cannot disagree about
+//! cookie names, keys, stores or policies.
+//!
+//! ## Quick start (axum)
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+//! use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, VerifiedClaims};
+//!
+//! #[derive(Clone, serde::Deserialize)]
+//! struct MyClaims {
+//!     roles: Vec<String>,
+//! }
+//!
+//! async fn me(axum::Extension(claims): axum::Extension<VerifiedClaims<MyClaims>>) -> String {
+//!     format!("{} has roles {:?}", claims.subject(), claims.custom().roles)
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Demo secret only: load real keys with SigningKey::from_env or from_pem.
+//! let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[42; 32])?);
+//! let auth = CookieAuth::builder(keys, MemoryStore::new())
+//!     .issuer("https://app.example")
+//!     .audience("app")
+//!     .build()?;
+//! let app: Router = Router::new()
+//!     .route("/api/me", get(me))
+//!     .layer(auth.verifier::<MyClaims>());
+//! # let _ = app;
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod body;
+pub mod clock;
+mod config;
+pub mod cookie;
+pub mod keys;
+pub mod rejection;
+pub mod revocation;
+pub mod token;
+pub mod verify;
+
+pub use config::{ConfigError, CookieAuth, CookieAuthBuilder, DEFAULT_ACCESS_COOKIE};
+pub use jsonwebtoken::Algorithm;
+pub use rejection::Rejection;
+pub use revocation::{MemoryStore, RevocationStore};
+pub use verify::{JwtCookieVerifier, VerifiedClaims};

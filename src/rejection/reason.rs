@@ -1,0 +1,115 @@
+use http::StatusCode;
+
+/// Why a request was refused. Non-exhaustive: new reasons may be added.
+///
+/// [`Rejection::reason`] is a stable machine-readable code; `Display` is a
+/// short sentence for people. Neither ever contains token bytes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// No token in the configured cookie (or `Authorization: Bearer`, if enabled).
+    #[error("no token was presented")]
+    MissingToken,
+    /// The token cookie was sent more than once and the policy refuses that.
+    #[error("the token cookie was sent more than once")]
+    DuplicateCookie,
+    /// The token is longer than the configured limit.
+    #[error("the token is longer than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The token is not a well-formed compact JWS.
+    #[error("the token is malformed: {0}")]
+    Malformed(&'static str),
+    /// The `alg` header is `none`, unknown, or not the algorithm of the key.
+    #[error("the token's algorithm is not allowed")]
+    AlgorithmNotAllowed,
+    /// The header names a `crit` extension this crate does not implement.
+    #[error("the token requires an unsupported critical header extension")]
+    UnsupportedCritical,
+    /// No configured key matches the token's `kid`.
+    #[error("the token was signed with an unknown key")]
+    UnknownKey,
+    /// The signature does not verify.
+    #[error("the token's signature is invalid")]
+    BadSignature,
+    /// A registered claim is missing or not of its required type.
+    #[error("the token's `{0}` claim is missing or invalid")]
+    InvalidClaim(&'static str),
+    /// `exp` has passed (beyond the leeway).
+    #[error("the token has expired")]
+    Expired,
+    /// `nbf` is still in the future (beyond the leeway).
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    /// `iat` is in the future (beyond the leeway).
+    #[error("the token was issued in the future")]
+    IssuedInFuture,
+    /// `iat` is older than the configured maximum age.
+    #[error("the token is older than the maximum age")]
+    TooOld,
+    /// `iss` is not an accepted issuer.
+    #[error("the token's issuer is not accepted")]
+    WrongIssuer,
+    /// `aud` holds none of the accepted audiences.
+    #[error("the token is not meant for this audience")]
+    WrongAudience,
+    /// The `typ` header is not the one this token kind requires.
+    #[error("the token is of the wrong type")]
+    WrongType,
+    /// The token, its session or its subject has been revoked.
+    #[error("the token has been revoked")]
+    Revoked,
+    /// The revocation store could not answer; the request is refused (fail closed).
+    #[error("the session store is unavailable")]
+    StoreUnavailable,
+}
+
+impl Rejection {
+    /// A stable, machine-readable code for this reason, e.g. `"expired"`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::DuplicateCookie => "duplicate_cookie",
+            Self::TooLarge { .. } => "too_large",
+            Self::Malformed(_) => "malformed",
+            Self::AlgorithmNotAllowed => "algorithm_not_allowed",
+            Self::UnsupportedCritical => "unsupported_critical",
+            Self::UnknownKey => "unknown_key",
+            Self::BadSignature => "bad_signature",
+            Self::InvalidClaim(_) => "invalid_claim",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::TooOld => "too_old",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::WrongType => "wrong_type",
+            Self::Revoked => "revoked",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+
+    /// The HTTP status the default responder uses.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// The gRPC status code the default responder uses for gRPC requests.
+    pub fn grpc_code(&self) -> u8 {
+        match self {
+            Self::StoreUnavailable => 14, // UNAVAILABLE
+            _ => 16,                      // UNAUTHENTICATED
+        }
+    }
+
+    /// Whether this is a problem with a presented token, answered with
+    /// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
+    pub fn is_invalid_token(&self) -> bool {
+        !matches!(self, Self::MissingToken | Self::StoreUnavailable)
+    }
+}

@@ -1,0 +1,148 @@
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
+
+use super::Rejection;
+
+/// What a [`Responder`] may look at of the refused request.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestInfo<'a> {
+    /// The request method.
+    pub method: &'a Method,
+    /// The request URI.
+    pub uri: &'a Uri,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+}
+
+impl<'a> RequestInfo<'a> {
+    /// Bundles the parts of a request a responder may look at.
+    pub fn new(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> Self {
+        Self { method, uri, headers }
+    }
+
+    /// Whether the request is gRPC (`content-type: application/grpc…`).
+    pub fn is_grpc(&self) -> bool {
+        self.headers
+            .get(CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+    }
+}
+
+/// Turns a [`Rejection`] into the response the client sees.
+///
+/// Any `Fn(&Rejection, &RequestInfo<'_>) -> Response<Bytes>` closure is a
+/// responder. Whatever it returns, the layer also puts the `Rejection` in the
+/// response extensions.
+pub trait Responder: Send + Sync + 'static {
+    /// Builds the response for `rejection`.
+    fn respond(&self, rejection: &Rejection, request: &RequestInfo<'_>) -> Response<Bytes>;
+}
+
+impl<F> Responder for F
+where
+    F: Fn(&Rejection, &RequestInfo<'_>) -> Response<Bytes> + Send + Sync + 'static,
+{
+    fn respond(&self, rejection: &Rejection, request: &RequestInfo<'_>) -> Response<Bytes> {
+        self(rejection, request)
+    }
+}
+
+/// The default responses of DESIGN.md §5.
+///
+/// HTTP: the rejection's status (401 or 503), `Cache-Control: no-store`,
+/// `WWW-Authenticate: Bearer` (with `error="invalid_token"` and a description
+/// when a token was presented, RFC 6750 §3) and a JSON body
+/// `{"error": "<reason>", "message": "<sentence>"}`.
+/// gRPC: HTTP 200 with `grpc-status` (16 UNAUTHENTICATED, 14 UNAVAILABLE) and
+/// a percent-encoded `grpc-message`, as a trailers-only response.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DefaultResponder;
+
+impl Responder for DefaultResponder {
+    fn respond(&self, rejection: &Rejection, request: &RequestInfo<'_>) -> Response<Bytes> {
+        if request.is_grpc() {
+            grpc_response(rejection.grpc_code(), &rejection.to_string())
+        } else {
+            http_response(rejection)
+        }
+    }
+}
+
+fn http_response(rejection: &Rejection) -> Response<Bytes> {
+    let message = rejection.to_string();
+    let body = serde_json::json!({ "error": rejection.reason(), "message": message });
+    let mut response = Response::new(Bytes::from(body.to_string()));
+    *response.status_mut() = rejection.status();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if rejection.status() == StatusCode::UNAUTHORIZED {
+        let challenge = if rejection.is_invalid_token() {
+            format!("Bearer error=\"invalid_token\", error_description=\"{message}\"")
+        } else {
+            "Bearer".to_owned()
+        };
+        // Display texts are fixed ASCII sentences without quotes, so this cannot fail.
+        if let Ok(value) = HeaderValue::try_from(challenge) {
+            headers.insert(WWW_AUTHENTICATE, value);
+        }
+    }
+    response
+}
+
+/// A trailers-only gRPC error response.
+pub(crate) fn grpc_response(code: u8, message: &str) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    headers.insert("grpc-status", HeaderValue::from(u16::from(code)));
+    if let Ok(value) = HeaderValue::try_from(grpc_percent_encode(message)) {
+        headers.insert("grpc-message", value);
+    }
+    response
+}
+
+/// Percent-encodes per the gRPC HTTP/2 spec: bytes outside 0x20..=0x7E and `%`.
+fn grpc_percent_encode(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for &b in message.as_bytes() {
+        if (0x20..=0x7e).contains(&b) && b != b'%' {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encodes_grpc_messages() {
+        assert_eq!(grpc_percent_encode("a 100% ok\n\u{e9}"), "a 100%25 ok%0A%C3%A9");
+    }
+}
+
+/// The response for `rejection` by `responder`, with the rejection in its
+/// extensions and the refusal logged (reason only: never a token).
+pub(crate) fn rejection_response<B>(
+    responder: &dyn Responder,
+    rejection: Rejection,
+    request: &http::Request<B>,
+) -> Response<Bytes> {
+    tracing::debug!(
+        reason = rejection.reason(),
+        method = %request.method(),
+        path = request.uri().path(),
+        "request refused"
+    );
+    let info = RequestInfo::new(request.method(), request.uri(), request.headers());
+    let mut response = responder.respond(&rejection, &info);
+    response.extensions_mut().insert(rejection);
+    response
+}

@@ -1,0 +1,290 @@
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use super::{AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus};
+
+const SHARDS: usize = 64;
+/// A shard sweeps its expired entries once its writes since the last sweep
+/// reach its size (at least this many): amortised O(1) per write.
+const MIN_SWEEP_INTERVAL: usize = 64;
+
+/// The embedded store: revocations and refresh families in this process's
+/// memory, for a single instance.
+///
+/// Entries live in 64 shards, each behind its own `RwLock`, chosen by a
+/// keyed hash; a check takes three read locks on (usually) different shards,
+/// so concurrent readers do not contend. Expired entries are swept as writes
+/// arrive, so memory stays proportional to the live tokens. Cloning gives
+/// another handle to the same store.
+#[derive(Clone, Debug)]
+pub struct MemoryStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    hasher: RandomState,
+    shards: Box<[RwLock<Shard>]>,
+    /// The latest `now` any call carried: the store has no clock of its own
+    /// (callers' clocks may be simulated), so sweeps use the time it was told.
+    latest_now: AtomicI64,
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    tokens: HashMap<Box<str>, i64>,
+    subjects: HashMap<Box<str>, Cutoff>,
+    sessions: HashMap<Box<str>, Session>,
+    writes: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cutoff {
+    issued_before: i64,
+    expires_at: i64,
+}
+
+#[derive(Debug)]
+struct Session {
+    sub: Box<str>,
+    started_at: i64,
+    current: Box<str>,
+    previous: Option<Box<str>>,
+    rotated_at: i64,
+    idle_expires_at: i64,
+    absolute_expires_at: i64,
+    /// Set when the session was revoked; kept until it would have expired.
+    revoked: bool,
+}
+
+impl Session {
+    fn expires_at(&self) -> i64 {
+        self.idle_expires_at.min(self.absolute_expires_at)
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        let shards = (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect();
+        Self {
+            inner: Arc::new(Inner {
+                hasher: RandomState::new(),
+                shards,
+                latest_now: AtomicI64::new(i64::MIN),
+            }),
+        }
+    }
+
+    /// The number of entries held, expired or not (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.inner
+            .shards
+            .iter()
+            .map(|s| {
+                let s = read(s);
+                s.tokens.len() + s.subjects.len() + s.sessions.len()
+            })
+            .sum()
+    }
+
+    /// Whether the store holds no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every entry that expired at or before `now`.
+    pub fn purge_expired(&self, now: i64) {
+        for shard in self.inner.shards.iter() {
+            write(shard).sweep(now);
+        }
+    }
+
+    /// Records `now` and returns the latest time seen.
+    fn observe(&self, now: i64) -> i64 {
+        self.inner.latest_now.fetch_max(now, Ordering::Relaxed).max(now)
+    }
+
+    fn latest_now(&self) -> i64 {
+        self.inner.latest_now.load(Ordering::Relaxed)
+    }
+
+    fn shard(&self, key: &str) -> &RwLock<Shard> {
+        let index = self.inner.hasher.hash_one(key) as usize % SHARDS;
+        &self.inner.shards[index]
+    }
+
+    fn is_revoked(&self, token: &AccessCheck<'_>) -> bool {
+        let now = token.now;
+        let jti = read(self.shard(token.jti)).tokens.get(token.jti).is_some_and(|&exp| exp > now);
+        jti || self.session_revoked(token.sid, now) || self.subject_cutoff(token.sub, now).is_some_and(|c| token.issued_at < c)
+    }
+
+    fn session_revoked(&self, sid: &str, now: i64) -> bool {
+        read(self.shard(sid)).sessions.get(sid).is_some_and(|s| s.revoked && s.expires_at() > now)
+    }
+
+    fn subject_cutoff(&self, sub: &str, now: i64) -> Option<i64> {
+        read(self.shard(sub))
+            .subjects
+            .get(sub)
+            .filter(|c| c.expires_at > now)
+            .map(|c| c.issued_before)
+    }
+
+    fn revoke_session_now(&self, sid: &str, expires_at: i64) {
+        let mut shard = write(self.shard(sid));
+        match shard.sessions.get_mut(sid) {
+            Some(session) => {
+                session.revoked = true;
+                session.idle_expires_at = session.idle_expires_at.max(expires_at);
+                session.absolute_expires_at = session.absolute_expires_at.max(expires_at);
+            }
+            None => {
+                shard.sessions.insert(
+                    sid.into(),
+                    Session {
+                        sub: "".into(),
+                        started_at: i64::MIN,
+                        current: "".into(),
+                        previous: None,
+                        rotated_at: i64::MIN,
+                        idle_expires_at: expires_at,
+                        absolute_expires_at: expires_at,
+                        revoked: true,
+                    },
+                );
+            }
+        }
+        shard.after_write(self.latest_now());
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Shard {
+    fn after_write(&mut self, now: i64) {
+        self.writes += 1;
+        let size = self.tokens.len() + self.subjects.len() + self.sessions.len();
+        if now != i64::MIN && self.writes >= size.max(MIN_SWEEP_INTERVAL) {
+            self.sweep(now);
+        }
+    }
+
+    fn sweep(&mut self, now: i64) {
+        self.tokens.retain(|_, &mut exp| exp > now);
+        self.subjects.retain(|_, c| c.expires_at > now);
+        self.sessions.retain(|_, s| s.expires_at() > now);
+        self.writes = 0;
+    }
+}
+
+fn read(lock: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {
+    // A panic while holding the lock cannot leave a map half-updated in a way
+    // that matters here (each write is one insert or field update).
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write(lock: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl RevocationStore for MemoryStore {
+    async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
+        self.observe(token.now);
+        Ok(if self.is_revoked(&token) { TokenStatus::Revoked } else { TokenStatus::Active })
+    }
+
+    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        let mut shard = write(self.shard(jti));
+        let entry = shard.tokens.entry(jti.into()).or_insert(expires_at);
+        *entry = (*entry).max(expires_at);
+        shard.after_write(self.latest_now());
+        Ok(())
+    }
+
+    async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.revoke_session_now(sid, expires_at);
+        Ok(())
+    }
+
+    async fn revoke_subject(&self, sub: &str, issued_before: i64, expires_at: i64) -> Result<(), StoreError> {
+        let mut shard = write(self.shard(sub));
+        let cutoff = shard.subjects.entry(sub.into()).or_insert(Cutoff {
+            issued_before,
+            expires_at,
+        });
+        cutoff.issued_before = cutoff.issued_before.max(issued_before);
+        cutoff.expires_at = cutoff.expires_at.max(expires_at);
+        shard.after_write(self.latest_now());
+        Ok(())
+    }
+
+    async fn start_session(&self, session: SessionStart<'_>) -> Result<(), StoreError> {
+        let now = self.observe(session.now);
+        let mut shard = write(self.shard(session.sid));
+        shard.sessions.insert(
+            session.sid.into(),
+            Session {
+                sub: session.sub.into(),
+                started_at: session.now,
+                current: session.refresh_jti.into(),
+                previous: None,
+                rotated_at: session.now,
+                idle_expires_at: session.idle_expires_at.min(session.absolute_expires_at),
+                absolute_expires_at: session.absolute_expires_at,
+                revoked: false,
+            },
+        );
+        shard.after_write(now);
+        Ok(())
+    }
+
+    async fn rotate(&self, rotation: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        let now = rotation.now;
+        self.observe(now);
+        // Read the subject first, without holding the session's shard: the
+        // subject may live in the same shard.
+        let sub = read(self.shard(rotation.sid))
+            .sessions
+            .get(rotation.sid)
+            .map(|s| s.sub.clone());
+        let Some(sub) = sub else {
+            return Ok(RotateOutcome::Unknown);
+        };
+        let sub_cutoff = self.subject_cutoff(&sub, now);
+        let mut shard = write(self.shard(rotation.sid));
+        let Some(session) = shard.sessions.get_mut(rotation.sid) else {
+            return Ok(RotateOutcome::Unknown);
+        };
+        if session.revoked
+            || session.expires_at() <= now
+            || sub_cutoff.is_some_and(|cutoff| session.started_at < cutoff)
+        {
+            return Ok(RotateOutcome::Unknown);
+        }
+        let outcome = if *session.current == *rotation.presented_jti {
+            session.previous = Some(std::mem::replace(&mut session.current, rotation.next_jti.into()));
+            session.rotated_at = now;
+            session.idle_expires_at = rotation.idle_expires_at.min(session.absolute_expires_at);
+            RotateOutcome::Rotated
+        } else if session.previous.as_deref() == Some(rotation.presented_jti)
+            && now < session.rotated_at.saturating_add(rotation.grace_secs)
+        {
+            RotateOutcome::WithinGrace {
+                current_jti: session.current.to_string(),
+            }
+        } else {
+            session.revoked = true;
+            RotateOutcome::Reused
+        };
+        shard.after_write(self.latest_now());
+        Ok(outcome)
+    }
+}

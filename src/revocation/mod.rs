@@ -1,0 +1,143 @@
+//! Revocation and refresh-token families: the [`RevocationStore`] contract and
+//! the embedded [`MemoryStore`].
+//!
+//! Every entry a store keeps carries the instant after which it may be
+//! forgotten (the expiry of the tokens it describes), so stores stay bounded.
+//! A store that cannot answer returns [`StoreError`]; the layers then refuse
+//! the request (503, gRPC UNAVAILABLE): they fail closed.
+//!
+//! ```
+//! use tower_jwt_cookie::revocation::{AccessCheck, MemoryStore, RevocationStore, TokenStatus};
+//!
+//! # tokio_test_block_on(async {
+//! let store = MemoryStore::new();
+//! let token = AccessCheck { jti: "t1", sid: "s1", sub: "alice", issued_at: 100, now: 110 };
+//! assert_eq!(store.check(token).await?, TokenStatus::Active);
+//!
+//! store.revoke_session("s1", 1_000).await?; // logout
+//! assert_eq!(store.check(token).await?, TokenStatus::Revoked);
+//! # Ok::<(), tower_jwt_cookie::revocation::StoreError>(())
+//! # }).unwrap();
+//! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+//! # }
+//! ```
+
+mod error;
+mod memory;
+
+use std::future::Future;
+
+pub use error::StoreError;
+pub use memory::MemoryStore;
+
+/// The identifiers of a verified access token, for one revocation check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessCheck<'a> {
+    /// The token's `jti`.
+    pub jti: &'a str,
+    /// The token's `sid` (its refresh family).
+    pub sid: &'a str,
+    /// The token's `sub`.
+    pub sub: &'a str,
+    /// The token's `iat`.
+    pub issued_at: i64,
+    /// The current time.
+    pub now: i64,
+}
+
+/// The answer to a revocation check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenStatus {
+    /// Nothing revokes the token.
+    Active,
+    /// The token, its session, or every session of its subject was revoked.
+    Revoked,
+}
+
+/// A new session (refresh family) and its first refresh token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionStart<'a> {
+    /// The session id (`sid` of every token of the family).
+    pub sid: &'a str,
+    /// The user the session belongs to.
+    pub sub: &'a str,
+    /// The `jti` of the first refresh token.
+    pub refresh_jti: &'a str,
+    /// The current time; the session's start.
+    pub now: i64,
+    /// When the session ends if no refresh happens (idle lifetime).
+    pub idle_expires_at: i64,
+    /// When the session ends whatever happens (absolute lifetime).
+    pub absolute_expires_at: i64,
+}
+
+/// A request to replace a session's refresh token with the next one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rotation<'a> {
+    /// The session id from the presented refresh token.
+    pub sid: &'a str,
+    /// The `jti` of the presented refresh token.
+    pub presented_jti: &'a str,
+    /// The `jti` of the refresh token that replaces it.
+    pub next_jti: &'a str,
+    /// The current time.
+    pub now: i64,
+    /// Seconds after a rotation during which the immediately previous token
+    /// may be presented again without counting as reuse.
+    pub grace_secs: i64,
+    /// The session's new idle expiry (capped by its absolute expiry).
+    pub idle_expires_at: i64,
+}
+
+/// The outcome of [`RevocationStore::rotate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The presented token was current; `next_jti` is now current.
+    Rotated,
+    /// The presented token is the immediately previous one, inside the grace
+    /// window: nothing changed, and `current_jti` is the family's current token.
+    WithinGrace {
+        /// The `jti` of the family's current refresh token.
+        current_jti: String,
+    },
+    /// The presented token was superseded: the whole family is now revoked.
+    Reused,
+    /// The session is unknown, expired or revoked.
+    Unknown,
+}
+
+/// Where revocations and refresh families live. One process: [`MemoryStore`];
+/// many instances: a shared store such as Redis.
+///
+/// Every method is one round trip to the backend. Implementations must make
+/// [`rotate`](Self::rotate) atomic: of N concurrent rotations of the same
+/// token exactly one returns [`RotateOutcome::Rotated`]. Times are seconds
+/// since the Unix epoch; every entry may be forgotten after the `expires_at`
+/// it was written with. Methods can be written as `async fn`.
+pub trait RevocationStore: Send + Sync + 'static {
+    /// Whether an access token is revoked: by its `jti`, its session, or a
+    /// cutoff for its subject later than its `iat`.
+    fn check(&self, token: AccessCheck<'_>) -> impl Future<Output = Result<TokenStatus, StoreError>> + Send;
+
+    /// Revokes one token until `expires_at` (its `exp`).
+    fn revoke_token(&self, jti: &str, expires_at: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Revokes a session (logout): its access tokens and its refresh family.
+    fn revoke_session(&self, sid: &str, expires_at: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Revokes every token of `sub` issued strictly before `issued_before`
+    /// (logout everywhere), remembered until `expires_at`.
+    fn revoke_subject(
+        &self,
+        sub: &str,
+        issued_before: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Registers a new session and its first refresh token.
+    fn start_session(&self, session: SessionStart<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Atomically rotates a session's refresh token, detecting reuse.
+    fn rotate(&self, rotation: Rotation<'_>) -> impl Future<Output = Result<RotateOutcome, StoreError>> + Send;
+}

@@ -1,0 +1,313 @@
+//! The verification pipeline. Order matters and is part of the contract:
+//! size and charset, structure, header, key and algorithm, signature, then
+//! claims. Nothing in the payload is looked at before the signature verifies
+//! (a forged token with `exp: 0` reports a bad signature, not "expired").
+
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
+use serde::Deserialize;
+
+use super::field::Field;
+use super::policy::{RequiredClaim, TokenKind, ValidationPolicy};
+use super::{Claims, CustomClaims, RegisteredClaims};
+use crate::keys::{KeyProvider, VerifyingKey};
+use crate::rejection::Rejection;
+use std::sync::Arc;
+
+/// A compact JWS split into its three parts, checked for size and alphabet.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CompactToken<'a> {
+    signing_input: &'a [u8],
+    header: &'a [u8],
+    payload: &'a [u8],
+    signature: &'a [u8],
+}
+
+impl<'a> CompactToken<'a> {
+    /// Checks length, alphabet (`[A-Za-z0-9_-.]`) and exactly two dots in one
+    /// pass that stops at the first bad byte or third dot: a run of dots costs O(1).
+    pub(crate) fn split(token: &'a [u8], max_len: usize) -> Result<Self, Rejection> {
+        if token.len() > max_len {
+            return Err(Rejection::TooLarge { limit: max_len });
+        }
+        let mut dots = [0usize; 2];
+        let mut seen = 0;
+        for (i, &b) in token.iter().enumerate() {
+            if b == b'.' {
+                if seen == 2 {
+                    return Err(Rejection::Malformed("a compact JWS has exactly three parts"));
+                }
+                dots[seen] = i;
+                seen += 1;
+            } else if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return Err(Rejection::Malformed("the token has characters outside base64url"));
+            }
+        }
+        if seen != 2 {
+            return Err(Rejection::Malformed("a compact JWS has exactly three parts"));
+        }
+        let (header, rest) = token.split_at(dots[0]);
+        let payload = &rest[1..dots[1] - dots[0]];
+        let signature = &token[dots[1] + 1..];
+        if header.is_empty() || payload.is_empty() {
+            return Err(Rejection::Malformed("the header or payload is empty"));
+        }
+        if signature.is_empty() {
+            return Err(Rejection::Malformed("the signature is empty"));
+        }
+        Ok(Self {
+            signing_input: &token[..dots[1]],
+            header,
+            payload,
+            signature,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    #[serde(default)]
+    alg: Field,
+    #[serde(default)]
+    typ: Field,
+    #[serde(default)]
+    kid: Field,
+    #[serde(default)]
+    crit: Field,
+}
+
+#[derive(Deserialize)]
+struct RawClaims {
+    #[serde(default)]
+    iss: Field,
+    #[serde(default)]
+    sub: Field,
+    #[serde(default)]
+    aud: Field,
+    #[serde(default)]
+    exp: Field,
+    #[serde(default)]
+    nbf: Field,
+    #[serde(default)]
+    iat: Field,
+    #[serde(default)]
+    jti: Field,
+    #[serde(default)]
+    sid: Field,
+}
+
+/// A header that passed every check that needs no key.
+pub(crate) struct Header {
+    alg: Algorithm,
+    kid: Option<String>,
+    typ: Option<String>,
+}
+
+impl Header {
+    /// The `kid` the key provider is asked for.
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
+fn b64(part: &[u8], what: &'static str) -> Result<Vec<u8>, Rejection> {
+    URL_SAFE_NO_PAD.decode(part).map_err(|_| Rejection::Malformed(what))
+}
+
+/// Reads the header: `alg` (never `none`, in any case), `crit` (always
+/// refused: no extension is implemented), `kid`, `typ`. Key material named by
+/// the header (`jwk`, `jku`, `x5u`, `x5c`) is ignored: keys come only from the
+/// [`KeyProvider`].
+pub(crate) fn read_header(token: &CompactToken<'_>) -> Result<Header, Rejection> {
+    let bytes = b64(token.header, "the header is not base64url")?;
+    let raw: RawHeader = serde_json::from_slice(&bytes)
+        .map_err(|_| Rejection::Malformed("the header is not a JSON object"))?;
+    let alg = match raw.alg {
+        Field::String(alg) => Algorithm::from_str(&alg).map_err(|_| Rejection::AlgorithmNotAllowed)?,
+        _ => return Err(Rejection::AlgorithmNotAllowed),
+    };
+    if raw.crit != Field::Absent {
+        return Err(Rejection::UnsupportedCritical);
+    }
+    let kid = raw
+        .kid
+        .string()
+        .map_err(|()| Rejection::Malformed("the kid header is not a string"))?;
+    let typ = raw
+        .typ
+        .string()
+        .map_err(|()| Rejection::Malformed("the typ header is not a string"))?;
+    Ok(Header { alg, kid, typ })
+}
+
+/// Verifies the signature with `key`, whose algorithm must be the header's.
+pub(crate) fn verify_signature(
+    token: &CompactToken<'_>,
+    header: &Header,
+    key: &VerifyingKey,
+) -> Result<(), Rejection> {
+    if key.algorithm() != header.alg {
+        return Err(Rejection::AlgorithmNotAllowed);
+    }
+    let signature = b64(token.signature, "the signature is not base64url")?;
+    if key.verify(token.signing_input, &signature) {
+        Ok(())
+    } else {
+        Err(Rejection::BadSignature)
+    }
+}
+
+/// Validates `typ` and the claims of a token whose signature has verified.
+pub(crate) fn read_claims<C: CustomClaims>(
+    token: &CompactToken<'_>,
+    header: &Header,
+    kind: TokenKind,
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Result<Claims<C>, Rejection> {
+    if !header.typ.as_deref().is_some_and(|t| kind.matches_typ(t)) {
+        return Err(Rejection::WrongType);
+    }
+    let payload = b64(token.payload, "the payload is not base64url")?;
+    let raw: RawClaims = serde_json::from_slice(&payload)
+        .map_err(|_| Rejection::Malformed("the payload is not a JSON object of claims"))?;
+    let registered = validate(raw, kind, policy, now)?;
+    let custom = serde_json::from_slice(&payload)
+        .map_err(|_| Rejection::Malformed("the custom claims do not have the expected shape"))?;
+    Ok(Claims { registered, custom })
+}
+
+fn validate(
+    raw: RawClaims,
+    kind: TokenKind,
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Result<RegisteredClaims, Rejection> {
+    let required = |claim: RequiredClaim, name: &'static str, present: bool| {
+        if !present && policy.requires(claim) {
+            Err(Rejection::InvalidClaim(name))
+        } else {
+            Ok(())
+        }
+    };
+    let exp = raw.exp.number().map_err(|()| Rejection::InvalidClaim("exp"))?;
+    let nbf = raw.nbf.number().map_err(|()| Rejection::InvalidClaim("nbf"))?;
+    let iat = raw.iat.number().map_err(|()| Rejection::InvalidClaim("iat"))?;
+    required(RequiredClaim::Exp, "exp", exp.is_some())?;
+    required(RequiredClaim::Nbf, "nbf", nbf.is_some())?;
+    required(RequiredClaim::Iat, "iat", iat.is_some())?;
+
+    let leeway = policy.leeway;
+    if exp.is_some_and(|exp| now.saturating_sub(leeway) >= exp) {
+        return Err(Rejection::Expired);
+    }
+    if nbf.is_some_and(|nbf| now.saturating_add(leeway) < nbf) {
+        return Err(Rejection::NotYetValid);
+    }
+    if let Some(iat) = iat {
+        if iat > now.saturating_add(leeway) {
+            return Err(Rejection::IssuedInFuture);
+        }
+        if policy
+            .max_age
+            .is_some_and(|max| now.saturating_sub(iat) > max.saturating_add(leeway))
+        {
+            return Err(Rejection::TooOld);
+        }
+    }
+
+    let iss = raw.iss.string().map_err(|()| Rejection::InvalidClaim("iss"))?;
+    match &iss {
+        None => return Err(Rejection::InvalidClaim("iss")),
+        Some(iss) if *iss != policy.issuer => return Err(Rejection::WrongIssuer),
+        Some(_) => {}
+    }
+    let aud = raw
+        .aud
+        .strings()
+        .map_err(|()| Rejection::InvalidClaim("aud"))?
+        .ok_or(Rejection::InvalidClaim("aud"))?;
+    let audience = policy.audience_for(kind);
+    if !aud.iter().any(|a| a == audience) {
+        return Err(Rejection::WrongAudience);
+    }
+
+    let sub = raw.sub.string().map_err(|()| Rejection::InvalidClaim("sub"))?;
+    let jti = raw.jti.string().map_err(|()| Rejection::InvalidClaim("jti"))?;
+    let sid = raw.sid.string().map_err(|()| Rejection::InvalidClaim("sid"))?;
+    required(RequiredClaim::Sub, "sub", sub.is_some())?;
+    required(RequiredClaim::Jti, "jti", jti.is_some())?;
+    required(RequiredClaim::Sid, "sid", sid.is_some())?;
+
+    Ok(RegisteredClaims {
+        iss,
+        sub,
+        aud,
+        exp,
+        nbf,
+        iat,
+        jti,
+        sid,
+    })
+}
+
+/// The whole pipeline for one token against a key provider, without the
+/// asynchronous unknown-`kid` refresh (the verifier service adds that).
+pub fn verify<C: CustomClaims>(
+    token: &[u8],
+    kind: TokenKind,
+    keys: &(impl KeyProvider + ?Sized),
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Result<Claims<C>, Rejection> {
+    let compact = CompactToken::split(token, policy.max_token_len)?;
+    let header = read_header(&compact)?;
+    let key = find_key(keys, &header)?;
+    verify_signature(&compact, &header, &key)?;
+    read_claims(&compact, &header, kind, policy, now)
+}
+
+pub(crate) fn find_key(
+    keys: &(impl KeyProvider + ?Sized),
+    header: &Header,
+) -> Result<Arc<VerifyingKey>, Rejection> {
+    keys.verifying_key(header.kid()).ok_or(Rejection::UnknownKey)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitting_refuses_extra_dots_without_scanning_the_rest() {
+        let mut token = b"a.b.c.".to_vec();
+        token.extend(std::iter::repeat_n(b'.', 7000));
+        assert_eq!(
+            CompactToken::split(&token, 8192).unwrap_err(),
+            Rejection::Malformed("a compact JWS has exactly three parts")
+        );
+    }
+
+    #[test]
+    fn splitting_refuses_empty_parts_and_bad_bytes() {
+        assert_eq!(
+            CompactToken::split(b"a.b.", 100).unwrap_err(),
+            Rejection::Malformed("the signature is empty")
+        );
+        assert_eq!(
+            CompactToken::split(b".b.c", 100).unwrap_err(),
+            Rejection::Malformed("the header or payload is empty")
+        );
+        assert_eq!(
+            CompactToken::split(b"a.b=.c", 100).unwrap_err(),
+            Rejection::Malformed("the token has characters outside base64url")
+        );
+        assert_eq!(
+            CompactToken::split(b"abc", 2).unwrap_err(),
+            Rejection::TooLarge { limit: 2 }
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! From request headers to verified claims: find the token, run the decode
+//! pipeline, then ask the revocation store (last, and only for a token whose
+//! signature and claims passed).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+
+use crate::config::Shared;
+use crate::cookie::{CookieLookup, find_cookie};
+use crate::rejection::Rejection;
+use crate::revocation::{AccessCheck, RevocationStore, TokenStatus};
+use crate::token::decode::{self, CompactToken};
+use crate::token::{Claims, CustomClaims, TokenKind};
+
+/// The asynchronous rest of an authorization: the store check, and before it
+/// a key refresh when the `kid` was unknown.
+pub(crate) type Authorization<C> = Pin<Box<dyn Future<Output = Result<Claims<C>, Rejection>> + Send>>;
+
+/// Finds the presented token: `Authorization: Bearer` first when enabled,
+/// else the access cookie.
+pub(crate) fn find_token<'a, S>(shared: &Shared<S>, headers: &'a HeaderMap) -> Result<&'a [u8], Rejection> {
+    if shared.bearer
+        && let Some(token) = bearer_token(headers)?
+    {
+        return Ok(token);
+    }
+    match find_cookie(headers, &shared.access_cookie, shared.duplicates) {
+        CookieLookup::Found([]) | CookieLookup::Missing => Err(Rejection::MissingToken),
+        CookieLookup::Found(token) => Ok(token),
+        CookieLookup::Duplicate => Err(Rejection::DuplicateCookie),
+    }
+}
+
+/// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).
+/// Other schemes are ignored; more than one `Authorization` line is refused.
+fn bearer_token(headers: &HeaderMap) -> Result<Option<&[u8]>, Rejection> {
+    let mut lines = headers.get_all(AUTHORIZATION).iter();
+    let Some(value) = lines.next() else {
+        return Ok(None);
+    };
+    if lines.next().is_some() {
+        return Err(Rejection::Malformed("more than one Authorization header"));
+    }
+    let value = value.as_bytes();
+    let Some(scheme) = value.get(..7) else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer ") {
+        return Ok(None);
+    }
+    let token = value[7..].trim_ascii();
+    if token.is_empty() {
+        return Err(Rejection::MissingToken);
+    }
+    Ok(Some(token))
+}
+
+/// Verifies `token` synchronously as far as possible; what is left (store
+/// check, maybe a key refresh) comes back as a future.
+pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
+    shared: &Arc<Shared<S>>,
+    token: &[u8],
+) -> Result<Authorization<C>, Rejection> {
+    let now = shared.clock.now();
+    let compact = CompactToken::split(token, shared.policy.max_token_len)?;
+    let header = decode::read_header(&compact)?;
+    let key = match decode::find_key(&*shared.keys, &header) {
+        Ok(key) => key,
+        Err(rejection) => {
+            let refresh = shared.keys.refresh_for_unknown_kid(header.kid()).ok_or(rejection)?;
+            let shared = Arc::clone(shared);
+            let token = token.to_vec();
+            return Ok(Box::pin(async move {
+                refresh.await;
+                let now = shared.clock.now();
+                let claims = decode::verify(&token, TokenKind::Access, &*shared.keys, &shared.policy, now)?;
+                check_revocation(&shared, claims, now).await
+            }));
+        }
+    };
+    decode::verify_signature(&compact, &header, &key)?;
+    let claims = decode::read_claims(&compact, &header, TokenKind::Access, &shared.policy, now)?;
+    let shared = Arc::clone(shared);
+    Ok(Box::pin(async move { check_revocation(&shared, claims, now).await }))
+}
+
+async fn check_revocation<C, S: RevocationStore>(
+    shared: &Shared<S>,
+    claims: Claims<C>,
+    now: i64,
+) -> Result<Claims<C>, Rejection> {
+    let r = &claims.registered;
+    let check = AccessCheck {
+        jti: r.jti.as_deref().unwrap_or_default(),
+        sid: r.sid.as_deref().unwrap_or_default(),
+        sub: r.sub.as_deref().unwrap_or_default(),
+        issued_at: r.iat.unwrap_or(i64::MIN),
+        now,
+    };
+    match shared.store.check(check).await {
+        Ok(TokenStatus::Active) => Ok(claims),
+        Ok(TokenStatus::Revoked) => Err(Rejection::Revoked),
+        Err(error) => {
+            tracing::warn!(%error, "revocation store failed; refusing the request");
+            Err(Rejection::StoreUnavailable)
+        }
+    }
+}

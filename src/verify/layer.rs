@@ -1,0 +1,54 @@
+use std::fmt;
+use std::marker::PhantomData;
+
+use tower_layer::Layer;
+
+use super::VerifierService;
+use crate::config::CookieAuth;
+use crate::token::{CustomClaims, NoCustomClaims};
+use crate::revocation::MemoryStore;
+
+/// Verifies the access token of every request and puts
+/// [`VerifiedClaims<C>`](super::VerifiedClaims) in its extensions; refuses the
+/// request otherwise, before the inner service runs.
+pub struct JwtCookieVerifier<C = NoCustomClaims, S = MemoryStore> {
+    auth: CookieAuth<S>,
+    _claims: PhantomData<fn() -> C>,
+}
+
+impl<C: CustomClaims, S> JwtCookieVerifier<C, S> {
+    /// A verifier configured by `auth`.
+    pub fn new(auth: &CookieAuth<S>) -> Self {
+        Self {
+            auth: auth.clone(),
+            _claims: PhantomData,
+        }
+    }
+}
+
+impl<C, S> Clone for JwtCookieVerifier<C, S> {
+    fn clone(&self) -> Self {
+        Self {
+            auth: self.auth.clone(),
+            _claims: PhantomData,
+        }
+    }
+}
+
+impl<C, S> fmt::Debug for JwtCookieVerifier<C, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtCookieVerifier").field("auth", &self.auth).finish()
+    }
+}
+
+impl<I, C, S> Layer<I> for JwtCookieVerifier<C, S> {
+    type Service = VerifierService<I, C, S>;
+
+    fn layer(&self, inner: I) -> Self::Service {
+        VerifierService {
+            inner,
+            auth: self.auth.clone(),
+            _claims: PhantomData,
+        }
+    }
+}

@@ -1,0 +1,67 @@
+use std::fmt;
+use std::marker::PhantomData;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_service::Service;
+
+use super::authorize::{authorize, find_token};
+use super::future::ResponseFuture;
+use crate::body::ResponseBody;
+use crate::config::CookieAuth;
+use crate::revocation::RevocationStore;
+use crate::token::CustomClaims;
+
+/// The service made by [`JwtCookieVerifier`](super::JwtCookieVerifier).
+pub struct VerifierService<I, C, S> {
+    pub(super) inner: I,
+    pub(super) auth: CookieAuth<S>,
+    pub(super) _claims: PhantomData<fn() -> C>,
+}
+
+impl<I: Clone, C, S> Clone for VerifierService<I, C, S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            auth: self.auth.clone(),
+            _claims: PhantomData,
+        }
+    }
+}
+
+impl<I: fmt::Debug, C, S> fmt::Debug for VerifierService<I, C, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifierService")
+            .field("inner", &self.inner)
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl<I, C, S, ReqBody, ResBody> Service<Request<ReqBody>> for VerifierService<I, C, S>
+where
+    I: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
+    C: CustomClaims,
+    S: RevocationStore,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = I::Error;
+    type Future = ResponseFuture<I, ReqBody, C>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        // The clone may not be ready: keep the service that was polled ready.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let shared = &self.auth.shared;
+        let started = find_token(shared, request.headers()).and_then(|token| authorize::<C, S>(shared, token));
+        let responder = std::sync::Arc::clone(&shared.responder);
+        match started {
+            Ok(authorization) => ResponseFuture::authorizing(authorization, request, inner, responder),
+            Err(rejection) => ResponseFuture::rejected(rejection, &request, &*responder),
+        }
+    }
+}
