@@ -14,16 +14,15 @@ pin_project! {
     /// Either the inner service's body or a body the layer wrote itself.
     #[project = ResponseBodyProj]
     #[derive(Debug)]
+    #[allow(missing_docs)] // pin-project-lite takes no doc comments on fields
     pub enum ResponseBody<B> {
         /// The inner service's body, untouched.
         Inner {
-            /// The inner service's body.
             #[pin]
             body: B,
         },
         /// A complete body written by the layer.
         Full {
-            /// The bytes, until they have been polled.
             data: Option<Bytes>,
         },
     }
