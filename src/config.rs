@@ -21,13 +21,17 @@ pub const DEFAULT_ACCESS_COOKIE: &str = "__Host-access";
 #[non_exhaustive]
 pub enum ConfigError {
     /// No issuer was set.
-    #[error("no issuer set: call `.issuer(\"https://your-app.example\")`; tokens are checked against it")]
+    #[error(
+        "no issuer set: call `.issuer(\"https://your-app.example\")`; tokens are checked against it"
+    )]
     MissingIssuer,
     /// No audience was set.
     #[error("no audience set: call `.audience(\"your-api\")`; tokens are checked against it")]
     MissingAudience,
     /// The leeway is longer than 60 seconds.
-    #[error("leeway of {0} s is too long: use at most {MAX_LEEWAY_SECS} s (0 is fine with synchronised clocks)")]
+    #[error(
+        "leeway of {0} s is too long: use at most {MAX_LEEWAY_SECS} s (0 is fine with synchronised clocks)"
+    )]
     LeewayTooLong(u64),
     /// `exp` was made optional.
     #[error("`exp` cannot be optional: tokens without an expiry would live forever")]
@@ -36,7 +40,9 @@ pub enum ConfigError {
     #[error("max token length {0} is outside 256..=65536 bytes")]
     MaxTokenLen(usize),
     /// A cookie name is not a valid RFC 6265 token.
-    #[error("cookie name `{0}` is not a valid cookie name (letters, digits and !#$%&'*+-.^_`|~ only)")]
+    #[error(
+        "cookie name `{0}` is not a valid cookie name (letters, digits and !#$%&'*+-.^_`|~ only)"
+    )]
     InvalidCookieName(String),
 }
 
@@ -255,7 +261,9 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
 
         let mut policy = ValidationPolicy::new(self.issuer, self.audience);
         policy.leeway = leeway as i64;
-        policy.max_age = self.max_age.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        policy.max_age = self
+            .max_age
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         policy.max_token_len = self.max_token_len;
         for claim in self.required {
             policy.required |= claim.bit();

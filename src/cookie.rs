@@ -46,7 +46,10 @@ pub(crate) fn find_cookie<'a>(
     for line in headers.get_all(COOKIE) {
         for pair in line.as_bytes().split(|&b| b == b';') {
             let pair = trim_leading_space(pair);
-            let Some(value) = pair.strip_prefix(name).and_then(|rest| rest.strip_prefix(b"=")) else {
+            let Some(value) = pair
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(b"="))
+            else {
                 continue;
             };
             if found.is_some() {
@@ -62,7 +65,10 @@ pub(crate) fn find_cookie<'a>(
 }
 
 fn trim_leading_space(pair: &[u8]) -> &[u8] {
-    let start = pair.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(pair.len());
+    let start = pair
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(pair.len());
     &pair[start..]
 }
 
@@ -81,24 +87,44 @@ mod tests {
 
     #[test]
     fn matches_the_exact_name_only() {
-        let h = headers(&[b"__host-access=lower; __Host-access2=x; x__Host-access=y; __Host-access=tok; z=1"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Found(b"tok"));
+        let h = headers(&[
+            b"__host-access=lower; __Host-access2=x; x__Host-access=y; __Host-access=tok; z=1",
+        ]);
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Found(b"tok")
+        );
         let h = headers(&[b"__Host-access =spaced"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Missing);
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Missing
+        );
     }
 
     #[test]
     fn reads_across_split_cookie_lines_and_detects_duplicates() {
         let h = headers(&[b"a=1", b"__Host-access=tok"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Found(b"tok"));
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Found(b"tok")
+        );
         let h = headers(&[b"__Host-access=one", b"__Host-access=two"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Duplicate);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::First), CookieLookup::Found(b"one"));
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Duplicate
+        );
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::First),
+            CookieLookup::Found(b"one")
+        );
     }
 
     #[test]
     fn tolerates_non_utf8_bytes_around_the_cookie() {
         let h = headers(&[b"junk=\xff\xfe; __Host-access=tok"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Found(b"tok"));
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Found(b"tok")
+        );
     }
 }

@@ -17,7 +17,11 @@ pub(crate) fn check_kid(kid: &str) -> Result<(), KeyError> {
         && kid
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok { Ok(()) } else { Err(KeyError::InvalidKid) }
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::InvalidKid)
+    }
 }
 
 pub(crate) fn check_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<(), KeyError> {
@@ -48,6 +52,40 @@ pub(crate) fn check_rsa_modulus(modulus: &[u8]) -> Result<(), KeyError> {
         return Err(KeyError::RsaTooSmall { bits });
     }
     Ok(())
+}
+
+/// The modulus of a PKCS#1 `RSAPrivateKey` (`SEQUENCE { version, modulus, … }`),
+/// read so that a short key gets a clear error before the backend sees it.
+pub(crate) fn pkcs1_private_modulus(der: &[u8]) -> Option<&[u8]> {
+    let (tag, body, _) = der_element(der)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag, _version, rest) = der_element(body)?;
+    if tag != 0x02 {
+        return None;
+    }
+    let (tag, modulus, _) = der_element(rest)?;
+    (tag == 0x02).then_some(modulus)
+}
+
+/// Splits one DER element into (tag, contents, rest).
+fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
 
 fn significant_bits(be: &[u8]) -> usize {
@@ -91,10 +129,27 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_modulus_of_a_pkcs1_private_key() {
+        // SEQUENCE { INTEGER 0, INTEGER 0x00c5, INTEGER 3 }
+        let der = [
+            0x30, 0x09, 0x02, 0x01, 0x00, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x01, 0x03,
+        ];
+        assert_eq!(pkcs1_private_modulus(&der), Some(&[0x00, 0xc5][..]));
+        assert_eq!(pkcs1_private_modulus(&der[..6]), None);
+        assert_eq!(
+            pkcs1_private_modulus(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
+            None
+        );
+    }
+
+    #[test]
     fn rejects_kids_outside_the_safe_alphabet() {
         assert!(check_kid("key-2026.01_a").is_ok());
         for bad in ["", "a b", "../etc", "k\u{e9}y", &"k".repeat(129)] {
-            assert!(matches!(check_kid(bad), Err(KeyError::InvalidKid)), "{bad:?}");
+            assert!(
+                matches!(check_kid(bad), Err(KeyError::InvalidKid)),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -8,7 +8,9 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey};
 use zeroize::Zeroizing;
 
 use super::backend::PROVIDER;
-use super::material::{check_kid, invalid, require_asymmetric};
+use super::material::{
+    check_kid, check_rsa_modulus, invalid, pkcs1_private_modulus, require_asymmetric,
+};
 use super::{KeyError, PublicKey, VerifyingKey};
 
 /// A private key (or HMAC secret) bound to exactly one algorithm, with the
@@ -84,7 +86,11 @@ impl SigningKey {
         let utils = &PROVIDER.key_utils;
         let public = match alg.family() {
             AlgorithmFamily::Rsa => {
-                let (n, e) = (utils.rsa_pub_components_from_private_key)(bytes).map_err(invalid(alg))?;
+                if let Some(modulus) = pkcs1_private_modulus(bytes) {
+                    check_rsa_modulus(modulus)?;
+                }
+                let (n, e) =
+                    (utils.rsa_pub_components_from_private_key)(bytes).map_err(invalid(alg))?;
                 PublicKey::Rsa { n, e }
             }
             AlgorithmFamily::Ec => {

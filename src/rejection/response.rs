@@ -20,7 +20,11 @@ pub struct RequestInfo<'a> {
 impl<'a> RequestInfo<'a> {
     /// Bundles the parts of a request a responder may look at.
     pub fn new(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> Self {
-        Self { method, uri, headers }
+        Self {
+            method,
+            uri,
+            headers,
+        }
     }
 
     /// Whether the request is gRPC (`content-type: application/grpc…`).
@@ -124,7 +128,10 @@ mod tests {
 
     #[test]
     fn percent_encodes_grpc_messages() {
-        assert_eq!(grpc_percent_encode("a 100% ok\n\u{e9}"), "a 100%25 ok%0A%C3%A9");
+        assert_eq!(
+            grpc_percent_encode("a 100% ok\n\u{e9}"),
+            "a 100%25 ok%0A%C3%A9"
+        );
     }
 }
 

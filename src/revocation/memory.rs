@@ -3,7 +3,9 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus};
+use super::{
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+};
 
 const SHARDS: usize = 64;
 /// A shard sweeps its expired entries once its writes since the last sweep
@@ -104,7 +106,10 @@ impl MemoryStore {
 
     /// Records `now` and returns the latest time seen.
     fn observe(&self, now: i64) -> i64 {
-        self.inner.latest_now.fetch_max(now, Ordering::Relaxed).max(now)
+        self.inner
+            .latest_now
+            .fetch_max(now, Ordering::Relaxed)
+            .max(now)
     }
 
     fn latest_now(&self) -> i64 {
@@ -118,12 +123,21 @@ impl MemoryStore {
 
     fn is_revoked(&self, token: &AccessCheck<'_>) -> bool {
         let now = token.now;
-        let jti = read(self.shard(token.jti)).tokens.get(token.jti).is_some_and(|&exp| exp > now);
-        jti || self.session_revoked(token.sid, now) || self.subject_cutoff(token.sub, now).is_some_and(|c| token.issued_at < c)
+        let jti = read(self.shard(token.jti))
+            .tokens
+            .get(token.jti)
+            .is_some_and(|&exp| exp > now);
+        jti || self.session_revoked(token.sid, now)
+            || self
+                .subject_cutoff(token.sub, now)
+                .is_some_and(|c| token.issued_at < c)
     }
 
     fn session_revoked(&self, sid: &str, now: i64) -> bool {
-        read(self.shard(sid)).sessions.get(sid).is_some_and(|s| s.revoked && s.expires_at() > now)
+        read(self.shard(sid))
+            .sessions
+            .get(sid)
+            .is_some_and(|s| s.revoked && s.expires_at() > now)
     }
 
     fn subject_cutoff(&self, sub: &str, now: i64) -> Option<i64> {
@@ -198,7 +212,11 @@ fn write(lock: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
 impl RevocationStore for MemoryStore {
     async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
         self.observe(token.now);
-        Ok(if self.is_revoked(&token) { TokenStatus::Revoked } else { TokenStatus::Active })
+        Ok(if self.is_revoked(&token) {
+            TokenStatus::Revoked
+        } else {
+            TokenStatus::Active
+        })
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
@@ -214,7 +232,12 @@ impl RevocationStore for MemoryStore {
         Ok(())
     }
 
-    async fn revoke_subject(&self, sub: &str, issued_before: i64, expires_at: i64) -> Result<(), StoreError> {
+    async fn revoke_subject(
+        &self,
+        sub: &str,
+        issued_before: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
         let mut shard = write(self.shard(sub));
         let cutoff = shard.subjects.entry(sub.into()).or_insert(Cutoff {
             issued_before,
@@ -270,7 +293,10 @@ impl RevocationStore for MemoryStore {
             return Ok(RotateOutcome::Unknown);
         }
         let outcome = if *session.current == *rotation.presented_jti {
-            session.previous = Some(std::mem::replace(&mut session.current, rotation.next_jti.into()));
+            session.previous = Some(std::mem::replace(
+                &mut session.current,
+                rotation.next_jti.into(),
+            ));
             session.rotated_at = now;
             session.idle_expires_at = rotation.idle_expires_at.min(session.absolute_expires_at);
             RotateOutcome::Rotated

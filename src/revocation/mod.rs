@@ -118,13 +118,24 @@ pub enum RotateOutcome {
 pub trait RevocationStore: Send + Sync + 'static {
     /// Whether an access token is revoked: by its `jti`, its session, or a
     /// cutoff for its subject later than its `iat`.
-    fn check(&self, token: AccessCheck<'_>) -> impl Future<Output = Result<TokenStatus, StoreError>> + Send;
+    fn check(
+        &self,
+        token: AccessCheck<'_>,
+    ) -> impl Future<Output = Result<TokenStatus, StoreError>> + Send;
 
     /// Revokes one token until `expires_at` (its `exp`).
-    fn revoke_token(&self, jti: &str, expires_at: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn revoke_token(
+        &self,
+        jti: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Revokes a session (logout): its access tokens and its refresh family.
-    fn revoke_session(&self, sid: &str, expires_at: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn revoke_session(
+        &self,
+        sid: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Revokes every token of `sub` issued strictly before `issued_before`
     /// (logout everywhere), remembered until `expires_at`.
@@ -136,8 +147,14 @@ pub trait RevocationStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Registers a new session and its first refresh token.
-    fn start_session(&self, session: SessionStart<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn start_session(
+        &self,
+        session: SessionStart<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Atomically rotates a session's refresh token, detecting reuse.
-    fn rotate(&self, rotation: Rotation<'_>) -> impl Future<Output = Result<RotateOutcome, StoreError>> + Send;
+    fn rotate(
+        &self,
+        rotation: Rotation<'_>,
+    ) -> impl Future<Output = Result<RotateOutcome, StoreError>> + Send;
 }
