@@ -1,0 +1,51 @@
+//! Loading keys from environment variables. This binary holds a single test,
+//! so setting variables cannot race another thread reading them.
+
+use tower_jwt_cookie::Algorithm;
+use tower_jwt_cookie::keys::SigningKey;
+
+#[test]
+fn loads_keys_from_the_environment() {
+    let pem = std::fs::read_to_string(format!(
+        "{}/tests/keys/p256.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    // SAFETY: this is the only test in this binary; no other thread reads the environment.
+    unsafe {
+        std::env::set_var(
+            "TJC_TEST_HMAC",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        );
+        std::env::set_var(
+            "TJC_TEST_HMAC_URL",
+            "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY",
+        );
+        std::env::set_var("TJC_TEST_PEM", pem);
+        std::env::set_var("TJC_TEST_SHORT", "c2hvcnQ=");
+        std::env::set_var("TJC_TEST_NOT_B64", "not base64!");
+    }
+    assert_eq!(
+        SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_HMAC")
+            .unwrap()
+            .kid(),
+        "k"
+    );
+    assert!(SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_HMAC_URL").is_ok());
+    assert!(SigningKey::from_env("k", Algorithm::ES256, "TJC_TEST_PEM").is_ok());
+    let err = SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_UNSET").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable `TJC_TEST_UNSET` is not set"
+    );
+    let err = SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_NOT_B64").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable `TJC_TEST_NOT_B64` is not base64"
+    );
+    let err = SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_SHORT").unwrap_err();
+    assert!(
+        err.to_string().starts_with("the HS256 secret is 5 bytes"),
+        "{err}"
+    );
+}
