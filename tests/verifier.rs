@@ -398,12 +398,7 @@ async fn rejects_non_compact_forms_and_characters_outside_base64url() {
     assert_refused(&f.auth, &format!("{token}.extra"), three_parts.clone()).await;
     assert_refused(&f.auth, "a.b", three_parts).await;
     assert_refused(&f.auth, &format!("\"{token}\""), alphabet.clone()).await;
-    assert_refused(
-        &f.auth,
-        &token.replacen('.', "+", 1).replacen('.', ".", 1),
-        alphabet.clone(),
-    )
-    .await;
+    assert_refused(&f.auth, &token.replacen('.', "+", 1), alphabet.clone()).await;
     let json_serialization = r#"{"payload":"e30","signatures":[]}"#;
     assert_refused(&f.auth, json_serialization, alphabet).await;
 }

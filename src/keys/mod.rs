@@ -16,6 +16,7 @@
 mod backend;
 mod error;
 mod material;
+mod prepared;
 mod provider;
 mod public;
 mod ring;

@@ -8,6 +8,7 @@ use super::backend::PROVIDER;
 use super::material::{
     check_hmac_secret, check_kid, check_rsa_modulus, ec_point_len, invalid, require_asymmetric,
 };
+use super::prepared::Prepared;
 use super::{KeyError, PublicKey};
 
 /// A key that verifies signatures of exactly one algorithm (RFC 8725 §3.1).
@@ -20,6 +21,7 @@ pub struct VerifyingKey {
     alg: Algorithm,
     key: DecodingKey,
     public: Option<PublicKey>,
+    prepared: Prepared,
 }
 
 impl VerifyingKey {
@@ -28,7 +30,13 @@ impl VerifyingKey {
         check_kid(kid)?;
         check_hmac_secret(alg, secret)?;
         let key = DecodingKey::from_secret(secret).map_err(invalid(alg))?;
-        Ok(Self::assemble(kid, alg, key, None))
+        Ok(Self::assemble(
+            kid,
+            alg,
+            key,
+            None,
+            Prepared::hmac(alg, secret),
+        ))
     }
 
     /// A public key in PEM (SPKI, or PKCS#1 for RSA).
@@ -64,8 +72,10 @@ impl VerifyingKey {
         public: PublicKey,
     ) -> Result<Self, KeyError> {
         let key = public.decoding_key();
-        let key = Self::assemble(kid, alg, key, Some(public));
-        key.check_usable()?;
+        check_public(alg, &public)?;
+        let prepared = Prepared::public(alg, &public, &key)?;
+        let key = Self::assemble(kid, alg, key, Some(public), prepared);
+        (PROVIDER.verifier_factory)(&alg, &key.key).map_err(invalid(alg))?;
         Ok(key)
     }
 
@@ -74,29 +84,20 @@ impl VerifyingKey {
         Self::from_public(kid, alg, public)
     }
 
-    fn assemble(kid: &str, alg: Algorithm, key: DecodingKey, public: Option<PublicKey>) -> Self {
+    fn assemble(
+        kid: &str,
+        alg: Algorithm,
+        key: DecodingKey,
+        public: Option<PublicKey>,
+        prepared: Prepared,
+    ) -> Self {
         Self {
             kid: kid.into(),
             alg,
             key,
             public,
+            prepared,
         }
-    }
-
-    fn check_usable(&self) -> Result<(), KeyError> {
-        if let Some(PublicKey::Rsa { n, .. }) = &self.public {
-            check_rsa_modulus(n)?;
-        }
-        if let Some(PublicKey::Ec { point }) = &self.public
-            && point.len() != ec_point_len(self.alg)
-        {
-            return Err(KeyError::WrongKeyType {
-                alg: self.alg,
-                detail: "the EC key is on a different curve than the algorithm (ES256 = P-256, ES384 = P-384)",
-            });
-        }
-        (PROVIDER.verifier_factory)(&self.alg, &self.key).map_err(invalid(self.alg))?;
-        Ok(())
     }
 
     /// The key id tokens name in their `kid` header.
@@ -115,11 +116,10 @@ impl VerifyingKey {
     }
 
     /// Checks `signature` (raw bytes) over `message` with this key's algorithm.
+    #[allow(clippy::ptr_arg)] // jsonwebtoken's verifier trait takes &Vec<u8>
     pub(crate) fn verify(&self, message: &[u8], signature: &Vec<u8>) -> bool {
-        match (PROVIDER.verifier_factory)(&self.alg, &self.key) {
-            Ok(verifier) => verifier.verify(message, signature).is_ok(),
-            Err(_) => false,
-        }
+        self.prepared
+            .verify(&self.key, self.alg, message, signature)
     }
 }
 
@@ -137,6 +137,20 @@ impl fmt::Debug for VerifyingKey {
                 },
             )
             .finish()
+    }
+}
+
+/// Minimum strength and curve checks for a public key.
+fn check_public(alg: Algorithm, public: &PublicKey) -> Result<(), KeyError> {
+    match public {
+        PublicKey::Rsa { n, .. } => check_rsa_modulus(n),
+        PublicKey::Ec { point } if point.len() != ec_point_len(alg) => {
+            Err(KeyError::WrongKeyType {
+                alg,
+                detail: "the EC key is on a different curve than the algorithm (ES256 = P-256, ES384 = P-384)",
+            })
+        }
+        _ => Ok(()),
     }
 }
 

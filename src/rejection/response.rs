@@ -122,19 +122,6 @@ fn grpc_percent_encode(message: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_encodes_grpc_messages() {
-        assert_eq!(
-            grpc_percent_encode("a 100% ok\n\u{e9}"),
-            "a 100%25 ok%0A%C3%A9"
-        );
-    }
-}
-
 /// The response for `rejection` by `responder`, with the rejection in its
 /// extensions and the refusal logged (reason only: never a token).
 pub(crate) fn rejection_response<B>(
@@ -152,4 +139,17 @@ pub(crate) fn rejection_response<B>(
     let mut response = responder.respond(&rejection, &info);
     response.extensions_mut().insert(rejection);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encodes_grpc_messages() {
+        assert_eq!(
+            grpc_percent_encode("a 100% ok\n\u{e9}"),
+            "a 100%25 ok%0A%C3%A9"
+        );
+    }
 }

@@ -1,0 +1,175 @@
+//! Verification state built once per key instead of once per token.
+//!
+//! With the `aws_lc_rs` backend the HMAC key schedule and the parsed public key
+//! are kept with the key, which saves re-parsing RSA/EC keys on every request
+//! (jsonwebtoken's `verify` rebuilds them each call). Other backends go through
+//! jsonwebtoken's provider per call.
+
+use jsonwebtoken::{Algorithm, DecodingKey};
+
+use super::{KeyError, PublicKey};
+
+#[cfg(feature = "aws_lc_rs")]
+pub(crate) use aws::Prepared;
+#[cfg(not(feature = "aws_lc_rs"))]
+pub(crate) use generic::Prepared;
+
+#[cfg(feature = "aws_lc_rs")]
+mod aws {
+    use aws_lc_rs::hmac;
+    use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
+
+    use super::*;
+
+    pub(crate) enum Prepared {
+        // Boxed: the key schedule is ~1.2 KB, the parsed public key a pointer.
+        Hmac(Box<hmac::Key>),
+        Public(ParsedPublicKey),
+    }
+
+    impl Prepared {
+        pub(crate) fn hmac(alg: Algorithm, secret: &[u8]) -> Self {
+            let algorithm = match alg {
+                Algorithm::HS384 => hmac::HMAC_SHA384,
+                Algorithm::HS512 => hmac::HMAC_SHA512,
+                _ => hmac::HMAC_SHA256,
+            };
+            Self::Hmac(Box::new(hmac::Key::new(algorithm, secret)))
+        }
+
+        pub(crate) fn public(
+            alg: Algorithm,
+            public: &PublicKey,
+            _: &DecodingKey,
+        ) -> Result<Self, KeyError> {
+            let algorithm: &'static dyn VerificationAlgorithm = match alg {
+                Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+                Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+                Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+                Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+                Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+                Algorithm::EdDSA => &signature::ED25519,
+                _ => {
+                    return Err(KeyError::WrongKeyType {
+                        alg,
+                        detail: "an HMAC algorithm has no public key",
+                    });
+                }
+            };
+            let bytes = match public {
+                PublicKey::Rsa { n, e } => rsa_public_key_der(n, e),
+                PublicKey::Ec { point } => point.clone(),
+                PublicKey::Ed { x } => x.clone(),
+            };
+            let parsed =
+                ParsedPublicKey::new(algorithm, bytes).map_err(|_| KeyError::WrongKeyType {
+                    alg,
+                    detail: "the public key was refused by the crypto backend",
+                })?;
+            Ok(Self::Public(parsed))
+        }
+
+        #[allow(clippy::ptr_arg)] // one signature for both backends; jsonwebtoken's takes &Vec
+        pub(crate) fn verify(
+            &self,
+            _: &DecodingKey,
+            _: Algorithm,
+            message: &[u8],
+            signature: &Vec<u8>,
+        ) -> bool {
+            match self {
+                Self::Hmac(key) => hmac::verify(key, message, signature).is_ok(),
+                Self::Public(key) => key.verify_sig(message, signature).is_ok(),
+            }
+        }
+    }
+
+    /// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
+    fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+        let mut body = Vec::with_capacity(n.len() + e.len() + 16);
+        der_integer(&mut body, n);
+        der_integer(&mut body, e);
+        let mut out = Vec::with_capacity(body.len() + 4);
+        out.push(0x30);
+        der_length(&mut out, body.len());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    fn der_integer(out: &mut Vec<u8>, big_endian: &[u8]) {
+        let start = big_endian
+            .iter()
+            .position(|&b| b != 0)
+            .unwrap_or(big_endian.len());
+        let digits = &big_endian[start..];
+        let pad = digits.first().is_none_or(|&b| b & 0x80 != 0);
+        out.push(0x02);
+        der_length(out, digits.len() + usize::from(pad));
+        if pad {
+            out.push(0);
+        }
+        out.extend_from_slice(digits);
+    }
+
+    fn der_length(out: &mut Vec<u8>, len: usize) {
+        match len {
+            0..=0x7f => out.push(len as u8),
+            0x80..=0xff => out.extend_from_slice(&[0x81, len as u8]),
+            _ => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn encodes_rsa_public_keys_as_pkcs1_der() {
+            assert_eq!(
+                rsa_public_key_der(&[0x00, 0xc5], &[1, 0, 1]),
+                [
+                    0x30, 0x09, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x03, 0x01, 0x00, 0x01
+                ]
+            );
+        }
+    }
+}
+
+#[cfg(not(feature = "aws_lc_rs"))]
+mod generic {
+    use super::super::backend::PROVIDER;
+    use super::*;
+
+    pub(crate) struct Prepared;
+
+    impl Prepared {
+        pub(crate) fn hmac(_: Algorithm, _: &[u8]) -> Self {
+            Self
+        }
+
+        pub(crate) fn public(
+            _: Algorithm,
+            _: &PublicKey,
+            _: &DecodingKey,
+        ) -> Result<Self, KeyError> {
+            Ok(Self)
+        }
+
+        #[allow(clippy::ptr_arg)] // one signature for both backends; jsonwebtoken's takes &Vec
+        pub(crate) fn verify(
+            &self,
+            key: &DecodingKey,
+            alg: Algorithm,
+            message: &[u8],
+            signature: &Vec<u8>,
+        ) -> bool {
+            match (PROVIDER.verifier_factory)(&alg, key) {
+                Ok(verifier) => verifier.verify(message, signature).is_ok(),
+                Err(_) => false,
+            }
+        }
+    }
+}
