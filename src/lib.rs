@@ -54,13 +54,18 @@ pub mod body;
 pub mod clock;
 mod config;
 pub mod cookie;
+pub mod cors;
+pub mod csrf;
 pub mod keys;
+pub mod origin;
 pub mod rejection;
 pub mod revocation;
 pub mod token;
 pub mod verify;
 
 pub use config::{ConfigError, CookieAuth, CookieAuthBuilder, DEFAULT_ACCESS_COOKIE};
+pub use cors::CredentialedCors;
+pub use csrf::CsrfSameSiteGuard;
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;
 pub use revocation::{MemoryStore, RevocationStore};

@@ -52,11 +52,12 @@ where
 
 /// The default responses of DESIGN.md §5.
 ///
-/// HTTP: the rejection's status (401 or 503), `Cache-Control: no-store`,
+/// HTTP: the rejection's status (401, 403 or 503), `Cache-Control: no-store`,
 /// `WWW-Authenticate: Bearer` (with `error="invalid_token"` and a description
 /// when a token was presented, RFC 6750 §3) and a JSON body
 /// `{"error": "<reason>", "message": "<sentence>"}`.
-/// gRPC: HTTP 200 with `grpc-status` (16 UNAUTHENTICATED, 14 UNAVAILABLE) and
+/// gRPC: HTTP 200 with `grpc-status` (16 UNAUTHENTICATED, 7 PERMISSION_DENIED,
+/// 14 UNAVAILABLE) and
 /// a percent-encoded `grpc-message`, as a trailers-only response.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DefaultResponder;
@@ -118,16 +119,6 @@ fn grpc_percent_encode(message: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_encodes_grpc_messages() {
-        assert_eq!(grpc_percent_encode("a 100% ok\n\u{e9}"), "a 100%25 ok%0A%C3%A9");
-    }
-}
-
 /// The response for `rejection` by `responder`, with the rejection in its
 /// extensions and the refusal logged (reason only: never a token).
 pub(crate) fn rejection_response<B>(
@@ -145,4 +136,14 @@ pub(crate) fn rejection_response<B>(
     let mut response = responder.respond(&rejection, &info);
     response.extensions_mut().insert(rejection);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encodes_grpc_messages() {
+        assert_eq!(grpc_percent_encode("a 100% ok\n\u{e9}"), "a 100%25 ok%0A%C3%A9");
+    }
 }
