@@ -98,12 +98,15 @@ async fn safe_methods_are_exactly_get_head_options() {
     }
 }
 
+/// name, method, Sec-Fetch-Site, Origin, status, reason.
+type Row = (&'static str, &'static str, &'static str, &'static str, StatusCode, Option<CsrfReason>);
+
 // Go: TestCrossOriginProtectionSecFetchSite.
 #[tokio::test]
 async fn sec_fetch_site_and_origin_table_from_go() {
     let guard = CsrfSameSiteGuard::new();
     #[rustfmt::skip]
-    let table: &[(&str, &str, &str, &str, StatusCode, Option<CsrfReason>)] = &[
+    let table: &[Row] = &[
         ("same-origin allowed", "POST", "same-origin", "", StatusCode::OK, None),
         ("none allowed", "POST", "none", "", StatusCode::OK, None),
         ("cross-site blocked", "POST", "cross-site", "", StatusCode::FORBIDDEN, Some(CsrfReason::CrossSite)),
