@@ -290,11 +290,13 @@ async fn preflight_is_answered_204_before_the_inner_service_and_echoes_only_what
     assert!(headers.get("access-control-allow-headers").is_none());
 }
 
+type Headers = &'static [(&'static str, &'static str)];
+
 // rs/cors TestDisallowedOrigin/Method/Header (preflight variants).
 #[tokio::test]
 async fn refused_preflights_carry_the_reason_and_no_grant() {
     #[rustfmt::skip]
-    let table: &[(&str, &[(&str, &str)], CorsReason)] = &[
+    let table: &[(&str, Headers, CorsReason)] = &[
         ("disallowed origin", &[("origin", "http://barbaz.com"), ("access-control-request-method", "GET")], CorsReason::OriginNotAllowed),
         ("no origin", &[("access-control-request-method", "GET")], CorsReason::OriginNotAllowed),
         ("disallowed method", &[("origin", ALLOWED), ("access-control-request-method", "PATCH")], CorsReason::MethodNotAllowed),
