@@ -99,7 +99,14 @@ async fn safe_methods_are_exactly_get_head_options() {
 }
 
 /// name, method, Sec-Fetch-Site, Origin, status, reason.
-type Row = (&'static str, &'static str, &'static str, &'static str, StatusCode, Option<CsrfReason>);
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    StatusCode,
+    Option<CsrfReason>,
+);
 
 // Go: TestCrossOriginProtectionSecFetchSite.
 #[tokio::test]
