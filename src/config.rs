@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::cookie::DuplicateCookies;
+use crate::cors::CorsBuilder;
+use crate::csrf::{CsrfGuardBuilder, CsrfTokenCheck, CsrfTokens};
 use crate::keys::KeyProvider;
+use crate::origin::{Origin, OriginError};
 use crate::rejection::{DefaultResponder, Responder};
 use crate::revocation::{MemoryStore, RevocationStore};
 use crate::token::{CustomClaims, MAX_LEEWAY_SECS, RequiredClaim, ValidationPolicy};
@@ -44,6 +47,9 @@ pub enum ConfigError {
         "cookie name `{0}` is not a valid cookie name (letters, digits and !#$%&'*+-.^_`|~ only)"
     )]
     InvalidCookieName(String),
+    /// An allowed origin (for CORS and the CSRF guard) is not exact `scheme://host[:port]`.
+    #[error("allowed origin: {0}")]
+    InvalidOrigin(OriginError),
 }
 
 /// Shared configuration of every layer. Cheap to clone (one `Arc`).
@@ -76,6 +82,7 @@ pub(crate) struct Shared<S> {
     pub(crate) bearer: bool,
     pub(crate) duplicates: DuplicateCookies,
     pub(crate) responder: Arc<dyn Responder>,
+    pub(crate) allowed_origins: Vec<Origin>,
 }
 
 impl<S> Clone for CookieAuth<S> {
@@ -116,6 +123,7 @@ impl<S: RevocationStore> CookieAuth<S> {
             bearer: false,
             duplicates: DuplicateCookies::default(),
             responder: Arc::new(DefaultResponder),
+            allowed_origins: Vec::new(),
         }
     }
 
@@ -162,6 +170,7 @@ pub struct CookieAuthBuilder<S> {
     bearer: bool,
     duplicates: DuplicateCookies,
     responder: Arc<dyn Responder>,
+    allowed_origins: Vec<String>,
 }
 
 impl<S: RevocationStore> CookieAuthBuilder<S> {
@@ -258,6 +267,8 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
             return Err(ConfigError::MaxTokenLen(self.max_token_len));
         }
         check_cookie_name(&self.access_cookie)?;
+        let allowed_origins =
+            crate::origin::parse_all(&self.allowed_origins).map_err(ConfigError::InvalidOrigin)?;
 
         let mut policy = ValidationPolicy::new(self.issuer, self.audience);
         policy.leeway = leeway as i64;
@@ -281,6 +292,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
                 bearer: self.bearer,
                 duplicates: self.duplicates,
                 responder: self.responder,
+                allowed_origins,
             }),
         })
     }
@@ -293,4 +305,54 @@ pub(crate) fn check_cookie_name(name: &str) -> Result<(), ConfigError> {
         return Err(ConfigError::InvalidCookieName(name.to_owned()));
     }
     Ok(())
+}
+
+// ---- Cross-origin settings (CredentialedCors, CsrfSameSiteGuard) ----------
+
+impl<S: RevocationStore> CookieAuthBuilder<S> {
+    /// Exact origins (`scheme://host[:port]`) of the pages allowed to call this
+    /// API with cookies from another origin. [`CookieAuth::cors`] allows them
+    /// and [`CookieAuth::csrf_guard`] trusts them, so the two layers can never
+    /// disagree. `*`, `null` and anything with a path are refused in `build`.
+    pub fn allowed_origins<I, T>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.allowed_origins
+            .extend(origins.into_iter().map(Into::into));
+        self
+    }
+}
+
+impl<S> CookieAuth<S> {
+    /// The allowed cross-origin origins, normalized.
+    pub fn allowed_origins(&self) -> &[Origin] {
+        &self.shared.allowed_origins
+    }
+
+    /// A [`CredentialedCors`](crate::CredentialedCors) builder allowing exactly
+    /// [`allowed_origins`](CookieAuthBuilder::allowed_origins), with this
+    /// configuration's responder. Set methods and headers, then `build()`.
+    pub fn cors(&self) -> CorsBuilder {
+        CorsBuilder::from_shared(
+            self.shared.allowed_origins.clone(),
+            Arc::clone(&self.shared.responder),
+        )
+    }
+
+    /// A [`CsrfSameSiteGuard`](crate::CsrfSameSiteGuard) builder that trusts
+    /// every CORS-allowed origin, with this configuration's responder.
+    pub fn csrf_guard(&self) -> CsrfGuardBuilder {
+        let mut builder = crate::csrf::CsrfSameSiteGuard::builder();
+        builder.shared_origins = self.shared.allowed_origins.clone();
+        builder.responder = Arc::clone(&self.shared.responder);
+        builder
+    }
+
+    /// The double-submit check for sessions verified by `verifier::<C>()`,
+    /// with this configuration's responder. Place it inside the verifier.
+    pub fn csrf_token_check<C>(&self, tokens: CsrfTokens) -> CsrfTokenCheck<C> {
+        CsrfTokenCheck::new(tokens).with_responder(Arc::clone(&self.shared.responder))
+    }
 }

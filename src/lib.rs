@@ -10,6 +10,10 @@
 //! * [`revocation`]: the [`RevocationStore`] contract (logout, logout
 //!   everywhere, refresh-token rotation with reuse detection) and the embedded
 //!   [`MemoryStore`]. Store failures refuse requests (fail closed).
+//! * [`CredentialedCors`] answers preflights and reflects an exact allow-list
+//!   of origins with credentials; [`CsrfSameSiteGuard`] refuses cross-site
+//!   unsafe requests before the handler runs (CORS is not CSRF protection:
+//!   use both). See [`cors`] and [`csrf`].
 //! * [`Rejection`] says why a request was refused; the default responses are
 //!   401/503 with `WWW-Authenticate` and a JSON body, or a gRPC status.
 //!
@@ -54,13 +58,18 @@ pub mod body;
 pub mod clock;
 mod config;
 pub mod cookie;
+pub mod cors;
+pub mod csrf;
 pub mod keys;
+pub mod origin;
 pub mod rejection;
 pub mod revocation;
 pub mod token;
 pub mod verify;
 
 pub use config::{ConfigError, CookieAuth, CookieAuthBuilder, DEFAULT_ACCESS_COOKIE};
+pub use cors::CredentialedCors;
+pub use csrf::CsrfSameSiteGuard;
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;
 pub use revocation::{MemoryStore, RevocationStore};

@@ -497,7 +497,7 @@ async fn rejects_deeply_nested_and_duplicate_key_json() {
 }
 
 fn sign_hs256(input: &str) -> String {
-    use hmac::{Hmac, Mac};
+    use hmac::{Hmac, KeyInit, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&HMAC_SECRET).unwrap();
     mac.update(input.as_bytes());
     format!(

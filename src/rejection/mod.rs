@@ -1,7 +1,7 @@
 //! Why a request was refused, and how that becomes a response.
 //!
 //! Every layer refuses with a [`Rejection`]. The default [`Responder`] turns it
-//! into HTTP 401/403/503 (with `WWW-Authenticate` and a small JSON body) or, for
+//! into HTTP 401/403/503 (403 for CSRF and CORS refusals) (with `WWW-Authenticate` and a small JSON body) or, for
 //! gRPC requests, into a gRPC status. The `Rejection` is also put in the
 //! response extensions so outer layers and tests can see the exact reason.
 //!
@@ -27,6 +27,6 @@
 mod reason;
 mod response;
 
-pub use reason::Rejection;
+pub use reason::{CorsReason, CsrfReason, Rejection};
 pub(crate) use response::rejection_response;
 pub use response::{DefaultResponder, RequestInfo, Responder};

@@ -64,6 +64,94 @@ pub enum Rejection {
     /// The revocation store could not answer; the request is refused (fail closed).
     #[error("the session store is unavailable")]
     StoreUnavailable,
+    /// The CSRF guard refused an unsafe request (HTTP 403, never `WWW-Authenticate`).
+    #[error("cross-site request refused: {0}")]
+    Csrf(CsrfReason),
+    /// The CORS layer refused a preflight (HTTP 403).
+    #[error("CORS preflight refused: {0}")]
+    Cors(CorsReason),
+}
+
+/// Why [`CsrfSameSiteGuard`](crate::csrf::CsrfSameSiteGuard) or the
+/// double-submit check refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrfReason {
+    /// `Sec-Fetch-Site: cross-site` from an origin that is not trusted.
+    #[error("the request came from another site")]
+    CrossSite,
+    /// `Sec-Fetch-Site: same-site` (a sibling subdomain) without the opt-in.
+    #[error("the request came from another origin of the same site")]
+    SameSite,
+    /// `Sec-Fetch-Site` has a value this guard does not know, or several values.
+    #[error("the Sec-Fetch-Site header is not valid")]
+    InvalidFetchSite,
+    /// No `Sec-Fetch-Site`, and `Origin` is neither this origin nor trusted.
+    #[error("the Origin header is not this origin")]
+    OriginMismatch,
+    /// `Origin: null` (sandboxed frame, local file, privacy redirect).
+    #[error("the Origin header is null")]
+    NullOrigin,
+    /// Neither `Sec-Fetch-Site` nor `Origin`, and the guard is set to fail closed.
+    #[error("the request has neither Sec-Fetch-Site nor Origin")]
+    MissingOrigin,
+    /// The double-submit token is missing from the header or the cookie.
+    #[error("the CSRF token is missing")]
+    MissingToken,
+    /// The header and cookie tokens differ, the token is not for this session,
+    /// or its signature is invalid.
+    #[error("the CSRF token is invalid")]
+    InvalidToken,
+    /// The double-submit check found no verified session to bind the token to.
+    #[error("no verified session to check the CSRF token against")]
+    NoSession,
+}
+
+impl CsrfReason {
+    /// A stable machine-readable code, e.g. `"csrf_cross_site"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::CrossSite => "csrf_cross_site",
+            Self::SameSite => "csrf_same_site",
+            Self::InvalidFetchSite => "csrf_invalid_fetch_site",
+            Self::OriginMismatch => "csrf_origin_mismatch",
+            Self::NullOrigin => "csrf_null_origin",
+            Self::MissingOrigin => "csrf_missing_origin",
+            Self::MissingToken => "csrf_missing_token",
+            Self::InvalidToken => "csrf_invalid_token",
+            Self::NoSession => "csrf_no_session",
+        }
+    }
+}
+
+/// Why [`CredentialedCors`](crate::cors::CredentialedCors) refused a preflight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum CorsReason {
+    /// The `Origin` is missing, repeated, or not on the allow-list.
+    #[error("the origin is not allowed")]
+    OriginNotAllowed,
+    /// `Access-Control-Request-Method` is not an allowed method.
+    #[error("the requested method is not allowed")]
+    MethodNotAllowed,
+    /// A name in `Access-Control-Request-Headers` is not an allowed header.
+    #[error("a requested header is not allowed")]
+    HeaderNotAllowed,
+    /// `Access-Control-Request-Headers` is longer or has more names than the bound.
+    #[error("the requested header list is too long")]
+    TooManyHeaders,
+}
+
+impl CorsReason {
+    /// A stable machine-readable code, e.g. `"cors_origin_not_allowed"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::OriginNotAllowed => "cors_origin_not_allowed",
+            Self::MethodNotAllowed => "cors_method_not_allowed",
+            Self::HeaderNotAllowed => "cors_header_not_allowed",
+            Self::TooManyHeaders => "cors_too_many_headers",
+        }
+    }
 }
 
 impl Rejection {
@@ -88,6 +176,8 @@ impl Rejection {
             Self::WrongType => "wrong_type",
             Self::Revoked => "revoked",
             Self::StoreUnavailable => "store_unavailable",
+            Self::Csrf(reason) => reason.code(),
+            Self::Cors(reason) => reason.code(),
         }
     }
 
@@ -95,6 +185,7 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Csrf(_) | Self::Cors(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -102,14 +193,18 @@ impl Rejection {
     /// The gRPC status code the default responder uses for gRPC requests.
     pub fn grpc_code(&self) -> u8 {
         match self {
-            Self::StoreUnavailable => 14, // UNAVAILABLE
-            _ => 16,                      // UNAUTHENTICATED
+            Self::StoreUnavailable => 14,       // UNAVAILABLE
+            Self::Csrf(_) | Self::Cors(_) => 7, // PERMISSION_DENIED
+            _ => 16,                            // UNAUTHENTICATED
         }
     }
 
     /// Whether this is a problem with a presented token, answered with
     /// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
     pub fn is_invalid_token(&self) -> bool {
-        !matches!(self, Self::MissingToken | Self::StoreUnavailable)
+        !matches!(
+            self,
+            Self::MissingToken | Self::StoreUnavailable | Self::Csrf(_) | Self::Cors(_)
+        )
     }
 }

@@ -56,11 +56,12 @@ where
 
 /// The default responses of DESIGN.md §5.
 ///
-/// HTTP: the rejection's status (401 or 503), `Cache-Control: no-store`,
+/// HTTP: the rejection's status (401, 403 or 503), `Cache-Control: no-store`,
 /// `WWW-Authenticate: Bearer` (with `error="invalid_token"` and a description
 /// when a token was presented, RFC 6750 §3) and a JSON body
 /// `{"error": "<reason>", "message": "<sentence>"}`.
-/// gRPC: HTTP 200 with `grpc-status` (16 UNAUTHENTICATED, 14 UNAVAILABLE) and
+/// gRPC: HTTP 200 with `grpc-status` (16 UNAUTHENTICATED, 7 PERMISSION_DENIED,
+/// 14 UNAVAILABLE) and
 /// a percent-encoded `grpc-message`, as a trailers-only response.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DefaultResponder;

@@ -1,0 +1,146 @@
+//! [`CsrfTokenCheck`]: the double-submit check, placed AFTER the verifier.
+//!
+//! Why after: a token is bound to the session id (`sid`), and the only
+//! trustworthy `sid` is the one in an access token whose signature, claims
+//! and revocation status have been checked. Reading `sid` before the verifier
+//! would mean verifying the JWT twice (or trusting an unverified one), so the
+//! Fetch-Metadata guard runs first (cheap, no crypto, refuses before any
+//! authentication work), and this small layer runs right after the verifier,
+//! reading [`VerifiedClaims::session_id`]. A refused request still never
+//! reaches the handler.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::future::ResponseFuture;
+use super::policy::is_safe;
+use super::token::CsrfTokens;
+use crate::body::ResponseBody;
+use crate::rejection::{CsrfReason, DefaultResponder, Rejection, Responder, rejection_response};
+use crate::token::NoCustomClaims;
+use crate::verify::VerifiedClaims;
+
+/// Requires a valid double-submit token on unsafe requests of a verified
+/// session. Place it inside (after) [`JwtCookieVerifier<C>`](crate::JwtCookieVerifier)
+/// with the same `C`.
+pub struct CsrfTokenCheck<C = NoCustomClaims> {
+    tokens: CsrfTokens,
+    responder: Arc<dyn Responder>,
+    _claims: PhantomData<fn() -> C>,
+}
+
+impl<C> CsrfTokenCheck<C> {
+    /// A check using `tokens` and the default 403 response.
+    pub fn new(tokens: CsrfTokens) -> Self {
+        Self {
+            tokens,
+            responder: Arc::new(DefaultResponder),
+            _claims: PhantomData,
+        }
+    }
+
+    /// Replaces the response to a refused request.
+    pub fn deny_handler(mut self, responder: impl Responder) -> Self {
+        self.responder = Arc::new(responder);
+        self
+    }
+
+    pub(crate) fn with_responder(mut self, responder: Arc<dyn Responder>) -> Self {
+        self.responder = responder;
+        self
+    }
+}
+
+impl<C> Clone for CsrfTokenCheck<C> {
+    fn clone(&self) -> Self {
+        Self {
+            tokens: self.tokens.clone(),
+            responder: Arc::clone(&self.responder),
+            _claims: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for CsrfTokenCheck<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsrfTokenCheck")
+            .field("tokens", &self.tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, C> Layer<I> for CsrfTokenCheck<C> {
+    type Service = CsrfTokenService<I, C>;
+
+    fn layer(&self, inner: I) -> Self::Service {
+        CsrfTokenService {
+            inner,
+            check: self.clone(),
+        }
+    }
+}
+
+/// The service made by [`CsrfTokenCheck`].
+pub struct CsrfTokenService<I, C> {
+    inner: I,
+    check: CsrfTokenCheck<C>,
+}
+
+impl<I: Clone, C> Clone for CsrfTokenService<I, C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            check: self.check.clone(),
+        }
+    }
+}
+
+impl<I: fmt::Debug, C> fmt::Debug for CsrfTokenService<I, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsrfTokenService")
+            .field("inner", &self.inner)
+            .field("check", &self.check)
+            .finish()
+    }
+}
+
+impl<I, C, ReqBody, ResBody> Service<Request<ReqBody>> for CsrfTokenService<I, C>
+where
+    I: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    C: Send + Sync + 'static,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = I::Error;
+    type Future = ResponseFuture<I::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        if is_safe(request.method()) {
+            return ResponseFuture::called(self.inner.call(request));
+        }
+        let outcome = match request.extensions().get::<VerifiedClaims<C>>() {
+            Some(claims) => self
+                .check
+                .tokens
+                .check(claims.session_id(), request.headers()),
+            None => Err(CsrfReason::NoSession),
+        };
+        match outcome {
+            Ok(()) => ResponseFuture::called(self.inner.call(request)),
+            Err(reason) => {
+                let response =
+                    rejection_response(&*self.check.responder, Rejection::Csrf(reason), &request);
+                ResponseFuture::refused(response)
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Signed double-submit tokens bound to a session (OWASP "signed double-submit
+//! cookie"): `base64url(random) "." base64url(HMAC-SHA256(secret, sid ‖ random))`.
+//!
+//! The issuer mints one with [`CsrfTokens::mint`] when it starts a session and
+//! sets it in the readable `__Host-csrf` cookie ([`CsrfTokens::set_cookie`]);
+//! the page copies it into the `X-CSRF-Token` header of unsafe requests;
+//! [`CsrfTokenCheck`](super::CsrfTokenCheck) requires header = cookie
+//! (constant time) and a valid MAC for the session of the verified access
+//! token, so a token minted for another session, or a cookie planted by a
+//! sibling subdomain without the secret, fails.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::cookie::{CookieLookup, DuplicateCookies, find_cookie};
+use crate::rejection::CsrfReason;
+
+/// The default CSRF cookie: readable by the page, host-only, Secure.
+pub const DEFAULT_CSRF_COOKIE: &str = "__Host-csrf";
+/// The default request header carrying the token.
+pub const DEFAULT_CSRF_HEADER: &str = "x-csrf-token";
+
+const RANDOM_LEN: usize = 16;
+const MAC_LEN: usize = 32;
+/// Domain separation, so this MAC can never be confused with another use of the secret.
+const CONTEXT: &[u8] = b"tower-jwt-cookie/csrf/v1\0";
+/// Longest accepted token; a real one is 66 bytes.
+const MAX_TOKEN_LEN: usize = 128;
+
+/// Mints and checks double-submit tokens. Cheap to clone; the secret never
+/// appears in `Debug` output.
+#[derive(Clone)]
+pub struct CsrfTokens {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    mac: Hmac<Sha256>,
+    cookie: String,
+    header: HeaderName,
+}
+
+/// A token configuration that cannot work.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrfTokenError {
+    /// The secret is shorter than 32 bytes.
+    #[error("the CSRF secret is {0} bytes: use at least 32 random bytes (not the JWT signing key)")]
+    SecretTooShort(usize),
+    /// The cookie name is not a valid cookie name.
+    #[error("CSRF cookie name `{0}` is not a valid cookie name")]
+    InvalidCookieName(String),
+}
+
+impl CsrfTokens {
+    /// Tokens keyed by `secret` (at least 32 random bytes, distinct from any
+    /// JWT key), with the default cookie and header names.
+    pub fn new(secret: &[u8]) -> Result<Self, CsrfTokenError> {
+        if secret.len() < 32 {
+            return Err(CsrfTokenError::SecretTooShort(secret.len()));
+        }
+        let mac = Hmac::<Sha256>::new_from_slice(secret)
+            .map_err(|_| CsrfTokenError::SecretTooShort(secret.len()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                mac,
+                cookie: DEFAULT_CSRF_COOKIE.to_owned(),
+                header: HeaderName::from_static(DEFAULT_CSRF_HEADER),
+            }),
+        })
+    }
+
+    /// Uses another cookie name (keep the `__Host-` prefix in production).
+    pub fn with_cookie_name(self, name: &str) -> Result<Self, CsrfTokenError> {
+        crate::config::check_cookie_name(name)
+            .map_err(|_| CsrfTokenError::InvalidCookieName(name.to_owned()))?;
+        Ok(self.map(|inner| inner.cookie = name.to_owned()))
+    }
+
+    /// Uses another request header than `X-CSRF-Token`.
+    pub fn with_header(self, header: HeaderName) -> Self {
+        self.map(|inner| inner.header = header)
+    }
+
+    fn map(self, f: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Inner {
+            mac: self.inner.mac.clone(),
+            cookie: self.inner.cookie.clone(),
+            header: self.inner.header.clone(),
+        };
+        f(&mut inner);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The cookie name.
+    pub fn cookie_name(&self) -> &str {
+        &self.inner.cookie
+    }
+
+    /// The request header name.
+    pub fn header_name(&self) -> &HeaderName {
+        &self.inner.header
+    }
+
+    /// A fresh token for session `sid` (the `sid` claim of its access token).
+    /// The issuer calls this when it starts or rotates a session.
+    pub fn mint(&self, sid: &str) -> String {
+        let mut random = [0u8; RANDOM_LEN];
+        getrandom::fill(&mut random)
+            .expect("the operating system's random number generator failed");
+        let tag = self.tag(sid, &random);
+        let mut token = URL_SAFE_NO_PAD.encode(random);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(tag, &mut token);
+        token
+    }
+
+    /// Whether `token` was minted by this secret for session `sid`. The MAC is
+    /// compared in constant time.
+    pub fn verify(&self, sid: &str, token: &[u8]) -> bool {
+        if token.len() > MAX_TOKEN_LEN {
+            return false;
+        }
+        let Some(dot) = token.iter().position(|&b| b == b'.') else {
+            return false;
+        };
+        let mut random = [0u8; RANDOM_LEN];
+        let mut tag = [0u8; MAC_LEN];
+        let random_ok = matches!(
+            URL_SAFE_NO_PAD.decode_slice(&token[..dot], &mut random),
+            Ok(RANDOM_LEN)
+        );
+        let tag_ok = matches!(
+            URL_SAFE_NO_PAD.decode_slice(&token[dot + 1..], &mut tag),
+            Ok(MAC_LEN)
+        );
+        if !(random_ok && tag_ok) {
+            return false;
+        }
+        self.keyed(sid, &random).verify_slice(&tag).is_ok()
+    }
+
+    /// The `Set-Cookie` value for `token`: `Path=/; Secure; SameSite=Strict`,
+    /// no `HttpOnly` (the page must read it), no `Domain` (host-only).
+    pub fn set_cookie(&self, token: &str) -> HeaderValue {
+        let value = format!(
+            "{}={token}; Path=/; Secure; SameSite=Strict",
+            self.inner.cookie
+        );
+        // Names are checked tokens and minted tokens are base64url: always valid.
+        HeaderValue::try_from(value).expect("cookie name and token are header-safe")
+    }
+
+    /// Checks a request of session `sid`: the header and the cookie are both
+    /// present once, equal (constant time), and a valid token for `sid`.
+    pub fn check(&self, sid: &str, headers: &HeaderMap) -> Result<(), CsrfReason> {
+        let mut values = headers.get_all(&self.inner.header).iter();
+        let header = match (values.next(), values.next()) {
+            (None, _) => return Err(CsrfReason::MissingToken),
+            (Some(_), Some(_)) => return Err(CsrfReason::InvalidToken),
+            (Some(value), None) => value.as_bytes(),
+        };
+        let cookie = match find_cookie(headers, &self.inner.cookie, DuplicateCookies::Reject) {
+            CookieLookup::Missing | CookieLookup::Found([]) => {
+                return Err(CsrfReason::MissingToken);
+            }
+            CookieLookup::Duplicate => return Err(CsrfReason::InvalidToken),
+            CookieLookup::Found(cookie) => cookie,
+        };
+        if header.is_empty() {
+            return Err(CsrfReason::MissingToken);
+        }
+        if sid.is_empty() {
+            return Err(CsrfReason::NoSession);
+        }
+        let same: bool = header.ct_eq(cookie).into();
+        if same && self.verify(sid, cookie) {
+            Ok(())
+        } else {
+            Err(CsrfReason::InvalidToken)
+        }
+    }
+
+    fn keyed(&self, sid: &str, random: &[u8; RANDOM_LEN]) -> Hmac<Sha256> {
+        let mut mac = self.inner.mac.clone();
+        mac.update(CONTEXT);
+        mac.update(&(sid.len() as u64).to_be_bytes());
+        mac.update(sid.as_bytes());
+        mac.update(random);
+        mac
+    }
+
+    fn tag(&self, sid: &str, random: &[u8; RANDOM_LEN]) -> [u8; MAC_LEN] {
+        self.keyed(sid, random).finalize().into_bytes().into()
+    }
+}
+
+impl fmt::Debug for CsrfTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CsrfTokens")
+            .field("secret", &"<redacted>")
+            .field("cookie", &self.inner.cookie)
+            .field("header", &self.inner.header)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens() -> CsrfTokens {
+        CsrfTokens::new(&[7; 32]).unwrap()
+    }
+
+    #[test]
+    fn minted_token_verifies_only_for_its_session() {
+        let t = tokens();
+        let token = t.mint("s1");
+        assert_eq!(token.len(), 66);
+        assert!(t.verify("s1", token.as_bytes()));
+        assert!(!t.verify("s2", token.as_bytes()));
+        assert!(
+            !CsrfTokens::new(&[8; 32])
+                .unwrap()
+                .verify("s1", token.as_bytes())
+        );
+    }
+
+    #[test]
+    fn refuses_short_secrets() {
+        assert_eq!(
+            CsrfTokens::new(&[1; 31]).unwrap_err(),
+            CsrfTokenError::SecretTooShort(31)
+        );
+    }
+
+    #[test]
+    fn length_prefix_keeps_sid_and_random_apart() {
+        let t = tokens();
+        let random = [b'a'; RANDOM_LEN];
+        assert_ne!(t.tag("ab", &random), t.tag("a", &random));
+    }
+}
