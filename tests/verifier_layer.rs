@@ -505,3 +505,31 @@ async fn publishes_only_public_keys_in_the_jwks() {
         .unwrap();
     assert_accepted(&auth, &token).await;
 }
+
+#[cfg(feature = "aws_lc_rs")] // key pairs are generated with aws-lc
+#[tokio::test]
+async fn generated_keys_sign_tokens_that_verify() {
+    for alg in [
+        Algorithm::HS256,
+        Algorithm::HS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ] {
+        let f = Fixture::with_key(SigningKey::generate("gen", alg).unwrap());
+        assert_accepted(&f.auth, &f.mint(|_| {})).await;
+        assert_eq!(f.ring.signing_key().unwrap().algorithm(), alg);
+    }
+    let other = SigningKey::generate("gen", Algorithm::ES256).unwrap();
+    let f = Fixture::with_key(SigningKey::generate("gen", Algorithm::ES256).unwrap());
+    let ring = KeyRing::with_signing_key(other);
+    let token = tower_jwt_cookie::token::encode(
+        &ring.signing_key().unwrap(),
+        tower_jwt_cookie::token::TokenKind::Access,
+        &valid_claims(NOW),
+    )
+    .unwrap();
+    assert_refused(&f.auth, &token, Rejection::BadSignature).await;
+    let err = SigningKey::generate("gen", Algorithm::RS256).unwrap_err();
+    assert!(err.to_string().contains("openssl genpkey"), "{err}");
+}

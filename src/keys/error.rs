@@ -50,6 +50,14 @@ pub enum KeyError {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// A key could not be generated.
+    #[error("no {alg:?} key could be generated: {detail}")]
+    Generation {
+        /// The algorithm asked for.
+        alg: Algorithm,
+        /// Why not.
+        detail: &'static str,
+    },
     /// A key id is empty or too long.
     #[error("a key id must be 1 to 128 characters of [A-Za-z0-9._-]")]
     InvalidKid,

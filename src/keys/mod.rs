@@ -15,6 +15,7 @@
 
 mod backend;
 mod error;
+mod generate;
 mod material;
 mod prepared;
 mod provider;
