@@ -7,9 +7,34 @@
 //! with [`Rejection::DuplicateCookie`](crate::Rejection::DuplicateCookie)
 //! rather than guessing which one is genuine; [`DuplicateCookies::First`]
 //! takes the first, which browsers order most-specific path first.
+//!
+//! Writing: every cookie the issuer writes is described by a [`CookieSpec`]
+//! checked when the configuration is built (`__Host-`: Secure, `Path=/`, no
+//! Domain; `__Secure-`: Secure; `SameSite=None` only with Secure), is
+//! HttpOnly, carries SameSite explicitly, and has a Max-Age no longer than its
+//! token's life. Clearing repeats the Path and Domain.
+//!
+//! ```
+//! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+//! use tower_jwt_cookie::{Algorithm, ConfigError, CookieAuth, MemoryStore};
+//!
+//! let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[5; 32])?);
+//! let result = CookieAuth::builder(keys, MemoryStore::new())
+//!     .issuer("https://app.example")
+//!     .audience("app")
+//!     .cookie_domain("app.example") // not allowed with the default `__Host-access`
+//!     .build();
+//! assert!(matches!(result, Err(ConfigError::CookiePrefix { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use http::HeaderMap;
 use http::header::COOKIE;
+
+// Writing and clearing cookies (JwtCookieIssuer).
+mod spec;
+pub(crate) use spec::path_matches;
+pub use spec::{CookieSpec, SameSite};
 
 /// What to do when the token cookie's name appears more than once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,7 +71,10 @@ pub(crate) fn find_cookie<'a>(
     for line in headers.get_all(COOKIE) {
         for pair in line.as_bytes().split(|&b| b == b';') {
             let pair = trim_leading_space(pair);
-            let Some(value) = pair.strip_prefix(name).and_then(|rest| rest.strip_prefix(b"=")) else {
+            let Some(value) = pair
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(b"="))
+            else {
                 continue;
             };
             if found.is_some() {
@@ -62,7 +90,10 @@ pub(crate) fn find_cookie<'a>(
 }
 
 fn trim_leading_space(pair: &[u8]) -> &[u8] {
-    let start = pair.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(pair.len());
+    let start = pair
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(pair.len());
     &pair[start..]
 }
 
@@ -81,24 +112,44 @@ mod tests {
 
     #[test]
     fn matches_the_exact_name_only() {
-        let h = headers(&[b"__host-access=lower; __Host-access2=x; x__Host-access=y; __Host-access=tok; z=1"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Found(b"tok"));
+        let h = headers(&[
+            b"__host-access=lower; __Host-access2=x; x__Host-access=y; __Host-access=tok; z=1",
+        ]);
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Found(b"tok")
+        );
         let h = headers(&[b"__Host-access =spaced"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Missing);
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Missing
+        );
     }
 
     #[test]
     fn reads_across_split_cookie_lines_and_detects_duplicates() {
         let h = headers(&[b"a=1", b"__Host-access=tok"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Found(b"tok"));
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Found(b"tok")
+        );
         let h = headers(&[b"__Host-access=one", b"__Host-access=two"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Duplicate);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::First), CookieLookup::Found(b"one"));
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Duplicate
+        );
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::First),
+            CookieLookup::Found(b"one")
+        );
     }
 
     #[test]
     fn tolerates_non_utf8_bytes_around_the_cookie() {
         let h = headers(&[b"junk=\xff\xfe; __Host-access=tok"]);
-        assert_eq!(find_cookie(&h, "__Host-access", DuplicateCookies::Reject), CookieLookup::Found(b"tok"));
+        assert_eq!(
+            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            CookieLookup::Found(b"tok")
+        );
     }
 }

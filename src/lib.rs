@@ -54,13 +54,18 @@ pub mod body;
 pub mod clock;
 mod config;
 pub mod cookie;
+pub mod issue;
 pub mod keys;
 pub mod rejection;
 pub mod revocation;
 pub mod token;
 pub mod verify;
 
+#[cfg(feature = "axum")]
+pub mod axum;
+
 pub use config::{ConfigError, CookieAuth, CookieAuthBuilder, DEFAULT_ACCESS_COOKIE};
+pub use issue::{JwtCookieIssuer, Session};
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;
 pub use revocation::{MemoryStore, RevocationStore};

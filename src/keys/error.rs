@@ -18,7 +18,9 @@ pub enum KeyError {
         min: usize,
     },
     /// An RSA modulus is smaller than 2048 bits.
-    #[error("the RSA key has {bits} bits; use at least 2048 (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072`)")]
+    #[error(
+        "the RSA key has {bits} bits; use at least 2048 (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072`)"
+    )]
     RsaTooSmall {
         /// The modulus size in bits.
         bits: usize,

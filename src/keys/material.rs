@@ -17,7 +17,11 @@ pub(crate) fn check_kid(kid: &str) -> Result<(), KeyError> {
         && kid
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if ok { Ok(()) } else { Err(KeyError::InvalidKid) }
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::InvalidKid)
+    }
 }
 
 pub(crate) fn check_hmac_secret(alg: Algorithm, secret: &[u8]) -> Result<(), KeyError> {
@@ -94,7 +98,10 @@ mod tests {
     fn rejects_kids_outside_the_safe_alphabet() {
         assert!(check_kid("key-2026.01_a").is_ok());
         for bad in ["", "a b", "../etc", "k\u{e9}y", &"k".repeat(129)] {
-            assert!(matches!(check_kid(bad), Err(KeyError::InvalidKid)), "{bad:?}");
+            assert!(
+                matches!(check_kid(bad), Err(KeyError::InvalidKid)),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -1,10 +1,10 @@
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 use serde_json::{Value, json};
 
+use super::KeyError;
 use super::backend::PROVIDER;
 use super::material::invalid;
 use super::verifying::b64;
-use super::KeyError;
 
 /// The public half of an asymmetric key, as published in a JWKS (RFC 7517).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +33,10 @@ impl PublicKey {
     pub(crate) fn from_decoding_key(alg: Algorithm, key: &DecodingKey) -> Result<Self, KeyError> {
         let bytes = match key.kind() {
             DecodingKeyKind::RsaModulusExponent { n, e } => {
-                return Ok(Self::Rsa { n: n.clone(), e: e.clone() });
+                return Ok(Self::Rsa {
+                    n: n.clone(),
+                    e: e.clone(),
+                });
             }
             DecodingKeyKind::SecretOrDer(bytes) => bytes,
         };
@@ -43,7 +46,9 @@ impl PublicKey {
                     .map_err(invalid(alg))?;
                 Self::Rsa { n, e }
             }
-            AlgorithmFamily::Ec => Self::Ec { point: bytes.clone() },
+            AlgorithmFamily::Ec => Self::Ec {
+                point: bytes.clone(),
+            },
             _ => Self::Ed { x: bytes.clone() },
         })
     }
@@ -66,7 +71,11 @@ impl PublicKey {
             }),
             Self::Ec { point } => {
                 let (x, y) = point[1..].split_at((point.len() - 1) / 2);
-                let crv = if alg == Algorithm::ES384 { "P-384" } else { "P-256" };
+                let crv = if alg == Algorithm::ES384 {
+                    "P-384"
+                } else {
+                    "P-256"
+                };
                 json!({
                     "kty": "EC", "use": "sig", "alg": alg_name, "kid": kid,
                     "crv": crv, "x": b64(x), "y": b64(y),

@@ -73,7 +73,12 @@ impl KeyRing {
 
     /// The key ids this ring verifies, in insertion order.
     pub fn kids(&self) -> Vec<String> {
-        self.keys.load().verifying.iter().map(|k| k.kid().to_owned()).collect()
+        self.keys
+            .load()
+            .verifying
+            .iter()
+            .map(|k| k.kid().to_owned())
+            .collect()
     }
 
     /// The public keys as a JWK Set (RFC 7517 §5); HMAC secrets are never included.
@@ -87,7 +92,10 @@ impl KeyRing {
         json!({ "keys": keys })
     }
 
-    fn update(&self, change: impl FnOnce(&mut KeySet) -> Result<(), KeyError>) -> Result<(), KeyError> {
+    fn update(
+        &self,
+        change: impl FnOnce(&mut KeySet) -> Result<(), KeyError>,
+    ) -> Result<(), KeyError> {
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let mut next = KeySet::clone(&self.keys.load());
         change(&mut next)?;

@@ -84,7 +84,8 @@ impl SigningKey {
         let utils = &PROVIDER.key_utils;
         let public = match alg.family() {
             AlgorithmFamily::Rsa => {
-                let (n, e) = (utils.rsa_pub_components_from_private_key)(bytes).map_err(invalid(alg))?;
+                let (n, e) =
+                    (utils.rsa_pub_components_from_private_key)(bytes).map_err(invalid(alg))?;
                 PublicKey::Rsa { n, e }
             }
             AlgorithmFamily::Ec => {

@@ -58,7 +58,11 @@ impl VerifyingKey {
     }
 
     /// An asymmetric public key from its components, as derived from a private key.
-    pub(crate) fn from_public(kid: &str, alg: Algorithm, public: PublicKey) -> Result<Self, KeyError> {
+    pub(crate) fn from_public(
+        kid: &str,
+        alg: Algorithm,
+        public: PublicKey,
+    ) -> Result<Self, KeyError> {
         let key = public.decoding_key();
         let key = Self::assemble(kid, alg, key, Some(public));
         key.check_usable()?;
@@ -124,7 +128,14 @@ impl fmt::Debug for VerifyingKey {
         f.debug_struct("VerifyingKey")
             .field("kid", &self.kid)
             .field("alg", &self.alg)
-            .field("key", &if self.public.is_some() { "<public key>" } else { "<redacted>" })
+            .field(
+                "key",
+                &if self.public.is_some() {
+                    "<public key>"
+                } else {
+                    "<redacted>"
+                },
+            )
             .finish()
     }
 }

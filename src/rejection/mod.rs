@@ -29,4 +29,4 @@ mod response;
 
 pub use reason::Rejection;
 pub use response::{DefaultResponder, RequestInfo, Responder};
-pub(crate) use response::rejection_response;
+pub(crate) use response::{rejection_response, rejection_response_for};

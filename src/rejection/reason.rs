@@ -64,6 +64,18 @@ pub enum Rejection {
     /// The revocation store could not answer; the request is refused (fail closed).
     #[error("the session store is unavailable")]
     StoreUnavailable,
+
+    // --- Sessions: JwtCookieIssuer and the refresh endpoint ---
+    /// A superseded refresh token was presented again: the token was probably
+    /// stolen, so its whole session (refresh family) is now revoked.
+    #[error("a superseded refresh token was presented again; the session has been revoked")]
+    RefreshReused,
+    /// The session's idle or absolute lifetime has passed.
+    #[error("the session has expired; log in again")]
+    SessionExpired,
+    /// The issuer could not sign a session (no signing key, unusable claims).
+    #[error("the session could not be issued: {0}")]
+    IssueFailed(&'static str),
 }
 
 impl Rejection {
@@ -88,6 +100,9 @@ impl Rejection {
             Self::WrongType => "wrong_type",
             Self::Revoked => "revoked",
             Self::StoreUnavailable => "store_unavailable",
+            Self::RefreshReused => "refresh_reused",
+            Self::SessionExpired => "session_expired",
+            Self::IssueFailed(_) => "issue_failed",
         }
     }
 
@@ -95,6 +110,7 @@ impl Rejection {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::IssueFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -103,6 +119,7 @@ impl Rejection {
     pub fn grpc_code(&self) -> u8 {
         match self {
             Self::StoreUnavailable => 14, // UNAVAILABLE
+            Self::IssueFailed(_) => 13,   // INTERNAL
             _ => 16,                      // UNAUTHENTICATED
         }
     }
@@ -110,6 +127,9 @@ impl Rejection {
     /// Whether this is a problem with a presented token, answered with
     /// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
     pub fn is_invalid_token(&self) -> bool {
-        !matches!(self, Self::MissingToken | Self::StoreUnavailable)
+        !matches!(
+            self,
+            Self::MissingToken | Self::StoreUnavailable | Self::IssueFailed(_)
+        )
     }
 }

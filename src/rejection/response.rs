@@ -20,7 +20,11 @@ pub struct RequestInfo<'a> {
 impl<'a> RequestInfo<'a> {
     /// Bundles the parts of a request a responder may look at.
     pub fn new(method: &'a Method, uri: &'a Uri, headers: &'a HeaderMap) -> Self {
-        Self { method, uri, headers }
+        Self {
+            method,
+            uri,
+            headers,
+        }
     }
 
     /// Whether the request is gRPC (`content-type: application/grpc…`).
@@ -118,16 +122,6 @@ fn grpc_percent_encode(message: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_encodes_grpc_messages() {
-        assert_eq!(grpc_percent_encode("a 100% ok\n\u{e9}"), "a 100%25 ok%0A%C3%A9");
-    }
-}
-
 /// The response for `rejection` by `responder`, with the rejection in its
 /// extensions and the refusal logged (reason only: never a token).
 pub(crate) fn rejection_response<B>(
@@ -145,4 +139,35 @@ pub(crate) fn rejection_response<B>(
     let mut response = responder.respond(&rejection, &info);
     response.extensions_mut().insert(rejection);
     response
+}
+
+/// [`rejection_response`] for a request known only by its parts (the issuer
+/// answers after the request itself has moved on).
+pub(crate) fn rejection_response_for(
+    responder: &dyn Responder,
+    rejection: Rejection,
+    info: &RequestInfo<'_>,
+) -> Response<Bytes> {
+    tracing::debug!(
+        reason = rejection.reason(),
+        method = %info.method,
+        path = info.uri.path(),
+        "request refused"
+    );
+    let mut response = responder.respond(&rejection, info);
+    response.extensions_mut().insert(rejection);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encodes_grpc_messages() {
+        assert_eq!(
+            grpc_percent_encode("a 100% ok\n\u{e9}"),
+            "a 100%25 ok%0A%C3%A9"
+        );
+    }
 }

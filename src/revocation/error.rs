@@ -11,6 +11,8 @@ pub struct StoreError {
 impl StoreError {
     /// Wraps the backend's error.
     pub fn new(source: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
-        Self { source: source.into() }
+        Self {
+            source: source.into(),
+        }
     }
 }

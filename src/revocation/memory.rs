@@ -3,7 +3,9 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus};
+use super::{
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+};
 
 const SHARDS: usize = 64;
 /// A shard sweeps its expired entries once its writes since the last sweep
@@ -35,7 +37,7 @@ struct Inner {
 #[derive(Debug, Default)]
 struct Shard {
     tokens: HashMap<Box<str>, i64>,
-    subjects: HashMap<Box<str>, Cutoff>,
+    subjects: HashMap<Box<str>, Subject>,
     sessions: HashMap<Box<str>, Session>,
     writes: usize,
 }
@@ -44,6 +46,29 @@ struct Shard {
 struct Cutoff {
     issued_before: i64,
     expires_at: i64,
+}
+
+/// What the store knows of one subject: its logout-everywhere cutoff, and its
+/// live sessions (so logout everywhere can revoke them all, including those
+/// started earlier in the same second).
+#[derive(Debug, Default)]
+struct Subject {
+    cutoff: Option<Cutoff>,
+    /// Session ids with the instant each may be forgotten.
+    sessions: Vec<(Box<str>, i64)>,
+}
+
+impl Subject {
+    fn forget_expired(&mut self, now: i64) {
+        if self.cutoff.is_some_and(|c| c.expires_at <= now) {
+            self.cutoff = None;
+        }
+        self.sessions.retain(|&(_, exp)| exp > now);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.cutoff.is_none() && self.sessions.is_empty()
+    }
 }
 
 #[derive(Debug)]
@@ -104,7 +129,10 @@ impl MemoryStore {
 
     /// Records `now` and returns the latest time seen.
     fn observe(&self, now: i64) -> i64 {
-        self.inner.latest_now.fetch_max(now, Ordering::Relaxed).max(now)
+        self.inner
+            .latest_now
+            .fetch_max(now, Ordering::Relaxed)
+            .max(now)
     }
 
     fn latest_now(&self) -> i64 {
@@ -118,18 +146,28 @@ impl MemoryStore {
 
     fn is_revoked(&self, token: &AccessCheck<'_>) -> bool {
         let now = token.now;
-        let jti = read(self.shard(token.jti)).tokens.get(token.jti).is_some_and(|&exp| exp > now);
-        jti || self.session_revoked(token.sid, now) || self.subject_cutoff(token.sub, now).is_some_and(|c| token.issued_at < c)
+        let jti = read(self.shard(token.jti))
+            .tokens
+            .get(token.jti)
+            .is_some_and(|&exp| exp > now);
+        jti || self.session_revoked(token.sid, now)
+            || self
+                .subject_cutoff(token.sub, now)
+                .is_some_and(|c| token.issued_at < c)
     }
 
     fn session_revoked(&self, sid: &str, now: i64) -> bool {
-        read(self.shard(sid)).sessions.get(sid).is_some_and(|s| s.revoked && s.expires_at() > now)
+        read(self.shard(sid))
+            .sessions
+            .get(sid)
+            .is_some_and(|s| s.revoked && s.expires_at() > now)
     }
 
     fn subject_cutoff(&self, sub: &str, now: i64) -> Option<i64> {
         read(self.shard(sub))
             .subjects
             .get(sub)
+            .and_then(|s| s.cutoff)
             .filter(|c| c.expires_at > now)
             .map(|c| c.issued_before)
     }
@@ -179,7 +217,10 @@ impl Shard {
 
     fn sweep(&mut self, now: i64) {
         self.tokens.retain(|_, &mut exp| exp > now);
-        self.subjects.retain(|_, c| c.expires_at > now);
+        self.subjects.retain(|_, s| {
+            s.forget_expired(now);
+            !s.is_empty()
+        });
         self.sessions.retain(|_, s| s.expires_at() > now);
         self.writes = 0;
     }
@@ -198,7 +239,11 @@ fn write(lock: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
 impl RevocationStore for MemoryStore {
     async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
         self.observe(token.now);
-        Ok(if self.is_revoked(&token) { TokenStatus::Revoked } else { TokenStatus::Active })
+        Ok(if self.is_revoked(&token) {
+            TokenStatus::Revoked
+        } else {
+            TokenStatus::Active
+        })
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
@@ -214,15 +259,29 @@ impl RevocationStore for MemoryStore {
         Ok(())
     }
 
-    async fn revoke_subject(&self, sub: &str, issued_before: i64, expires_at: i64) -> Result<(), StoreError> {
-        let mut shard = write(self.shard(sub));
-        let cutoff = shard.subjects.entry(sub.into()).or_insert(Cutoff {
-            issued_before,
-            expires_at,
-        });
-        cutoff.issued_before = cutoff.issued_before.max(issued_before);
-        cutoff.expires_at = cutoff.expires_at.max(expires_at);
-        shard.after_write(self.latest_now());
+    async fn revoke_subject(
+        &self,
+        sub: &str,
+        issued_before: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let sessions = {
+            let mut shard = write(self.shard(sub));
+            let subject = shard.subjects.entry(sub.into()).or_default();
+            let cutoff = subject.cutoff.get_or_insert(Cutoff {
+                issued_before,
+                expires_at,
+            });
+            cutoff.issued_before = cutoff.issued_before.max(issued_before);
+            cutoff.expires_at = cutoff.expires_at.max(expires_at);
+            let sessions = std::mem::take(&mut subject.sessions);
+            shard.after_write(self.latest_now());
+            sessions
+        };
+        // One shard lock at a time: the sessions live in their own shards.
+        for (sid, session_expires_at) in sessions {
+            self.revoke_session_now(&sid, session_expires_at.max(expires_at));
+        }
         Ok(())
     }
 
@@ -242,6 +301,14 @@ impl RevocationStore for MemoryStore {
                 revoked: false,
             },
         );
+        shard.after_write(now);
+        drop(shard);
+        let mut shard = write(self.shard(session.sub));
+        let subject = shard.subjects.entry(session.sub.into()).or_default();
+        subject.forget_expired(now);
+        subject
+            .sessions
+            .push((session.sid.into(), session.absolute_expires_at));
         shard.after_write(now);
         Ok(())
     }
@@ -270,7 +337,10 @@ impl RevocationStore for MemoryStore {
             return Ok(RotateOutcome::Unknown);
         }
         let outcome = if *session.current == *rotation.presented_jti {
-            session.previous = Some(std::mem::replace(&mut session.current, rotation.next_jti.into()));
+            session.previous = Some(std::mem::replace(
+                &mut session.current,
+                rotation.next_jti.into(),
+            ));
             session.rotated_at = now;
             session.idle_expires_at = rotation.idle_expires_at.min(session.absolute_expires_at);
             RotateOutcome::Rotated

@@ -1,6 +1,6 @@
 use serde::de::{DeserializeOwned, IgnoredAny};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The registered claims this crate reads and writes (RFC 7519 §4.1, plus
 /// `sid`, the session id of OpenID Connect Front-Channel Logout).

@@ -38,16 +38,22 @@ impl<'a> CompactToken<'a> {
         for (i, &b) in token.iter().enumerate() {
             if b == b'.' {
                 if seen == 2 {
-                    return Err(Rejection::Malformed("a compact JWS has exactly three parts"));
+                    return Err(Rejection::Malformed(
+                        "a compact JWS has exactly three parts",
+                    ));
                 }
                 dots[seen] = i;
                 seen += 1;
             } else if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(Rejection::Malformed("the token has characters outside base64url"));
+                return Err(Rejection::Malformed(
+                    "the token has characters outside base64url",
+                ));
             }
         }
         if seen != 2 {
-            return Err(Rejection::Malformed("a compact JWS has exactly three parts"));
+            return Err(Rejection::Malformed(
+                "a compact JWS has exactly three parts",
+            ));
         }
         let (header, rest) = token.split_at(dots[0]);
         let payload = &rest[1..dots[1] - dots[0]];
@@ -114,7 +120,9 @@ impl Header {
 }
 
 fn b64(part: &[u8], what: &'static str) -> Result<Vec<u8>, Rejection> {
-    URL_SAFE_NO_PAD.decode(part).map_err(|_| Rejection::Malformed(what))
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| Rejection::Malformed(what))
 }
 
 /// Reads the header: `alg` (never `none`, in any case), `crit` (always
@@ -126,7 +134,9 @@ pub(crate) fn read_header(token: &CompactToken<'_>) -> Result<Header, Rejection>
     let raw: RawHeader = serde_json::from_slice(&bytes)
         .map_err(|_| Rejection::Malformed("the header is not a JSON object"))?;
     let alg = match raw.alg {
-        Field::String(alg) => Algorithm::from_str(&alg).map_err(|_| Rejection::AlgorithmNotAllowed)?,
+        Field::String(alg) => {
+            Algorithm::from_str(&alg).map_err(|_| Rejection::AlgorithmNotAllowed)?
+        }
         _ => return Err(Rejection::AlgorithmNotAllowed),
     };
     if raw.crit != Field::Absent {
@@ -193,9 +203,18 @@ fn validate(
             Ok(())
         }
     };
-    let exp = raw.exp.number().map_err(|()| Rejection::InvalidClaim("exp"))?;
-    let nbf = raw.nbf.number().map_err(|()| Rejection::InvalidClaim("nbf"))?;
-    let iat = raw.iat.number().map_err(|()| Rejection::InvalidClaim("iat"))?;
+    let exp = raw
+        .exp
+        .number()
+        .map_err(|()| Rejection::InvalidClaim("exp"))?;
+    let nbf = raw
+        .nbf
+        .number()
+        .map_err(|()| Rejection::InvalidClaim("nbf"))?;
+    let iat = raw
+        .iat
+        .number()
+        .map_err(|()| Rejection::InvalidClaim("iat"))?;
     required(RequiredClaim::Exp, "exp", exp.is_some())?;
     required(RequiredClaim::Nbf, "nbf", nbf.is_some())?;
     required(RequiredClaim::Iat, "iat", iat.is_some())?;
@@ -219,7 +238,10 @@ fn validate(
         }
     }
 
-    let iss = raw.iss.string().map_err(|()| Rejection::InvalidClaim("iss"))?;
+    let iss = raw
+        .iss
+        .string()
+        .map_err(|()| Rejection::InvalidClaim("iss"))?;
     match &iss {
         None => return Err(Rejection::InvalidClaim("iss")),
         Some(iss) if *iss != policy.issuer => return Err(Rejection::WrongIssuer),
@@ -235,9 +257,18 @@ fn validate(
         return Err(Rejection::WrongAudience);
     }
 
-    let sub = raw.sub.string().map_err(|()| Rejection::InvalidClaim("sub"))?;
-    let jti = raw.jti.string().map_err(|()| Rejection::InvalidClaim("jti"))?;
-    let sid = raw.sid.string().map_err(|()| Rejection::InvalidClaim("sid"))?;
+    let sub = raw
+        .sub
+        .string()
+        .map_err(|()| Rejection::InvalidClaim("sub"))?;
+    let jti = raw
+        .jti
+        .string()
+        .map_err(|()| Rejection::InvalidClaim("jti"))?;
+    let sid = raw
+        .sid
+        .string()
+        .map_err(|()| Rejection::InvalidClaim("sid"))?;
     required(RequiredClaim::Sub, "sub", sub.is_some())?;
     required(RequiredClaim::Jti, "jti", jti.is_some())?;
     required(RequiredClaim::Sid, "sid", sid.is_some())?;
@@ -274,7 +305,8 @@ pub(crate) fn find_key(
     keys: &(impl KeyProvider + ?Sized),
     header: &Header,
 ) -> Result<Arc<VerifyingKey>, Rejection> {
-    keys.verifying_key(header.kid()).ok_or(Rejection::UnknownKey)
+    keys.verifying_key(header.kid())
+        .ok_or(Rejection::UnknownKey)
 }
 
 #[cfg(test)]

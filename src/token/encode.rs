@@ -69,7 +69,11 @@ fn insert_registered(payload: &mut Map<String, Value>, claims: &RegisteredClaims
             put(name, Value::from(v.as_str()));
         }
     }
-    for (name, value) in [("exp", claims.exp), ("nbf", claims.nbf), ("iat", claims.iat)] {
+    for (name, value) in [
+        ("exp", claims.exp),
+        ("nbf", claims.nbf),
+        ("iat", claims.iat),
+    ] {
         if let Some(v) = value {
             put(name, Value::from(v));
         }

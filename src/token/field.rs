@@ -118,7 +118,11 @@ impl<'de> Visitor<'de> for FieldVisitor {
                 _ => all_strings = false,
             }
         }
-        Ok(if all_strings { Field::Strings(strings) } else { Field::Other })
+        Ok(if all_strings {
+            Field::Strings(strings)
+        } else {
+            Field::Other
+        })
     }
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Field, A::Error> {
@@ -149,14 +153,20 @@ mod tests {
         assert_eq!(read(r#"{"v":true}"#).number(), Err(()));
         assert_eq!(read(r#"{"v":1e300}"#).number(), Err(()));
         assert_eq!(read(r#"{"v":18446744073709551615}"#).number(), Err(()));
-        assert_eq!(read(r#"{"v":1700000000.9}"#).number(), Ok(Some(1_700_000_000)));
+        assert_eq!(
+            read(r#"{"v":1700000000.9}"#).number(),
+            Ok(Some(1_700_000_000))
+        );
         assert_eq!(read(r#"{"v":-5}"#).number(), Ok(Some(-5)));
     }
 
     #[test]
     fn audiences_are_a_string_or_an_array_of_strings() {
         assert_eq!(read(r#"{"v":"a"}"#).strings(), Ok(Some(vec!["a".into()])));
-        assert_eq!(read(r#"{"v":["a","b"]}"#).strings(), Ok(Some(vec!["a".into(), "b".into()])));
+        assert_eq!(
+            read(r#"{"v":["a","b"]}"#).strings(),
+            Ok(Some(vec!["a".into(), "b".into()]))
+        );
         assert_eq!(read(r#"{"v":["a",1]}"#).strings(), Err(()));
         assert_eq!(read(r#"{"v":{"a":1}}"#).strings(), Err(()));
     }

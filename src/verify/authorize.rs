@@ -18,11 +18,15 @@ use crate::token::{Claims, CustomClaims, TokenKind};
 
 /// The asynchronous rest of an authorization: the store check, and before it
 /// a key refresh when the `kid` was unknown.
-pub(crate) type Authorization<C> = Pin<Box<dyn Future<Output = Result<Claims<C>, Rejection>> + Send>>;
+pub(crate) type Authorization<C> =
+    Pin<Box<dyn Future<Output = Result<Claims<C>, Rejection>> + Send>>;
 
 /// Finds the presented token: `Authorization: Bearer` first when enabled,
 /// else the access cookie.
-pub(crate) fn find_token<'a, S>(shared: &Shared<S>, headers: &'a HeaderMap) -> Result<&'a [u8], Rejection> {
+pub(crate) fn find_token<'a, S>(
+    shared: &Shared<S>,
+    headers: &'a HeaderMap,
+) -> Result<&'a [u8], Rejection> {
     if shared.bearer
         && let Some(token) = bearer_token(headers)?
     {
@@ -71,13 +75,22 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
     let key = match decode::find_key(&*shared.keys, &header) {
         Ok(key) => key,
         Err(rejection) => {
-            let refresh = shared.keys.refresh_for_unknown_kid(header.kid()).ok_or(rejection)?;
+            let refresh = shared
+                .keys
+                .refresh_for_unknown_kid(header.kid())
+                .ok_or(rejection)?;
             let shared = Arc::clone(shared);
             let token = token.to_vec();
             return Ok(Box::pin(async move {
                 refresh.await;
                 let now = shared.clock.now();
-                let claims = decode::verify(&token, TokenKind::Access, &*shared.keys, &shared.policy, now)?;
+                let claims = decode::verify(
+                    &token,
+                    TokenKind::Access,
+                    &*shared.keys,
+                    &shared.policy,
+                    now,
+                )?;
                 check_revocation(&shared, claims, now).await
             }));
         }
@@ -85,7 +98,9 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
     decode::verify_signature(&compact, &header, &key)?;
     let claims = decode::read_claims(&compact, &header, TokenKind::Access, &shared.policy, now)?;
     let shared = Arc::clone(shared);
-    Ok(Box::pin(async move { check_revocation(&shared, claims, now).await }))
+    Ok(Box::pin(async move {
+        check_revocation(&shared, claims, now).await
+    }))
 }
 
 async fn check_revocation<C, S: RevocationStore>(

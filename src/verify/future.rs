@@ -65,7 +65,11 @@ where
         }
     }
 
-    pub(super) fn rejected(rejection: Rejection, request: &Request<ReqBody>, responder: &dyn Responder) -> Self {
+    pub(super) fn rejected(
+        rejection: Rejection,
+        request: &Request<ReqBody>,
+        responder: &dyn Responder,
+    ) -> Self {
         Self {
             state: State::Rejected {
                 response: Some(rejection_response(responder, rejection, request)),

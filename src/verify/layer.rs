@@ -5,8 +5,8 @@ use tower_layer::Layer;
 
 use super::VerifierService;
 use crate::config::CookieAuth;
-use crate::token::{CustomClaims, NoCustomClaims};
 use crate::revocation::MemoryStore;
+use crate::token::{CustomClaims, NoCustomClaims};
 
 /// Verifies the access token of every request and puts
 /// [`VerifiedClaims<C>`](super::VerifiedClaims) in its extensions; refuses the
@@ -37,7 +37,9 @@ impl<C, S> Clone for JwtCookieVerifier<C, S> {
 
 impl<C, S> fmt::Debug for JwtCookieVerifier<C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtCookieVerifier").field("auth", &self.auth).finish()
+        f.debug_struct("JwtCookieVerifier")
+            .field("auth", &self.auth)
+            .finish()
     }
 }
 
