@@ -61,7 +61,9 @@ impl IntoResponseParts for Session {
 impl IntoResponse for Session {
     /// An empty `204 No Content` carrying the command (e.g. a logout handler).
     fn into_response(self) -> Response {
-        (StatusCode::NO_CONTENT, self).into_response()
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        response.extensions_mut().insert(self);
+        response
     }
 }
 
