@@ -5,11 +5,19 @@
 //!
 //! * [`JwtCookieVerifier`] verifies the access token of each request (cookie,
 //!   or `Authorization: Bearer`) and inserts [`VerifiedClaims<C>`].
+//! * [`JwtCookieIssuer`] turns [`Session`] commands that handlers attach to
+//!   responses (login, logout, logout everywhere) into signed tokens, store
+//!   records and `Set-Cookie` headers, and serves the refresh endpoint:
+//!   rotation with reuse detection, a grace window for concurrent tabs, idle
+//!   and absolute session lifetimes.
 //! * [`keys`]: every key is bound to one algorithm; [`KeyRing`](keys::KeyRing)
 //!   rotates keys without locking readers.
 //! * [`revocation`]: the [`RevocationStore`] contract (logout, logout
-//!   everywhere, refresh-token rotation with reuse detection) and the embedded
-//!   [`MemoryStore`]. Store failures refuse requests (fail closed).
+//!   everywhere, refresh-token rotation with reuse detection), the embedded
+//!   [`MemoryStore`], and (feature `conformance`) the suite any store must
+//!   pass. Store failures refuse requests (fail closed).
+//! * Feature `axum`: `VerifiedClaims<C>` is an extractor and `Session` a
+//!   response part.
 //! * [`Rejection`] says why a request was refused; the default responses are
 //!   401/503 with `WWW-Authenticate` and a JSON body, or a gRPC status.
 //!

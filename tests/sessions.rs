@@ -456,3 +456,49 @@ async fn logout_without_a_session_just_clears_the_cookies() {
     assert_eq!(reply.status, 204);
     assert_eq!(reply.set_cookies().len(), 2);
 }
+
+#[tokio::test]
+async fn logout_takes_effect_on_every_instance_sharing_the_store() {
+    let clock = ManualClock::new(T0);
+    let store = MemoryStore::new();
+    let instance_a = app(&builder(store.clone(), &clock).build().unwrap());
+    let instance_b = app(&builder(store, &clock).build().unwrap());
+    let mut browser = Browser::default();
+    browser.login(&instance_a, "alice").await;
+    let mut copy = browser.clone();
+    assert_eq!(copy.me(&instance_b).await.status, 200);
+    assert_eq!(
+        browser
+            .send(&instance_a, Method::POST, "/auth/logout", "")
+            .await
+            .status,
+        204
+    );
+    let me = copy.me(&instance_b).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
+    let refresh = copy.refresh(&instance_b).await;
+    assert_eq!(
+        (refresh.status.as_u16(), refresh.reason()),
+        (401, Some("revoked"))
+    );
+}
+
+#[tokio::test]
+async fn the_refresh_cookie_is_read_by_its_exact_case_sensitive_name() {
+    let (_clock, app) = setup();
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let token = browser.refresh_token().to_owned();
+    let mut renamed = Browser::default();
+    renamed
+        .cookies
+        .insert("__secure-refresh".into(), (token.clone(), "/auth".into()));
+    renamed
+        .cookies
+        .insert("__Secure-refresh ".into(), (token, "/auth".into()));
+    let reply = renamed.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (401, Some("missing_token"))
+    );
+}
