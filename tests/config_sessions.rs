@@ -1,11 +1,11 @@
 //! Misconfigured sessions are build-time errors whose message says how to fix
 //! them; plain-http cookies exist only behind the local-development switch.
 
-mod common;
+mod session_support;
 
 use std::time::Duration;
 
-use common::*;
+use session_support::*;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, VerifyingKey};

@@ -6,10 +6,10 @@
 #[allow(dead_code)] // `open` is for real deployments
 mod sqlite_store;
 
-mod common;
+mod session_support;
 
-use common::*;
 use http::Method;
+use session_support::*;
 use sqlite_store::SqliteStore;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, conformance};

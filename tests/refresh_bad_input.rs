@@ -2,12 +2,12 @@
 //! untouched (the real refresh token still rotates afterwards), unless they
 //! prove reuse.
 
-mod common;
+mod session_support;
 
-use common::*;
 use http::Method;
 use http::header::COOKIE;
 use serde_json::{Map, Value};
+use session_support::*;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, SigningKey};

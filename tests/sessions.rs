@@ -2,13 +2,13 @@
 //! grace window, logout, logout everywhere, idle and absolute expiry, and
 //! every cookie attribute. Time is a ManualClock: no sleeps.
 
-mod common;
+mod session_support;
 
 use std::time::Duration;
 
-use common::*;
 use http::Method;
 use http::header::CACHE_CONTROL;
+use session_support::*;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::clock::ManualClock;
 

@@ -2,10 +2,10 @@
 //! record, no rotation half-done, and a logout that failed keeps the cookies
 //! so it can be retried.
 
-mod common;
+mod session_support;
 
-use common::*;
 use http::Method;
+use session_support::*;
 use tower_jwt_cookie::clock::ManualClock;
 
 fn setup() -> (FlakyStore, ManualClock, App) {
