@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::cookie::DuplicateCookies;
+use crate::cookie::{DuplicateCookies, SameSite};
 use crate::cors::CorsBuilder;
 use crate::csrf::{CsrfGuardBuilder, CsrfTokenCheck, CsrfTokens};
+use crate::issue::{JwtCookieIssuer, SessionOptions, SessionSettings};
 use crate::keys::KeyProvider;
 use crate::origin::{Origin, OriginError};
 use crate::rejection::{DefaultResponder, Responder};
@@ -50,6 +51,60 @@ pub enum ConfigError {
     /// An allowed origin (for CORS and the CSRF guard) is not exact `scheme://host[:port]`.
     #[error("allowed origin: {0}")]
     InvalidOrigin(OriginError),
+
+    // --- Sessions: JwtCookieIssuer and its cookies ---
+    /// The key provider has no signing key, so the issuer cannot sign.
+    #[error(
+        "the key set has no signing key: build the KeyRing with `KeyRing::with_signing_key(..)` (a verifier-only key set cannot issue sessions)"
+    )]
+    NoSigningKey,
+    /// A cookie name's `__Host-` / `__Secure-` prefix conflicts with its attributes.
+    #[error("cookie `{name}`: {problem}")]
+    CookiePrefix {
+        /// The cookie name.
+        name: String,
+        /// What is wrong and how to fix it.
+        problem: &'static str,
+    },
+    /// `SameSite=None` without `Secure`, which browsers refuse.
+    #[error(
+        "cookie `{0}`: SameSite=None requires Secure; use SameSite::Lax or Strict for plain-http local development"
+    )]
+    SameSiteNoneWithoutSecure(String),
+    /// A cookie path is not an RFC 6265 path.
+    #[error(
+        "cookie path `{0}` is invalid: it must start with `/` and contain only visible ASCII without `;` or `,`"
+    )]
+    InvalidCookiePath(String),
+    /// A cookie domain is not a host name.
+    #[error(
+        "cookie domain `{0}` is invalid: use a host name such as `app.example` (letters, digits, `-`, `.`; no leading dot)"
+    )]
+    InvalidCookieDomain(String),
+    /// The refresh endpoint is outside the refresh cookie's path, so the cookie would never reach it.
+    #[error(
+        "refresh path `{refresh_path}` is outside the refresh cookie's path `{cookie_path}`: put the endpoint under the cookie's path, e.g. `{cookie_path}/refresh`"
+    )]
+    RefreshPathOutsideCookiePath {
+        /// The refresh endpoint's path.
+        refresh_path: String,
+        /// The refresh cookie's `Path`.
+        cookie_path: String,
+    },
+    /// A cookie's Max-Age is longer than the life of the token it carries.
+    #[error(
+        "cookie `{0}`: its Max-Age is longer than its token's life; make it at most the token lifetime (access lifetime or session idle lifetime)"
+    )]
+    CookieOutlivesToken(String),
+    /// A token or session lifetime is zero or inconsistent.
+    #[error("{0}")]
+    InvalidLifetime(&'static str),
+    /// The refresh grace window is longer than 60 seconds.
+    #[error("refresh grace window of {0} s is too long: use a few seconds (at most 60)")]
+    GraceTooLong(u64),
+    /// The access and refresh cookies have the same name.
+    #[error("the access and refresh cookies are both named `{0}`: give them different names")]
+    SameCookieNames(String),
 }
 
 /// Shared configuration of every layer. Cheap to clone (one `Arc`).
@@ -83,6 +138,8 @@ pub(crate) struct Shared<S> {
     pub(crate) duplicates: DuplicateCookies,
     pub(crate) responder: Arc<dyn Responder>,
     pub(crate) allowed_origins: Vec<Origin>,
+    /// Issuer settings (JwtCookieIssuer).
+    pub(crate) sessions: SessionSettings,
 }
 
 impl<S> Clone for CookieAuth<S> {
@@ -124,12 +181,22 @@ impl<S: RevocationStore> CookieAuth<S> {
             duplicates: DuplicateCookies::default(),
             responder: Arc::new(DefaultResponder),
             allowed_origins: Vec::new(),
+            sessions: SessionOptions::default(),
         }
     }
 
     /// The layer that verifies access tokens and provides `VerifiedClaims<C>`.
     pub fn verifier<C: CustomClaims>(&self) -> JwtCookieVerifier<C, S> {
         JwtCookieVerifier::new(self)
+    }
+
+    /// The layer that issues sessions, serves the refresh endpoint and ends
+    /// sessions. Errors when the key provider has no signing key.
+    pub fn issuer(&self) -> Result<JwtCookieIssuer<S>, ConfigError> {
+        if self.shared.keys.signing_key().is_none() {
+            return Err(ConfigError::NoSigningKey);
+        }
+        Ok(JwtCookieIssuer::new(self))
     }
 
     /// The validation policy.
@@ -171,6 +238,7 @@ pub struct CookieAuthBuilder<S> {
     duplicates: DuplicateCookies,
     responder: Arc<dyn Responder>,
     allowed_origins: Vec<String>,
+    sessions: SessionOptions,
 }
 
 impl<S: RevocationStore> CookieAuthBuilder<S> {
@@ -248,6 +316,87 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         self
     }
 
+    // --- Sessions: JwtCookieIssuer settings ---
+
+    /// Life of access tokens (and Max-Age of their cookie). Default 15 min.
+    pub fn access_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.sessions.access_lifetime = lifetime;
+        self
+    }
+
+    /// A session ends when it is not refreshed for this long. Default 24 h.
+    pub fn session_idle_lifetime(mut self, lifetime: Duration) -> Self {
+        self.sessions.idle_lifetime = lifetime;
+        self
+    }
+
+    /// A session ends this long after login, whatever happens. Default 7 days.
+    pub fn session_absolute_lifetime(mut self, lifetime: Duration) -> Self {
+        self.sessions.absolute_lifetime = lifetime;
+        self
+    }
+
+    /// How long after a rotation the immediately previous refresh token may be
+    /// presented again (tabs refreshing at once) without counting as reuse.
+    /// At most 60 s; 0 turns it off. Default 5 s.
+    pub fn refresh_grace(mut self, grace: Duration) -> Self {
+        self.sessions.grace = grace;
+        self
+    }
+
+    /// Path of the refresh endpoint the issuer answers (`POST`), matched
+    /// exactly. Must lie under the refresh cookie's path. Default `/auth/refresh`.
+    pub fn refresh_path(mut self, path: impl Into<String>) -> Self {
+        self.sessions.refresh_path = path.into();
+        self
+    }
+
+    /// The refresh-token cookie's name. Default `__Secure-refresh`.
+    pub fn refresh_cookie(mut self, name: impl Into<String>) -> Self {
+        self.sessions.refresh_cookie = name.into();
+        self
+    }
+
+    /// The refresh cookie's `Path`: the auth routes that need it (refresh,
+    /// logout), so it never travels with ordinary API calls. Default `/auth`.
+    pub fn refresh_cookie_path(mut self, path: impl Into<String>) -> Self {
+        self.sessions.refresh_cookie_path = path.into();
+        self
+    }
+
+    /// A `Domain` for both token cookies (shares them with subdomains). Not
+    /// allowed with a `__Host-` name. Default: none (host-only cookies).
+    pub fn cookie_domain(mut self, domain: impl Into<String>) -> Self {
+        self.sessions.domain = Some(domain.into());
+        self
+    }
+
+    /// `SameSite` of both token cookies. Default `Strict`.
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.sessions.same_site = same_site;
+        self
+    }
+
+    /// A Max-Age for the access cookie shorter than the access-token life.
+    pub fn access_cookie_max_age(mut self, max_age: Duration) -> Self {
+        self.sessions.access_cookie_max_age = Some(max_age);
+        self
+    }
+
+    /// A Max-Age for the refresh cookie shorter than the idle lifetime.
+    pub fn refresh_cookie_max_age(mut self, max_age: Duration) -> Self {
+        self.sessions.refresh_cookie_max_age = Some(max_age);
+        self
+    }
+
+    /// Writes cookies WITHOUT `Secure`, so they travel over plain http, for
+    /// local development only: anyone on the network can read them then.
+    /// `__Host-`/`__Secure-` names need Secure, so rename the cookies too.
+    pub fn insecure_http_cookies_for_local_development(mut self) -> Self {
+        self.sessions.insecure_http = true;
+        self
+    }
+
     /// Checks every setting and builds the configuration.
     pub fn build(self) -> Result<CookieAuth<S>, ConfigError> {
         if self.issuer.is_empty() {
@@ -269,6 +418,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         check_cookie_name(&self.access_cookie)?;
         let allowed_origins =
             crate::origin::parse_all(&self.allowed_origins).map_err(ConfigError::InvalidOrigin)?;
+        let sessions = self.sessions.build(&self.access_cookie)?;
 
         let mut policy = ValidationPolicy::new(self.issuer, self.audience);
         policy.leeway = leeway as i64;
@@ -293,6 +443,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
                 duplicates: self.duplicates,
                 responder: self.responder,
                 allowed_origins,
+                sessions,
             }),
         })
     }

@@ -7,9 +7,34 @@
 //! with [`Rejection::DuplicateCookie`](crate::Rejection::DuplicateCookie)
 //! rather than guessing which one is genuine; [`DuplicateCookies::First`]
 //! takes the first, which browsers order most-specific path first.
+//!
+//! Writing: every cookie the issuer writes is described by a [`CookieSpec`]
+//! checked when the configuration is built (`__Host-`: Secure, `Path=/`, no
+//! Domain; `__Secure-`: Secure; `SameSite=None` only with Secure), is
+//! HttpOnly, carries SameSite explicitly, and has a Max-Age no longer than its
+//! token's life. Clearing repeats the Path and Domain.
+//!
+//! ```
+//! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+//! use tower_jwt_cookie::{Algorithm, ConfigError, CookieAuth, MemoryStore};
+//!
+//! let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[5; 32])?);
+//! let result = CookieAuth::builder(keys, MemoryStore::new())
+//!     .issuer("https://app.example")
+//!     .audience("app")
+//!     .cookie_domain("app.example") // not allowed with the default `__Host-access`
+//!     .build();
+//! assert!(matches!(result, Err(ConfigError::CookiePrefix { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use http::HeaderMap;
 use http::header::COOKIE;
+
+// Writing and clearing cookies (JwtCookieIssuer).
+mod spec;
+pub(crate) use spec::path_matches;
+pub use spec::{CookieSpec, SameSite};
 
 /// What to do when the token cookie's name appears more than once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -5,6 +5,11 @@
 //!
 //! * [`JwtCookieVerifier`] verifies the access token of each request (cookie,
 //!   or `Authorization: Bearer`) and inserts [`VerifiedClaims<C>`].
+//! * [`JwtCookieIssuer`] turns [`Session`] commands that handlers attach to
+//!   responses (login, logout, logout everywhere) into signed tokens, store
+//!   records and `Set-Cookie` headers, and serves the refresh endpoint:
+//!   rotation with reuse detection, a grace window for concurrent tabs, idle
+//!   and absolute session lifetimes.
 //! * [`keys`]: every key is bound to one algorithm; [`KeyRing`](keys::KeyRing)
 //!   rotates keys without locking readers.
 //! * [`revocation`]: the [`RevocationStore`] contract (logout, logout
@@ -14,6 +19,11 @@
 //!   of origins with credentials; [`CsrfSameSiteGuard`] refuses cross-site
 //!   unsafe requests before the handler runs (CORS is not CSRF protection:
 //!   use both). See [`cors`] and [`csrf`].
+//!   everywhere, refresh-token rotation with reuse detection), the embedded
+//!   [`MemoryStore`], and (feature `conformance`) the suite any store must
+//!   pass. Store failures refuse requests (fail closed).
+//! * Feature `axum`: `VerifiedClaims<C>` is an extractor and `Session` a
+//!   response part.
 //! * [`Rejection`] says why a request was refused; the default responses are
 //!   401/503 with `WWW-Authenticate` and a JSON body, or a gRPC status.
 //!
@@ -60,6 +70,7 @@ mod config;
 pub mod cookie;
 pub mod cors;
 pub mod csrf;
+pub mod issue;
 pub mod keys;
 pub mod origin;
 pub mod rejection;
@@ -67,9 +78,13 @@ pub mod revocation;
 pub mod token;
 pub mod verify;
 
+#[cfg(feature = "axum")]
+pub mod axum;
+
 pub use config::{ConfigError, CookieAuth, CookieAuthBuilder, DEFAULT_ACCESS_COOKIE};
 pub use cors::CredentialedCors;
 pub use csrf::CsrfSameSiteGuard;
+pub use issue::{JwtCookieIssuer, Session};
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;
 pub use revocation::{MemoryStore, RevocationStore};

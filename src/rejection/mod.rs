@@ -28,5 +28,5 @@ mod reason;
 mod response;
 
 pub use reason::{CorsReason, CsrfReason, Rejection};
-pub(crate) use response::rejection_response;
 pub use response::{DefaultResponder, RequestInfo, Responder};
+pub(crate) use response::{rejection_response, rejection_response_for};

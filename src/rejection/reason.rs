@@ -70,6 +70,18 @@ pub enum Rejection {
     /// The CORS layer refused a preflight (HTTP 403).
     #[error("CORS preflight refused: {0}")]
     Cors(CorsReason),
+
+    // --- Sessions: JwtCookieIssuer and the refresh endpoint ---
+    /// A superseded refresh token was presented again: the token was probably
+    /// stolen, so its whole session (refresh family) is now revoked.
+    #[error("a superseded refresh token was presented again; the session has been revoked")]
+    RefreshReused,
+    /// The session's idle or absolute lifetime has passed.
+    #[error("the session has expired; log in again")]
+    SessionExpired,
+    /// The issuer could not sign a session (no signing key, unusable claims).
+    #[error("the session could not be issued: {0}")]
+    IssueFailed(&'static str),
 }
 
 /// Why [`CsrfSameSiteGuard`](crate::csrf::CsrfSameSiteGuard) or the
@@ -178,6 +190,9 @@ impl Rejection {
             Self::StoreUnavailable => "store_unavailable",
             Self::Csrf(reason) => reason.code(),
             Self::Cors(reason) => reason.code(),
+            Self::RefreshReused => "refresh_reused",
+            Self::SessionExpired => "session_expired",
+            Self::IssueFailed(_) => "issue_failed",
         }
     }
 
@@ -186,6 +201,7 @@ impl Rejection {
         match self {
             Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Csrf(_) | Self::Cors(_) => StatusCode::FORBIDDEN,
+            Self::IssueFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -195,6 +211,7 @@ impl Rejection {
         match self {
             Self::StoreUnavailable => 14,       // UNAVAILABLE
             Self::Csrf(_) | Self::Cors(_) => 7, // PERMISSION_DENIED
+            Self::IssueFailed(_) => 13,         // INTERNAL
             _ => 16,                            // UNAUTHENTICATED
         }
     }
@@ -204,7 +221,11 @@ impl Rejection {
     pub fn is_invalid_token(&self) -> bool {
         !matches!(
             self,
-            Self::MissingToken | Self::StoreUnavailable | Self::Csrf(_) | Self::Cors(_)
+            Self::MissingToken
+                | Self::StoreUnavailable
+                | Self::IssueFailed(_)
+                | Self::Csrf(_)
+                | Self::Cors(_)
         )
     }
 }

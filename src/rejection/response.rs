@@ -130,14 +130,24 @@ pub(crate) fn rejection_response<B>(
     rejection: Rejection,
     request: &http::Request<B>,
 ) -> Response<Bytes> {
+    let info = RequestInfo::new(request.method(), request.uri(), request.headers());
+    rejection_response_for(responder, rejection, &info)
+}
+
+/// [`rejection_response`] for a request known only by its parts (the issuer
+/// answers after the request itself has moved on).
+pub(crate) fn rejection_response_for(
+    responder: &dyn Responder,
+    rejection: Rejection,
+    info: &RequestInfo<'_>,
+) -> Response<Bytes> {
     tracing::debug!(
         reason = rejection.reason(),
-        method = %request.method(),
-        path = request.uri().path(),
+        method = %info.method,
+        path = info.uri.path(),
         "request refused"
     );
-    let info = RequestInfo::new(request.method(), request.uri(), request.headers());
-    let mut response = responder.respond(&rejection, &info);
+    let mut response = responder.respond(&rejection, info);
     response.extensions_mut().insert(rejection);
     response
 }

@@ -37,7 +37,7 @@ struct Inner {
 #[derive(Debug, Default)]
 struct Shard {
     tokens: HashMap<Box<str>, i64>,
-    subjects: HashMap<Box<str>, Cutoff>,
+    subjects: HashMap<Box<str>, Subject>,
     sessions: HashMap<Box<str>, Session>,
     writes: usize,
 }
@@ -46,6 +46,29 @@ struct Shard {
 struct Cutoff {
     issued_before: i64,
     expires_at: i64,
+}
+
+/// What the store knows of one subject: its logout-everywhere cutoff, and its
+/// live sessions (so logout everywhere can revoke them all, including those
+/// started earlier in the same second).
+#[derive(Debug, Default)]
+struct Subject {
+    cutoff: Option<Cutoff>,
+    /// Session ids with the instant each may be forgotten.
+    sessions: Vec<(Box<str>, i64)>,
+}
+
+impl Subject {
+    fn forget_expired(&mut self, now: i64) {
+        if self.cutoff.is_some_and(|c| c.expires_at <= now) {
+            self.cutoff = None;
+        }
+        self.sessions.retain(|&(_, exp)| exp > now);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.cutoff.is_none() && self.sessions.is_empty()
+    }
 }
 
 #[derive(Debug)]
@@ -144,6 +167,7 @@ impl MemoryStore {
         read(self.shard(sub))
             .subjects
             .get(sub)
+            .and_then(|s| s.cutoff)
             .filter(|c| c.expires_at > now)
             .map(|c| c.issued_before)
     }
@@ -193,7 +217,10 @@ impl Shard {
 
     fn sweep(&mut self, now: i64) {
         self.tokens.retain(|_, &mut exp| exp > now);
-        self.subjects.retain(|_, c| c.expires_at > now);
+        self.subjects.retain(|_, s| {
+            s.forget_expired(now);
+            !s.is_empty()
+        });
         self.sessions.retain(|_, s| s.expires_at() > now);
         self.writes = 0;
     }
@@ -238,14 +265,23 @@ impl RevocationStore for MemoryStore {
         issued_before: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        let mut shard = write(self.shard(sub));
-        let cutoff = shard.subjects.entry(sub.into()).or_insert(Cutoff {
-            issued_before,
-            expires_at,
-        });
-        cutoff.issued_before = cutoff.issued_before.max(issued_before);
-        cutoff.expires_at = cutoff.expires_at.max(expires_at);
-        shard.after_write(self.latest_now());
+        let sessions = {
+            let mut shard = write(self.shard(sub));
+            let subject = shard.subjects.entry(sub.into()).or_default();
+            let cutoff = subject.cutoff.get_or_insert(Cutoff {
+                issued_before,
+                expires_at,
+            });
+            cutoff.issued_before = cutoff.issued_before.max(issued_before);
+            cutoff.expires_at = cutoff.expires_at.max(expires_at);
+            let sessions = std::mem::take(&mut subject.sessions);
+            shard.after_write(self.latest_now());
+            sessions
+        };
+        // One shard lock at a time: the sessions live in their own shards.
+        for (sid, session_expires_at) in sessions {
+            self.revoke_session_now(&sid, session_expires_at.max(expires_at));
+        }
         Ok(())
     }
 
@@ -265,6 +301,14 @@ impl RevocationStore for MemoryStore {
                 revoked: false,
             },
         );
+        shard.after_write(now);
+        drop(shard);
+        let mut shard = write(self.shard(session.sub));
+        let subject = shard.subjects.entry(session.sub.into()).or_default();
+        subject.forget_expired(now);
+        subject
+            .sessions
+            .push((session.sid.into(), session.absolute_expires_at));
         shard.after_write(now);
         Ok(())
     }

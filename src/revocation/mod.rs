@@ -23,6 +23,9 @@
 //! # }
 //! ```
 
+#[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
+pub mod conformance;
 mod error;
 mod memory;
 
@@ -137,8 +140,12 @@ pub trait RevocationStore: Send + Sync + 'static {
         expires_at: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Revokes every token of `sub` issued strictly before `issued_before`
-    /// (logout everywhere), remembered until `expires_at`.
+    /// Logout everywhere: revokes every token of `sub` issued strictly before
+    /// `issued_before` (remembered until `expires_at`) AND every session of
+    /// `sub` started before this call, whatever its start second. Sessions
+    /// started after the call are not affected, so a login in the same second
+    /// as the logout works while every earlier token of that second is
+    /// refused. The issuer passes `issued_before = now`.
     fn revoke_subject(
         &self,
         sub: &str,
@@ -146,13 +153,25 @@ pub trait RevocationStore: Send + Sync + 'static {
         expires_at: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Registers a new session and its first refresh token.
+    /// Registers a new session and its first refresh token, and remembers it
+    /// under its subject (for [`revoke_subject`](Self::revoke_subject)) until
+    /// its absolute expiry.
     fn start_session(
         &self,
         session: SessionStart<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Atomically rotates a session's refresh token, detecting reuse.
+    /// Atomically rotates a session's refresh token, detecting reuse:
+    ///
+    /// * the session is unknown, revoked, past its idle or absolute expiry,
+    ///   or started before its subject's cutoff: [`RotateOutcome::Unknown`];
+    /// * `presented_jti` is current: `next_jti` becomes current, the
+    ///   presented one becomes previous, the idle expiry moves to
+    ///   `idle_expires_at` (capped by the absolute expiry): `Rotated`;
+    /// * `presented_jti` is the previous one and `now < last rotation +
+    ///   grace_secs`: nothing changes: `WithinGrace { current_jti }`;
+    /// * any other `jti` (older, or previous after the grace window): the
+    ///   session is revoked, as by [`revoke_session`](Self::revoke_session): `Reused`.
     fn rotate(
         &self,
         rotation: Rotation<'_>,

@@ -1,0 +1,254 @@
+//! How a token cookie is written and cleared, validated once when the
+//! configuration is built (RFC 6265bis prefixes, SameSite, path, domain).
+
+use cookie::time::{Duration, OffsetDateTime};
+use cookie::{Cookie, SameSite as RawSameSite};
+use http::HeaderValue;
+
+use crate::config::{ConfigError, check_cookie_name};
+
+/// The `SameSite` attribute. Every cookie this crate writes carries one explicitly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SameSite {
+    /// Sent only with same-site requests (default).
+    #[default]
+    Strict,
+    /// Also sent with top-level cross-site navigations (GET links).
+    Lax,
+    /// Sent with every request; requires `Secure`.
+    None,
+}
+
+impl SameSite {
+    fn raw(self) -> RawSameSite {
+        match self {
+            Self::Strict => RawSameSite::Strict,
+            Self::Lax => RawSameSite::Lax,
+            Self::None => RawSameSite::None,
+        }
+    }
+}
+
+/// Every attribute of one token cookie. Built and checked by
+/// [`CookieAuth`](crate::CookieAuth)'s builder; the issuer writes and clears
+/// the cookie from it, so both always carry the same Path and Domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CookieSpec {
+    pub(crate) name: String,
+    pub(crate) path: String,
+    pub(crate) domain: Option<String>,
+    pub(crate) same_site: SameSite,
+    pub(crate) secure: bool,
+}
+
+impl CookieSpec {
+    /// The cookie's exact name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The `Path` attribute.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The `Domain` attribute, if any (none: a host-only cookie).
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    /// The `SameSite` attribute.
+    pub fn same_site(&self) -> SameSite {
+        self.same_site
+    }
+
+    /// Whether the `Secure` attribute is set (always, unless the local
+    /// development switch is on).
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// Checks the prefix rules and attribute syntax; the error says how to fix it.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        check_cookie_name(&self.name)?;
+        if !is_valid_path(&self.path) {
+            return Err(ConfigError::InvalidCookiePath(self.path.clone()));
+        }
+        if let Some(domain) = &self.domain
+            && !is_valid_domain(domain)
+        {
+            return Err(ConfigError::InvalidCookieDomain(domain.clone()));
+        }
+        // Browsers match the prefixes case-insensitively (RFC 6265bis §4.1.3).
+        let lower = self.name.to_ascii_lowercase();
+        let prefix_problem = if lower.starts_with("__host-") {
+            if !self.secure {
+                Some(
+                    "a `__Host-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development",
+                )
+            } else if self.domain.is_some() {
+                Some(
+                    "a `__Host-` cookie cannot have a Domain: remove `.cookie_domain(..)`, or use a `__Secure-` name",
+                )
+            } else if self.path != "/" {
+                Some(
+                    "a `__Host-` cookie needs Path=/: use `/`, or a `__Secure-` name for a narrower path",
+                )
+            } else {
+                None
+            }
+        } else if lower.starts_with("__secure-") && !self.secure {
+            Some(
+                "a `__Secure-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development",
+            )
+        } else {
+            None
+        };
+        if let Some(problem) = prefix_problem {
+            return Err(ConfigError::CookiePrefix {
+                name: self.name.clone(),
+                problem,
+            });
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Err(ConfigError::SameSiteNoneWithoutSecure(self.name.clone()));
+        }
+        Ok(())
+    }
+
+    fn builder<'a>(&'a self, value: &'a str) -> cookie::CookieBuilder<'a> {
+        let mut builder = Cookie::build((self.name.as_str(), value))
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(self.same_site.raw())
+            .path(self.path.as_str());
+        if let Some(domain) = &self.domain {
+            builder = builder.domain(domain.as_str());
+        }
+        builder
+    }
+
+    /// The `Set-Cookie` value that stores `value` for `max_age` seconds.
+    /// `None` when `value` is not a token (only `[A-Za-z0-9-_.]` may appear:
+    /// nothing can be injected into the header).
+    pub(crate) fn set(&self, value: &str, max_age: i64) -> Option<HeaderValue> {
+        let is_token_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+        if value.is_empty() || !value.bytes().all(is_token_byte) {
+            return None;
+        }
+        let cookie = self
+            .builder(value)
+            .max_age(Duration::seconds(max_age.max(0)))
+            .build();
+        HeaderValue::try_from(cookie.to_string()).ok()
+    }
+
+    /// The `Set-Cookie` value that removes the cookie: the same name, Path
+    /// and Domain (otherwise the browser keeps it), empty, already expired.
+    pub(crate) fn clear(&self) -> HeaderValue {
+        let cookie = self
+            .builder("")
+            .max_age(Duration::ZERO)
+            .expires(OffsetDateTime::UNIX_EPOCH)
+            .build();
+        // Name, path and domain were validated at build time.
+        HeaderValue::try_from(cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+/// RFC 6265 `path-value`: starts with `/`, visible ASCII without `;` or `,`.
+fn is_valid_path(path: &str) -> bool {
+    path.starts_with('/')
+        && path
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b';' && b != b',')
+}
+
+/// A host name: letters, digits, `-` and `.`, without a leading dot.
+fn is_valid_domain(domain: &str) -> bool {
+    !domain.is_empty()
+        && !domain.starts_with('.')
+        && domain.len() <= 253
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// Whether a request to `request_path` carries a cookie with `cookie_path`
+/// (RFC 6265 §5.1.4 path-match).
+pub(crate) fn path_matches(cookie_path: &str, request_path: &str) -> bool {
+    request_path == cookie_path
+        || request_path.starts_with(cookie_path)
+            && (cookie_path.ends_with('/')
+                || request_path.as_bytes().get(cookie_path.len()) == Some(&b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(
+        name: &str,
+        path: &str,
+        domain: Option<&str>,
+        same_site: SameSite,
+        secure: bool,
+    ) -> CookieSpec {
+        CookieSpec {
+            name: name.into(),
+            path: path.into(),
+            domain: domain.map(Into::into),
+            same_site,
+            secure,
+        }
+    }
+
+    #[test]
+    fn host_prefix_rules_are_enforced_case_insensitively() {
+        assert!(
+            spec("__Host-a", "/", None, SameSite::Strict, true)
+                .validate()
+                .is_ok()
+        );
+        for bad in [
+            spec("__Host-a", "/", Some("app.example"), SameSite::Strict, true),
+            spec("__host-a", "/auth", None, SameSite::Strict, true),
+            spec("__HOST-a", "/", None, SameSite::Strict, false),
+            spec("__Secure-a", "/auth", None, SameSite::Strict, false),
+        ] {
+            assert!(
+                matches!(bad.validate(), Err(ConfigError::CookiePrefix { .. })),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            spec("a", "/", None, SameSite::None, false).validate(),
+            Err(ConfigError::SameSiteNoneWithoutSecure("a".into()))
+        );
+    }
+
+    #[test]
+    fn paths_and_domains_cannot_inject_attributes() {
+        assert!(matches!(
+            spec("a", "/x; Domain=evil", None, SameSite::Strict, true).validate(),
+            Err(ConfigError::InvalidCookiePath(_))
+        ));
+        assert!(matches!(
+            spec("a", "/", Some("evil\r\nX: y"), SameSite::Strict, true).validate(),
+            Err(ConfigError::InvalidCookieDomain(_))
+        ));
+        let s = spec("a", "/", None, SameSite::Strict, true);
+        assert_eq!(s.set("x;Domain=evil", 10), None);
+        assert_eq!(s.set("x\r\nSet-Cookie: b=1", 10), None);
+        assert_eq!(s.set("", 10), None);
+    }
+
+    #[test]
+    fn path_match_follows_rfc_6265() {
+        assert!(path_matches("/auth", "/auth"));
+        assert!(path_matches("/auth", "/auth/refresh"));
+        assert!(!path_matches("/auth", "/authx"));
+        assert!(!path_matches("/auth", "/api/me"));
+        assert!(path_matches("/", "/anything"));
+    }
+}

@@ -1,0 +1,108 @@
+use std::fmt;
+
+use http::Response;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Claim names the issuer writes itself; custom claims cannot use them.
+pub(crate) const RESERVED: [&str; 9] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "sid",
+    "auth_time",
+];
+
+/// A session command: what a handler wants [`JwtCookieIssuer`](super::JwtCookieIssuer)
+/// to do once its response is ready. The handler authenticates the user any
+/// way it likes, then puts one of these into the response extensions
+/// ([`Session::attach`], or as a response part with the `axum` feature).
+/// The issuer removes it from the response before it leaves the server.
+#[derive(Clone)]
+pub struct Session {
+    pub(crate) command: Command,
+}
+
+#[derive(Clone)]
+pub(crate) enum Command {
+    Issue {
+        subject: String,
+        claims: Result<Map<String, Value>, &'static str>,
+    },
+    End,
+    EndAll,
+}
+
+impl Session {
+    /// Starts a new session for `subject` (the user id, `sub`): signs an
+    /// access token, registers a refresh family and sets both cookies.
+    pub fn issue(subject: impl Into<String>) -> Self {
+        Self {
+            command: Command::Issue {
+                subject: subject.into(),
+                claims: Ok(Map::new()),
+            },
+        }
+    }
+
+    /// The user's own claims, carried by the access token (and by the refresh
+    /// token, so each refresh re-issues them). They must serialize to a JSON
+    /// object and not use a registered name (`iss`, `sub`, `aud`, `exp`,
+    /// `nbf`, `iat`, `jti`, `sid`, `auth_time`); otherwise the issuer answers
+    /// 500 `issue_failed`. Ignored for [`end`](Self::end) and [`end_all`](Self::end_all).
+    pub fn claims<C: Serialize>(mut self, claims: C) -> Self {
+        if let Command::Issue { claims: slot, .. } = &mut self.command {
+            *slot = match serde_json::to_value(claims) {
+                Ok(Value::Object(map)) if RESERVED.iter().any(|name| map.contains_key(*name)) => {
+                    Err("a custom claim uses a registered claim name")
+                }
+                Ok(Value::Object(map)) => Ok(map),
+                Ok(Value::Null) => Ok(Map::new()),
+                Ok(_) => Err("custom claims must serialize to a JSON object"),
+                Err(_) => Err("custom claims could not be serialized"),
+            };
+        }
+        self
+    }
+
+    /// Ends the current session (logout): the issuer reads it from the
+    /// request's own cookies, revokes it in the store (its access and refresh
+    /// tokens stop working on the very next request) and clears both cookies.
+    pub fn end() -> Self {
+        Self {
+            command: Command::End,
+        }
+    }
+
+    /// Ends every session of the current subject (logout everywhere), then
+    /// clears this browser's cookies. A login afterwards works, even in the
+    /// same second.
+    pub fn end_all() -> Self {
+        Self {
+            command: Command::EndAll,
+        }
+    }
+
+    /// Puts this command into `response`'s extensions (framework-agnostic).
+    pub fn attach<B>(self, response: &mut Response<B>) {
+        response.extensions_mut().insert(self);
+    }
+}
+
+impl fmt::Debug for Session {
+    // Claims may hold personal data: show only what the command does.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.command {
+            Command::Issue { subject, .. } => f
+                .debug_struct("Session::Issue")
+                .field("subject", subject)
+                .finish_non_exhaustive(),
+            Command::End => f.write_str("Session::End"),
+            Command::EndAll => f.write_str("Session::EndAll"),
+        }
+    }
+}

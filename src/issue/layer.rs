@@ -1,0 +1,48 @@
+use std::fmt;
+
+use tower_layer::Layer;
+
+use super::IssuerService;
+use crate::config::CookieAuth;
+use crate::revocation::MemoryStore;
+
+/// Turns [`Session`](super::Session) commands in responses into signed
+/// tokens, store records and `Set-Cookie` headers, and answers the refresh
+/// endpoint. Built by [`CookieAuth::issuer`].
+pub struct JwtCookieIssuer<S = MemoryStore> {
+    auth: CookieAuth<S>,
+}
+
+impl<S> JwtCookieIssuer<S> {
+    /// Only [`CookieAuth::issuer`] builds one: it checks there is a signing key.
+    pub(crate) fn new(auth: &CookieAuth<S>) -> Self {
+        Self { auth: auth.clone() }
+    }
+}
+
+impl<S> Clone for JwtCookieIssuer<S> {
+    fn clone(&self) -> Self {
+        Self {
+            auth: self.auth.clone(),
+        }
+    }
+}
+
+impl<S> fmt::Debug for JwtCookieIssuer<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtCookieIssuer")
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl<I, S> Layer<I> for JwtCookieIssuer<S> {
+    type Service = IssuerService<I, S>;
+
+    fn layer(&self, inner: I) -> Self::Service {
+        IssuerService {
+            inner,
+            auth: self.auth.clone(),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Signing token pairs, writing and clearing their cookies, and reading the
+//! current session back from a request's cookies.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{HeaderMap, HeaderValue};
+use serde_json::{Map, Value};
+
+use super::command::RESERVED;
+use crate::config::Shared;
+use crate::cookie::{CookieLookup, find_cookie};
+use crate::rejection::Rejection;
+use crate::token::{self, Claims, NoCustomClaims, RegisteredClaims, TokenKind};
+
+/// A fresh random identifier (128 bits, base64url) for a `jti` or `sid`.
+pub(crate) fn random_id() -> Result<String, Rejection> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|_| Rejection::IssueFailed("the system random generator failed"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Who a pair of tokens is for.
+pub(crate) struct PairSpec<'a> {
+    pub(crate) sub: &'a str,
+    pub(crate) sid: &'a str,
+    pub(crate) refresh_jti: &'a str,
+    /// The session's start (OIDC `auth_time`): the absolute lifetime counts from it.
+    pub(crate) auth_time: i64,
+    pub(crate) custom: &'a Map<String, Value>,
+}
+
+/// A signed access + refresh pair.
+pub(crate) struct Pair {
+    pub(crate) access: String,
+    pub(crate) access_exp: i64,
+    pub(crate) refresh: String,
+    pub(crate) refresh_exp: i64,
+    /// When the session ends at the latest (absolute lifetime).
+    pub(crate) absolute_exp: i64,
+}
+
+/// Signs an access token (`at+jwt`, new `jti`) and a refresh token
+/// (`refresh+jwt`, audience `<audience>#refresh`, `jti` = `refresh_jti`). No
+/// token outlives the session's absolute lifetime.
+pub(crate) fn mint_pair<S>(
+    shared: &Shared<S>,
+    spec: &PairSpec<'_>,
+    now: i64,
+) -> Result<Pair, Rejection> {
+    let settings = &shared.sessions;
+    let key = shared.keys.signing_key().ok_or(Rejection::IssueFailed(
+        "the key provider has no signing key",
+    ))?;
+    let absolute_exp = spec.auth_time.saturating_add(settings.absolute_lifetime);
+    let access_exp = now
+        .saturating_add(settings.access_lifetime)
+        .min(absolute_exp);
+    let refresh_exp = now.saturating_add(settings.idle_lifetime).min(absolute_exp);
+    let mut custom = spec.custom.clone();
+    custom.insert("auth_time".to_owned(), Value::from(spec.auth_time));
+    let registered = |audience: &str, exp: i64, jti: String| RegisteredClaims {
+        iss: Some(shared.policy.issuer.clone()),
+        sub: Some(spec.sub.to_owned()),
+        aud: vec![audience.to_owned()],
+        exp: Some(exp),
+        nbf: None,
+        iat: Some(now),
+        jti: Some(jti),
+        sid: Some(spec.sid.to_owned()),
+    };
+    let failed = |_| Rejection::IssueFailed("signing a token failed");
+    let mut claims = Claims {
+        registered: registered(&shared.policy.audience, access_exp, random_id()?),
+        custom,
+    };
+    let access = token::encode(&key, TokenKind::Access, &claims).map_err(failed)?;
+    claims.registered = registered(
+        &shared.policy.refresh_audience,
+        refresh_exp,
+        spec.refresh_jti.to_owned(),
+    );
+    let refresh = token::encode(&key, TokenKind::Refresh, &claims).map_err(failed)?;
+    Ok(Pair {
+        access,
+        access_exp,
+        refresh,
+        refresh_exp,
+        absolute_exp,
+    })
+}
+
+/// The two `Set-Cookie` values for `pair`; each Max-Age ends no later than
+/// its token's `exp`.
+pub(crate) fn set_cookies<S>(
+    shared: &Shared<S>,
+    pair: &Pair,
+    now: i64,
+) -> Result<[HeaderValue; 2], Rejection> {
+    let s = &shared.sessions;
+    let cap = |exp: i64, configured: Option<i64>| {
+        let life = exp.saturating_sub(now);
+        configured.map_or(life, |c| c.min(life))
+    };
+    let failed = || Rejection::IssueFailed("a token is not a valid cookie value");
+    let access = s
+        .access_cookie
+        .set(&pair.access, cap(pair.access_exp, s.access_cookie_max_age))
+        .ok_or_else(failed)?;
+    let refresh = s
+        .refresh_cookie
+        .set(
+            &pair.refresh,
+            cap(pair.refresh_exp, s.refresh_cookie_max_age),
+        )
+        .ok_or_else(failed)?;
+    Ok([access, refresh])
+}
+
+/// The two `Set-Cookie` values that remove both token cookies.
+pub(crate) fn clear_cookies<S>(shared: &Shared<S>) -> [HeaderValue; 2] {
+    [
+        shared.sessions.access_cookie.clear(),
+        shared.sessions.refresh_cookie.clear(),
+    ]
+}
+
+/// A verified refresh token's content.
+pub(crate) struct RefreshClaims {
+    pub(crate) sub: String,
+    pub(crate) sid: String,
+    pub(crate) jti: String,
+    pub(crate) exp: i64,
+    pub(crate) auth_time: i64,
+    pub(crate) custom: Map<String, Value>,
+}
+
+/// Verifies a refresh token: the full pipeline with `typ refresh+jwt` and the
+/// refresh audience, then `sub`, `sid`, `jti` and `auth_time`.
+pub(crate) fn read_refresh<S>(
+    shared: &Shared<S>,
+    token: &[u8],
+    now: i64,
+) -> Result<RefreshClaims, Rejection> {
+    let claims: Claims<Map<String, Value>> = token::verify(
+        token,
+        TokenKind::Refresh,
+        &*shared.keys,
+        &shared.policy,
+        now,
+    )?;
+    let mut custom = claims.custom;
+    let auth_time = custom
+        .get("auth_time")
+        .and_then(Value::as_i64)
+        .ok_or(Rejection::InvalidClaim("auth_time"))?;
+    for name in RESERVED {
+        custom.remove(name);
+    }
+    let r = claims.registered;
+    let (Some(sub), Some(sid), Some(jti), Some(exp)) = (r.sub, r.sid, r.jti, r.exp) else {
+        return Err(Rejection::InvalidClaim("sid"));
+    };
+    Ok(RefreshClaims {
+        sub,
+        sid,
+        jti,
+        exp,
+        auth_time,
+        custom,
+    })
+}
+
+/// The session a request belongs to, proved by a valid refresh cookie or,
+/// failing that, a valid access cookie.
+pub(crate) struct CurrentSession {
+    pub(crate) sub: String,
+    pub(crate) sid: String,
+}
+
+pub(crate) fn current_session<S>(
+    shared: &Shared<S>,
+    headers: &HeaderMap,
+    now: i64,
+) -> Option<CurrentSession> {
+    let s = &shared.sessions;
+    if let CookieLookup::Found(token) =
+        find_cookie(headers, s.refresh_cookie.name(), shared.duplicates)
+        && let Ok(refresh) = read_refresh(shared, token, now)
+    {
+        return Some(CurrentSession {
+            sub: refresh.sub,
+            sid: refresh.sid,
+        });
+    }
+    if let CookieLookup::Found(token) =
+        find_cookie(headers, &shared.access_cookie, shared.duplicates)
+        && let Ok(claims) = token::verify::<NoCustomClaims>(
+            token,
+            TokenKind::Access,
+            &*shared.keys,
+            &shared.policy,
+            now,
+        )
+        && let (Some(sub), Some(sid)) = (claims.registered.sub, claims.registered.sid)
+    {
+        return Some(CurrentSession { sub, sid });
+    }
+    None
+}

@@ -1,0 +1,173 @@
+//! Carrying out a session command once the inner service has answered.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, COOKIE};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, Uri};
+use serde_json::{Map, Value};
+
+use super::command::Command;
+use super::mint::{PairSpec, clear_cookies, current_session, mint_pair, random_id, set_cookies};
+use crate::config::Shared;
+use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
+use crate::revocation::{RevocationStore, SessionStart, StoreError};
+
+/// What a command's asynchronous part ends with.
+pub(crate) enum Finish {
+    /// Append these `Set-Cookie` values to the inner response.
+    Cookies([HeaderValue; 2]),
+    /// Replace the inner response with this one (a failure: fail closed).
+    Replace(Response<Bytes>),
+}
+
+pub(crate) type Task = Pin<Box<dyn Future<Output = Finish> + Send>>;
+
+/// The `Cookie` lines of a request: cloning a `HeaderValue` shares its bytes,
+/// so keeping them costs no allocation in the common one-line case.
+enum CookieLines {
+    None,
+    One(HeaderValue),
+    Many(Vec<HeaderValue>),
+}
+
+/// What the issuer keeps of a request while the inner service runs: enough
+/// to read the current session and to build a rejection response.
+pub(crate) struct SavedRequest {
+    method: Method,
+    uri: Uri,
+    content_type: Option<HeaderValue>,
+    cookies: CookieLines,
+}
+
+impl SavedRequest {
+    pub(crate) fn new<B>(request: &Request<B>) -> Self {
+        let headers = request.headers();
+        let mut lines = headers.get_all(COOKIE).iter();
+        let cookies = match (lines.next(), lines.next()) {
+            (None, _) => CookieLines::None,
+            (Some(one), None) => CookieLines::One(one.clone()),
+            (Some(_), Some(_)) => {
+                CookieLines::Many(headers.get_all(COOKIE).iter().cloned().collect())
+            }
+        };
+        Self {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            content_type: headers.get(CONTENT_TYPE).cloned(),
+            cookies,
+        }
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = &self.content_type {
+            headers.insert(CONTENT_TYPE, ct.clone());
+        }
+        match &self.cookies {
+            CookieLines::None => {}
+            CookieLines::One(line) => {
+                headers.append(COOKIE, line.clone());
+            }
+            CookieLines::Many(lines) => {
+                for line in lines {
+                    headers.append(COOKIE, line.clone());
+                }
+            }
+        }
+        headers
+    }
+}
+
+/// Starts the asynchronous part of `command`.
+pub(crate) fn run<S: RevocationStore>(
+    shared: Arc<Shared<S>>,
+    saved: SavedRequest,
+    command: Command,
+) -> Task {
+    Box::pin(async move {
+        let now = shared.clock.now();
+        let headers = saved.headers();
+        let result = match command {
+            Command::Issue { subject, claims } => issue(&shared, &subject, claims, now).await,
+            Command::End => end(&shared, &headers, now, false).await,
+            Command::EndAll => end(&shared, &headers, now, true).await,
+        };
+        match result {
+            Ok(cookies) => Finish::Cookies(cookies),
+            Err(rejection) => {
+                let info = RequestInfo::new(&saved.method, &saved.uri, &headers);
+                Finish::Replace(rejection_response_for(&*shared.responder, rejection, &info))
+            }
+        }
+    })
+}
+
+pub(crate) fn store_failed(error: StoreError) -> Rejection {
+    tracing::warn!(%error, "revocation store failed; refusing the request");
+    Rejection::StoreUnavailable
+}
+
+/// Signs the pair, then records the session; cookies are only set for a
+/// session the store acknowledged.
+async fn issue<S: RevocationStore>(
+    shared: &Shared<S>,
+    subject: &str,
+    claims: Result<Map<String, Value>, &'static str>,
+    now: i64,
+) -> Result<[HeaderValue; 2], Rejection> {
+    let custom = claims.map_err(Rejection::IssueFailed)?;
+    if subject.is_empty() {
+        return Err(Rejection::IssueFailed("the subject is empty"));
+    }
+    let sid = random_id()?;
+    let refresh_jti = random_id()?;
+    let spec = PairSpec {
+        sub: subject,
+        sid: &sid,
+        refresh_jti: &refresh_jti,
+        auth_time: now,
+        custom: &custom,
+    };
+    let pair = mint_pair(shared, &spec, now)?;
+    let cookies = set_cookies(shared, &pair, now)?;
+    let start = SessionStart {
+        sid: &sid,
+        sub: subject,
+        refresh_jti: &refresh_jti,
+        now,
+        idle_expires_at: pair.refresh_exp,
+        absolute_expires_at: pair.absolute_exp,
+    };
+    shared
+        .store
+        .start_session(start)
+        .await
+        .map_err(store_failed)?;
+    Ok(cookies)
+}
+
+/// Revokes the request's session (or every session of its subject), then
+/// clears the cookies. Without a valid session there is nothing to revoke:
+/// the cookies are cleared all the same. If the store fails, the cookies are
+/// kept so that the user can retry the logout.
+async fn end<S: RevocationStore>(
+    shared: &Shared<S>,
+    headers: &HeaderMap,
+    now: i64,
+    everywhere: bool,
+) -> Result<[HeaderValue; 2], Rejection> {
+    if let Some(current) = current_session(shared, headers, now) {
+        let s = &shared.sessions;
+        let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
+        let revoked = if everywhere {
+            shared.store.revoke_subject(&current.sub, now, until).await
+        } else {
+            shared.store.revoke_session(&current.sid, until).await
+        };
+        revoked.map_err(store_failed)?;
+    }
+    Ok(clear_cookies(shared))
+}

@@ -1,0 +1,139 @@
+//! The issuer's settings: what the builder collects, and the checked form the
+//! layers use.
+
+use std::time::Duration;
+
+use crate::config::ConfigError;
+use crate::cookie::{CookieSpec, SameSite, path_matches};
+
+/// The default refresh-token cookie: `Secure`, scoped to the auth routes.
+pub const DEFAULT_REFRESH_COOKIE: &str = "__Secure-refresh";
+/// The default `Path` of the refresh cookie: sent to refresh and logout only.
+pub const DEFAULT_REFRESH_COOKIE_PATH: &str = "/auth";
+/// The default refresh endpoint, served by the issuer itself (`POST`).
+pub const DEFAULT_REFRESH_PATH: &str = "/auth/refresh";
+
+const MAX_GRACE_SECS: u64 = 60;
+
+/// What the builder collected, unchecked.
+#[derive(Clone, Debug)]
+pub(crate) struct SessionOptions {
+    pub(crate) access_lifetime: Duration,
+    pub(crate) idle_lifetime: Duration,
+    pub(crate) absolute_lifetime: Duration,
+    pub(crate) grace: Duration,
+    pub(crate) refresh_path: String,
+    pub(crate) refresh_cookie: String,
+    pub(crate) refresh_cookie_path: String,
+    pub(crate) domain: Option<String>,
+    pub(crate) same_site: SameSite,
+    pub(crate) access_cookie_max_age: Option<Duration>,
+    pub(crate) refresh_cookie_max_age: Option<Duration>,
+    pub(crate) insecure_http: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self {
+            access_lifetime: Duration::from_secs(15 * 60),
+            idle_lifetime: Duration::from_secs(24 * 3600),
+            absolute_lifetime: Duration::from_secs(7 * 24 * 3600),
+            grace: Duration::from_secs(5),
+            refresh_path: DEFAULT_REFRESH_PATH.to_owned(),
+            refresh_cookie: DEFAULT_REFRESH_COOKIE.to_owned(),
+            refresh_cookie_path: DEFAULT_REFRESH_COOKIE_PATH.to_owned(),
+            domain: None,
+            same_site: SameSite::Strict,
+            access_cookie_max_age: None,
+            refresh_cookie_max_age: None,
+            insecure_http: false,
+        }
+    }
+}
+
+/// The checked settings, in whole seconds.
+#[derive(Clone, Debug)]
+pub(crate) struct SessionSettings {
+    pub(crate) access_lifetime: i64,
+    pub(crate) idle_lifetime: i64,
+    pub(crate) absolute_lifetime: i64,
+    pub(crate) grace: i64,
+    pub(crate) refresh_path: String,
+    pub(crate) access_cookie: CookieSpec,
+    pub(crate) refresh_cookie: CookieSpec,
+    pub(crate) access_cookie_max_age: Option<i64>,
+    pub(crate) refresh_cookie_max_age: Option<i64>,
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+impl SessionOptions {
+    pub(crate) fn build(self, access_cookie: &str) -> Result<SessionSettings, ConfigError> {
+        let (access, idle, absolute) = (
+            secs(self.access_lifetime),
+            secs(self.idle_lifetime),
+            secs(self.absolute_lifetime),
+        );
+        if access == 0 {
+            return Err(ConfigError::InvalidLifetime(
+                "the access-token lifetime is zero: use a few minutes (default 15 min)",
+            ));
+        }
+        if idle == 0 || absolute == 0 {
+            return Err(ConfigError::InvalidLifetime(
+                "a session lifetime is zero: set `.session_idle_lifetime(..)` and `.session_absolute_lifetime(..)` to positive durations",
+            ));
+        }
+        if idle > absolute {
+            return Err(ConfigError::InvalidLifetime(
+                "the idle lifetime is longer than the absolute lifetime: make the idle lifetime at most the absolute one",
+            ));
+        }
+        if self.grace.as_secs() > MAX_GRACE_SECS {
+            return Err(ConfigError::GraceTooLong(self.grace.as_secs()));
+        }
+        if access_cookie == self.refresh_cookie {
+            return Err(ConfigError::SameCookieNames(self.refresh_cookie));
+        }
+        let spec = |name: &str, path: &str| CookieSpec {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            domain: self.domain.clone(),
+            same_site: self.same_site,
+            secure: !self.insecure_http,
+        };
+        let access_spec = spec(access_cookie, "/");
+        let refresh_spec = spec(&self.refresh_cookie, &self.refresh_cookie_path);
+        access_spec.validate()?;
+        refresh_spec.validate()?;
+        if !self.refresh_path.starts_with('/')
+            || !path_matches(&refresh_spec.path, &self.refresh_path)
+        {
+            return Err(ConfigError::RefreshPathOutsideCookiePath {
+                refresh_path: self.refresh_path,
+                cookie_path: refresh_spec.path,
+            });
+        }
+        let access_cookie_max_age = self.access_cookie_max_age.map(secs);
+        if access_cookie_max_age.is_some_and(|m| m > access) {
+            return Err(ConfigError::CookieOutlivesToken(access_spec.name));
+        }
+        let refresh_cookie_max_age = self.refresh_cookie_max_age.map(secs);
+        if refresh_cookie_max_age.is_some_and(|m| m > idle) {
+            return Err(ConfigError::CookieOutlivesToken(refresh_spec.name));
+        }
+        Ok(SessionSettings {
+            access_lifetime: access,
+            idle_lifetime: idle,
+            absolute_lifetime: absolute,
+            grace: secs(self.grace),
+            refresh_path: self.refresh_path,
+            access_cookie: access_spec,
+            refresh_cookie: refresh_spec,
+            access_cookie_max_age,
+            refresh_cookie_max_age,
+        })
+    }
+}

@@ -1,0 +1,280 @@
+//! Shared test fixtures: an app behind the issuer and the verifier, a
+//! ManualClock, and a tiny browser that keeps cookies by name and path.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use http::header::{COOKIE, SET_COOKIE};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value, json};
+use tower::util::BoxCloneService;
+use tower::{ServiceBuilder, ServiceExt, service_fn};
+use tower_jwt_cookie::body::ResponseBody;
+use tower_jwt_cookie::clock::ManualClock;
+use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+use tower_jwt_cookie::revocation::{
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+};
+use tower_jwt_cookie::{
+    Algorithm, CookieAuth, CookieAuthBuilder, MemoryStore, Rejection, Session, VerifiedClaims,
+};
+
+pub const T0: i64 = 1_800_000_000;
+pub const SECRET: [u8; 32] = [7; 32];
+
+pub fn keys() -> KeyRing {
+    KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &SECRET).unwrap())
+}
+
+pub fn builder<S: RevocationStore>(store: S, clock: &ManualClock) -> CookieAuthBuilder<S> {
+    CookieAuth::builder(keys(), store)
+        .issuer("https://app.example")
+        .audience("app")
+        .clock(clock.clone())
+}
+
+pub type App =
+    BoxCloneService<Request<Full<Bytes>>, Response<ResponseBody<Full<Bytes>>>, Infallible>;
+
+/// The app: `POST /auth/login` (body = user name), `GET /api/me` behind the
+/// verifier, `POST /auth/logout`, `POST /auth/logout-all`, `GET /public`;
+/// all behind the issuer.
+pub fn app<S: RevocationStore>(auth: &CookieAuth<S>) -> App {
+    let me = ServiceBuilder::new()
+        .layer(auth.verifier::<Value>())
+        .service(service_fn(|request: Request<Full<Bytes>>| async move {
+            let claims = request.extensions().get::<VerifiedClaims<Value>>().unwrap();
+            let body = json!({
+                "sub": claims.subject(),
+                "sid": claims.session_id(),
+                "exp": claims.expires_at(),
+                "roles": claims.custom()["roles"],
+            });
+            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(body.to_string()))))
+        }));
+    let router = service_fn(move |request: Request<Full<Bytes>>| {
+        let me = me.clone();
+        async move {
+            let path = request.uri().path().to_owned();
+            let mut response = Response::new(Full::new(Bytes::new()));
+            match path.as_str() {
+                "/api/me" => {
+                    let (parts, body) = me.oneshot(request).await?.into_parts();
+                    let bytes = body.collect().await.unwrap().to_bytes();
+                    return Ok(Response::from_parts(parts, Full::new(bytes)));
+                }
+                "/auth/login" => {
+                    let user = request.into_body().collect().await.unwrap().to_bytes();
+                    let user = String::from_utf8(user.to_vec()).unwrap();
+                    Session::issue(user)
+                        .claims(json!({ "roles": ["user"] }))
+                        .attach(&mut response);
+                }
+                "/auth/login-bad-claims" => {
+                    Session::issue("alice")
+                        .claims(json!({ "sub": "mallory" }))
+                        .attach(&mut response);
+                }
+                "/auth/logout" => {
+                    *response.status_mut() = StatusCode::NO_CONTENT;
+                    Session::end().attach(&mut response);
+                }
+                "/auth/logout-all" => {
+                    *response.status_mut() = StatusCode::NO_CONTENT;
+                    Session::end_all().attach(&mut response);
+                }
+                _ => {}
+            }
+            Ok::<_, Infallible>(response)
+        }
+    });
+    BoxCloneService::new(
+        ServiceBuilder::new()
+            .layer(auth.issuer().unwrap())
+            .service(router),
+    )
+}
+
+/// A browser: cookies by name, sent when their Path matches.
+#[derive(Clone, Debug, Default)]
+pub struct Browser {
+    pub cookies: BTreeMap<String, (String, String)>,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub rejection: Option<Rejection>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+
+    pub fn reason(&self) -> Option<&'static str> {
+        self.rejection.as_ref().map(Rejection::reason)
+    }
+}
+
+fn path_matches(cookie_path: &str, path: &str) -> bool {
+    path == cookie_path
+        || path.starts_with(cookie_path)
+            && (cookie_path.ends_with('/') || path[cookie_path.len()..].starts_with('/'))
+}
+
+impl Browser {
+    pub fn request(&self, method: Method, path: &str, body: &str) -> Request<Full<Bytes>> {
+        let cookies: Vec<String> = self
+            .cookies
+            .iter()
+            .filter(|(_, (_, cookie_path))| path_matches(cookie_path, path))
+            .map(|(name, (value, _))| format!("{name}={value}"))
+            .collect();
+        let mut builder = Request::builder().method(method).uri(path);
+        if !cookies.is_empty() {
+            builder = builder.header(COOKIE, cookies.join("; "));
+        }
+        builder
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .unwrap()
+    }
+
+    pub fn absorb(&mut self, headers: &HeaderMap) {
+        for value in headers.get_all(SET_COOKIE) {
+            let cookie = cookie::Cookie::parse(value.to_str().unwrap().to_owned()).unwrap();
+            let path = cookie.path().unwrap_or("/").to_owned();
+            if cookie.max_age().is_some_and(|m| m.is_zero()) {
+                self.cookies.remove(cookie.name());
+            } else {
+                self.cookies
+                    .insert(cookie.name().to_owned(), (cookie.value().to_owned(), path));
+            }
+        }
+    }
+
+    pub async fn send(&mut self, app: &App, method: Method, path: &str, body: &str) -> Reply {
+        let response = app
+            .clone()
+            .oneshot(self.request(method, path, body))
+            .await
+            .unwrap();
+        self.absorb(response.headers());
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        Reply {
+            status: parts.status,
+            rejection: parts.extensions.get::<Rejection>().cloned(),
+            headers: parts.headers,
+            body: String::from_utf8(body.to_vec()).unwrap(),
+        }
+    }
+
+    pub async fn login(&mut self, app: &App, user: &str) -> Reply {
+        self.send(app, Method::POST, "/auth/login", user).await
+    }
+
+    pub async fn me(&mut self, app: &App) -> Reply {
+        self.send(app, Method::GET, "/api/me", "").await
+    }
+
+    pub async fn refresh(&mut self, app: &App) -> Reply {
+        self.send(app, Method::POST, "/auth/refresh", "").await
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(|(v, _)| v.as_str())
+    }
+
+    pub fn access(&self) -> &str {
+        self.cookie("__Host-access").expect("no access cookie")
+    }
+
+    pub fn refresh_token(&self) -> &str {
+        self.cookie("__Secure-refresh").expect("no refresh cookie")
+    }
+
+    pub fn set_refresh(&mut self, value: &str) {
+        self.cookies.insert(
+            "__Secure-refresh".into(),
+            (value.to_owned(), "/auth".into()),
+        );
+    }
+}
+
+/// The payload of a JWT, unverified (tests only).
+pub fn payload(jwt: &str) -> Value {
+    let part = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+/// A MemoryStore that fails every call while `failing` is set.
+#[derive(Clone, Default)]
+pub struct FlakyStore {
+    pub inner: MemoryStore,
+    pub failing: Arc<AtomicBool>,
+}
+
+impl FlakyStore {
+    fn fail(&self) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            Err(StoreError::new("connection refused"))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+impl RevocationStore for FlakyStore {
+    async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
+        self.fail()?;
+        self.inner.check(token).await
+    }
+    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.fail()?;
+        self.inner.revoke_token(jti, expires_at).await
+    }
+    async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), StoreError> {
+        self.fail()?;
+        self.inner.revoke_session(sid, expires_at).await
+    }
+    async fn revoke_subject(
+        &self,
+        sub: &str,
+        issued_before: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.fail()?;
+        self.inner
+            .revoke_subject(sub, issued_before, expires_at)
+            .await
+    }
+    async fn start_session(&self, session: SessionStart<'_>) -> Result<(), StoreError> {
+        self.fail()?;
+        self.inner.start_session(session).await
+    }
+    async fn rotate(&self, rotation: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        self.fail()?;
+        self.inner.rotate(rotation).await
+    }
+}

@@ -1,0 +1,78 @@
+//! Store errors fail closed: 503, no cookie for a session the store did not
+//! record, no rotation half-done, and a logout that failed keeps the cookies
+//! so it can be retried.
+
+mod session_support;
+
+use http::Method;
+use session_support::*;
+use tower_jwt_cookie::clock::ManualClock;
+
+fn setup() -> (FlakyStore, ManualClock, App) {
+    let clock = ManualClock::new(T0);
+    let store = FlakyStore::default();
+    let auth = builder(store.clone(), &clock).build().unwrap();
+    (store, clock, app(&auth))
+}
+
+#[tokio::test]
+async fn login_while_the_store_is_down_answers_503_and_sets_no_cookie() {
+    let (store, _clock, app) = setup();
+    let mut browser = Browser::default();
+    store.set_failing(true);
+    let reply = browser.login(&app, "alice").await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (503, Some("store_unavailable"))
+    );
+    assert!(reply.set_cookies().is_empty());
+    store.set_failing(false);
+    assert_eq!(browser.login(&app, "alice").await.status, 200);
+}
+
+#[tokio::test]
+async fn refresh_while_the_store_is_down_answers_503_and_rotates_nothing() {
+    let (store, clock, app) = setup();
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    clock.advance(60);
+    store.set_failing(true);
+    let reply = browser.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (503, Some("store_unavailable"))
+    );
+    assert!(reply.set_cookies().is_empty());
+    store.set_failing(false);
+    clock.advance(60); // far beyond the grace window: still the current token
+    assert_eq!(browser.refresh(&app).await.status, 200);
+}
+
+#[tokio::test]
+async fn logout_while_the_store_is_down_answers_503_and_keeps_the_cookies() {
+    let (store, _clock, app) = setup();
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    store.set_failing(true);
+    let reply = browser.send(&app, Method::POST, "/auth/logout", "").await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (503, Some("store_unavailable"))
+    );
+    assert!(reply.set_cookies().is_empty());
+    let reply = browser
+        .send(&app, Method::POST, "/auth/logout-all", "")
+        .await;
+    assert_eq!(reply.status, 503);
+    store.set_failing(false);
+    let kept = browser.clone();
+    assert_eq!(
+        browser
+            .send(&app, Method::POST, "/auth/logout", "")
+            .await
+            .status,
+        204
+    );
+    let mut kept = kept;
+    assert_eq!(kept.me(&app).await.reason(), Some("revoked"));
+}
