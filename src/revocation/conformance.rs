@@ -123,7 +123,15 @@ async fn status<S: RevocationStore>(
         issued_at: iat,
         now,
     };
-    store_ok(rule, store.check(check).await)
+    let status = store_ok(rule, store.check(check).await);
+    if let Some(now_answer) = store.check_now(check) {
+        let now_status = store_ok(rule, now_answer);
+        assert_eq!(
+            now_status, status,
+            "{rule}: check_now answered {now_status:?} where check answered {status:?}"
+        );
+    }
+    status
 }
 
 /// Runs every rule of the contract against `store`.

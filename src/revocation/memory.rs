@@ -144,6 +144,15 @@ impl MemoryStore {
         &self.inner.shards[index]
     }
 
+    fn status(&self, token: &AccessCheck<'_>) -> TokenStatus {
+        self.observe(token.now);
+        if self.is_revoked(token) {
+            TokenStatus::Revoked
+        } else {
+            TokenStatus::Active
+        }
+    }
+
     fn is_revoked(&self, token: &AccessCheck<'_>) -> bool {
         let now = token.now;
         let jti = read(self.shard(token.jti))
@@ -238,12 +247,11 @@ fn write(lock: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
 
 impl RevocationStore for MemoryStore {
     async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
-        self.observe(token.now);
-        Ok(if self.is_revoked(&token) {
-            TokenStatus::Revoked
-        } else {
-            TokenStatus::Active
-        })
+        Ok(self.status(&token))
+    }
+
+    fn check_now(&self, token: AccessCheck<'_>) -> Option<Result<TokenStatus, StoreError>> {
+        Some(Ok(self.status(&token)))
     }
 
     async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {

@@ -12,7 +12,7 @@ use http::header::AUTHORIZATION;
 use crate::config::Shared;
 use crate::cookie::{CookieLookup, find_cookie};
 use crate::rejection::Rejection;
-use crate::revocation::{AccessCheck, RevocationStore, TokenStatus};
+use crate::revocation::{AccessCheck, RevocationStore, StoreError, TokenStatus};
 use crate::token::decode::{self, CompactToken};
 use crate::token::{Claims, CustomClaims, TokenKind};
 
@@ -63,12 +63,20 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<&[u8]>, Rejection> {
     Ok(Some(token))
 }
 
+/// How far [`authorize`] got without waiting.
+pub(crate) enum Authorized<C> {
+    /// Every check passed, the store's included.
+    Now(Claims<C>),
+    /// The store (or a key refresh) must be waited for.
+    Pending(Authorization<C>),
+}
+
 /// Verifies `token` synchronously as far as possible; what is left (store
 /// check, maybe a key refresh) comes back as a future.
 pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
     shared: &Arc<Shared<S>>,
     token: &[u8],
-) -> Result<Authorization<C>, Rejection> {
+) -> Result<Authorized<C>, Rejection> {
     let now = shared.clock.now();
     let compact = CompactToken::split(token, shared.policy.max_token_len)?;
     let header = decode::read_header(&compact)?;
@@ -81,7 +89,7 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
                 .ok_or(rejection)?;
             let shared = Arc::clone(shared);
             let token = token.to_vec();
-            return Ok(Box::pin(async move {
+            return Ok(Authorized::Pending(Box::pin(async move {
                 refresh.await;
                 let now = shared.clock.now();
                 let claims = decode::verify(
@@ -92,15 +100,29 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
                     now,
                 )?;
                 check_revocation(&shared, claims, now).await
-            }));
+            })));
         }
     };
     decode::verify_signature(&compact, &header, &key)?;
     let claims = decode::read_claims(&compact, &header, TokenKind::Access, &shared.policy, now)?;
+    if let Some(answer) = shared.store.check_now(access_check(&claims, now)) {
+        return revocation_verdict(answer).map(|()| Authorized::Now(claims));
+    }
     let shared = Arc::clone(shared);
-    Ok(Box::pin(async move {
+    Ok(Authorized::Pending(Box::pin(async move {
         check_revocation(&shared, claims, now).await
-    }))
+    })))
+}
+
+fn access_check<C>(claims: &Claims<C>, now: i64) -> AccessCheck<'_> {
+    let r = &claims.registered;
+    AccessCheck {
+        jti: r.jti.as_deref().unwrap_or_default(),
+        sid: r.sid.as_deref().unwrap_or_default(),
+        sub: r.sub.as_deref().unwrap_or_default(),
+        issued_at: r.iat.unwrap_or(i64::MIN),
+        now,
+    }
 }
 
 async fn check_revocation<C, S: RevocationStore>(
@@ -108,16 +130,14 @@ async fn check_revocation<C, S: RevocationStore>(
     claims: Claims<C>,
     now: i64,
 ) -> Result<Claims<C>, Rejection> {
-    let r = &claims.registered;
-    let check = AccessCheck {
-        jti: r.jti.as_deref().unwrap_or_default(),
-        sid: r.sid.as_deref().unwrap_or_default(),
-        sub: r.sub.as_deref().unwrap_or_default(),
-        issued_at: r.iat.unwrap_or(i64::MIN),
-        now,
-    };
-    match shared.store.check(check).await {
-        Ok(TokenStatus::Active) => Ok(claims),
+    let answer = shared.store.check(access_check(&claims, now)).await;
+    revocation_verdict(answer).map(|()| claims)
+}
+
+/// Revoked tokens are refused; a store that cannot answer refuses too (fail closed).
+fn revocation_verdict(answer: Result<TokenStatus, StoreError>) -> Result<(), Rejection> {
+    match answer {
+        Ok(TokenStatus::Active) => Ok(()),
         Ok(TokenStatus::Revoked) => Err(Rejection::Revoked),
         Err(error) => {
             tracing::warn!(%error, "revocation store failed; refusing the request");

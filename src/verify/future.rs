@@ -65,6 +65,12 @@ where
         }
     }
 
+    pub(super) fn calling(future: I::Future) -> Self {
+        Self {
+            state: State::Calling { future },
+        }
+    }
+
     pub(super) fn rejected(
         rejection: Rejection,
         request: &Request<ReqBody>,

@@ -1,11 +1,13 @@
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
 use tower_service::Service;
 
-use super::authorize::{authorize, find_token};
+use super::VerifiedClaims;
+use super::authorize::{Authorized, authorize, find_token};
 use super::future::ResponseFuture;
 use crate::body::ResponseBody;
 use crate::config::CookieAuth;
@@ -52,19 +54,25 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        // The clone may not be ready: keep the service that was polled ready.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.auth.shared;
         let started = find_token(shared, request.headers())
             .and_then(|token| authorize::<C, S>(shared, token));
-        let responder = std::sync::Arc::clone(&shared.responder);
         match started {
-            Ok(authorization) => {
+            // Answered without waiting: call the service that was polled ready.
+            Ok(Authorized::Now(claims)) => {
+                request.extensions_mut().insert(VerifiedClaims::new(claims));
+                ResponseFuture::calling(self.inner.call(request))
+            }
+            Ok(Authorized::Pending(authorization)) => {
+                // The inner service is called later: take the one that was
+                // polled ready and leave a clone (which may not be ready) behind.
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                let responder = Arc::clone(&shared.responder);
                 ResponseFuture::authorizing(authorization, request, inner, responder)
             }
-            Err(rejection) => ResponseFuture::rejected(rejection, &request, &*responder),
+            Err(rejection) => ResponseFuture::rejected(rejection, &request, &*shared.responder),
         }
     }
 }
