@@ -26,8 +26,8 @@ use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Rejection, Session, VerifiedClaims};
 
-use crate::page;
-use crate::users::Users;
+use super::page;
+use super::users::Users;
 
 /// The page's policy: scripts and styles only from this origin, no inline
 /// script, no plugins, no `<base>`, and no framing (clickjacking).
