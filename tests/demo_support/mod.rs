@@ -1,0 +1,67 @@
+//! Runs the demo of `examples/demo` in-process on a free port, with the
+//! settings a test needs. The demo's own modules are compiled in here (no
+//! copy), so tests exercise exactly the code `cargo run --example demo` runs.
+#![allow(dead_code)] // each test file uses a different part
+
+#[path = "../../examples/demo/app.rs"]
+pub mod app;
+#[path = "../../examples/demo/page.rs"]
+pub mod page;
+#[path = "../../examples/demo/users.rs"]
+pub mod users;
+
+use std::net::SocketAddr;
+
+use app::{DemoConfig, Notes};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A running demo; stops when dropped.
+pub struct DemoServer {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub url: String,
+    pub addr: SocketAddr,
+    pub notes: Notes,
+    pub keys: tower_jwt_cookie::keys::KeyRing,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl DemoServer {
+    /// Starts the demo on `127.0.0.1:0`; `configure` adjusts the defaults.
+    pub async fn start(configure: impl FnOnce(&mut DemoConfig)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let url = format!("http://{addr}");
+        let mut config = DemoConfig::new(&url);
+        configure(&mut config);
+        let demo = app::build(config).expect("demo configuration");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, demo.router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            url,
+            addr,
+            notes: demo.notes,
+            keys: demo.keys,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
