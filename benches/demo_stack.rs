@@ -1,0 +1,141 @@
+//! End to end through the demo's whole `Router` (CORS, CSRF guard, issuer,
+//! verifier, security headers, refusal logging, handler) against the same
+//! `GET /api/me` answer from a router without any of those layers, in the
+//! same run. In-process (`tower::ServiceExt::oneshot`), so it measures the
+//! stack, not the network.
+//!
+//! `cargo bench --bench demo_stack` prints criterion's figures, then the
+//! ratio and requests/s per core for each signing algorithm.
+
+#![allow(dead_code)] // the demo's modules carry what main.rs uses too
+
+#[path = "../examples/demo/app.rs"]
+mod app;
+#[path = "../examples/demo/page.rs"]
+mod page;
+#[path = "../examples/demo/users.rs"]
+mod users;
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::routing::get;
+use axum::{Json, Router};
+use criterion::Criterion;
+use http::{Request, StatusCode};
+use serde_json::json;
+use tower::ServiceExt;
+use tower_jwt_cookie::Algorithm;
+use tower_jwt_cookie::keys::SigningKey;
+
+const ORIGIN: &str = "http://127.0.0.1:3000";
+const ALGORITHMS: [(&str, Algorithm); 2] =
+    [("ES256", Algorithm::ES256), ("EdDSA", Algorithm::EdDSA)];
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+/// Logs alice in through the demo's own login route; returns her access cookie.
+fn login(rt: &tokio::runtime::Runtime, router: &Router) -> String {
+    let request = Request::post("/auth/login")
+        .header("content-type", "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(
+            r#"{"username":"alice","password":"wonderland"}"#,
+        ))
+        .unwrap();
+    let response = rt.block_on(router.clone().oneshot(request)).unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with("__Host-access="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_owned()
+}
+
+fn me_request(cookie: &str) -> Request<Body> {
+    Request::get("/api/me")
+        .header("cookie", cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("demo_stack");
+
+    let bare = Router::new().route(
+        "/api/me",
+        get(|| async {
+            Json(json!({ "sub": "alice", "roles": ["reader", "writer"], "exp": 1_800_000_900 }))
+        }),
+    );
+    group.bench_function("without_layers", |b| {
+        b.iter(|| {
+            let response = rt
+                .block_on(bare.clone().oneshot(me_request("theme=dark")))
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        })
+    });
+
+    for (name, alg) in ALGORITHMS {
+        let mut config = app::DemoConfig::new(ORIGIN);
+        config.signing_key = Some(SigningKey::generate("bench", alg).unwrap());
+        let demo = app::build(config).unwrap();
+        let cookie = login(&rt, &demo.router);
+        group.bench_function(format!("{name}/whole_demo_stack"), |b| {
+            b.iter(|| {
+                let response = rt
+                    .block_on(demo.router.clone().oneshot(me_request(&cookie)))
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+            })
+        });
+    }
+    group.finish();
+}
+
+fn mean_ns(dir: &Path, id: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["mean"]["point_estimate"].as_f64()
+}
+
+fn main() {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
+    let dir = target.join("criterion");
+    let mut criterion = Criterion::default()
+        .output_directory(&dir)
+        .configure_from_args();
+    bench(&mut criterion);
+    criterion.final_summary();
+
+    let Some(bare) = mean_ns(&dir, "demo_stack/without_layers") else {
+        return;
+    };
+    println!("\nGET /api/me through the whole demo stack vs the same answer without layers:");
+    println!(
+        "  without layers {bare:>9.0} ns  ({:>7.0} requests/s per core)",
+        1e9 / bare
+    );
+    for (name, _) in ALGORITHMS {
+        if let Some(full) = mean_ns(&dir, &format!("demo_stack/{name}_whole_demo_stack")) {
+            println!(
+                "  {name:6} stack   {full:>9.0} ns  ({:>7.0} requests/s per core)  ratio {:.1}x",
+                1e9 / full,
+                full / bare
+            );
+        }
+    }
+}
