@@ -70,6 +70,8 @@ mod config;
 pub mod cookie;
 pub mod cors;
 pub mod csrf;
+mod future;
+mod header;
 pub mod issue;
 pub mod keys;
 pub mod origin;

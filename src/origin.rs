@@ -199,20 +199,30 @@ impl std::str::FromStr for Origin {
     }
 }
 
-/// Parses every origin of a list, stopping at the first bad one.
+/// Parses every origin of a list, stopping at the first bad one; duplicates
+/// (after normalization) are dropped.
 pub(crate) fn parse_all<I, T>(origins: I) -> Result<Vec<Origin>, OriginError>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<str>,
 {
-    let mut out: Vec<Origin> = Vec::new();
+    let parsed = origins
+        .into_iter()
+        .map(|origin| Origin::parse(origin.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(parsed.len());
+    extend_unique(&mut out, parsed);
+    Ok(out)
+}
+
+/// Appends each origin not already in `list`, keeping the order: the one
+/// de-duplication behind every allow-list (build time and while serving).
+pub(crate) fn extend_unique(list: &mut Vec<Origin>, origins: impl IntoIterator<Item = Origin>) {
     for origin in origins {
-        let origin = Origin::parse(origin.as_ref())?;
-        if !out.contains(&origin) {
-            out.push(origin);
+        if !list.contains(&origin) {
+            list.push(origin);
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -301,6 +301,7 @@ async fn refused_preflights_carry_the_reason_and_no_grant() {
         ("no origin", &[("access-control-request-method", "GET")], CorsReason::OriginNotAllowed),
         ("disallowed method", &[("origin", ALLOWED), ("access-control-request-method", "PATCH")], CorsReason::MethodNotAllowed),
         ("method case matters", &[("origin", ALLOWED), ("access-control-request-method", "put")], CorsReason::MethodNotAllowed),
+        ("repeated request method", &[("origin", ALLOWED), ("access-control-request-method", "GET"), ("access-control-request-method", "GET")], CorsReason::MethodNotAllowed),
         ("one disallowed header refuses all", &[("origin", ALLOWED), ("access-control-request-method", "GET"), ("access-control-request-headers", "X-Header-3, X-Header-1")], CorsReason::HeaderNotAllowed),
         ("authorization is not implied", &[("origin", ALLOWED), ("access-control-request-method", "GET"), ("access-control-request-headers", "authorization")], CorsReason::HeaderNotAllowed),
     ];

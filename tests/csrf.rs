@@ -788,3 +788,127 @@ mod double_submit {
         assert!(CsrfTokens::new(&[0; 16]).is_err());
     }
 }
+
+// ---- Host and the request's own origin -------------------------------------
+
+#[tokio::test]
+async fn repeated_host_is_refused_instead_of_falling_back_to_the_uri_authority() {
+    let guard = CsrfSameSiteGuard::new();
+    // Before the fix, two Host lines made the guard fall back to the URI's
+    // authority, which here equals Origin, so the request passed.
+    let calls = Calls::default();
+    let mut req = request("POST", "https://example.com/api", &[]);
+    req.headers_mut().remove("host");
+    for host in ["internal.example", "example.com"] {
+        req.headers_mut().append("host", host.parse().unwrap());
+    }
+    req.headers_mut()
+        .insert("origin", "https://example.com".parse().unwrap());
+    let response = guard.layer(calls.service()).oneshot(req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        response.extensions().get::<Rejection>(),
+        Some(&Rejection::Csrf(CsrfReason::InvalidHost))
+    );
+    assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
+    assert_eq!(calls.get(), 0);
+    assert_eq!(CsrfReason::InvalidHost.code(), "csrf_invalid_host");
+
+    // A trusted origin is still exempt, as for every other Origin refusal.
+    let trusting = CsrfSameSiteGuard::builder()
+        .trusted_origin("https://example.com")
+        .build()
+        .unwrap();
+    let twice = [
+        ("host", "internal.example"),
+        ("origin", "https://example.com"),
+    ];
+    assert_eq!(
+        run(&trusting, "POST", "/", &twice).await,
+        (StatusCode::OK, None, 1)
+    );
+    assert_eq!(
+        run(&guard, "POST", "/", &twice).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::InvalidHost), 0)
+    );
+}
+
+#[tokio::test]
+async fn without_host_the_http2_authority_of_the_uri_is_the_own_origin() {
+    let guard = CsrfSameSiteGuard::new();
+    let run_h2 = |origin: &'static str| {
+        let calls = Calls::default();
+        let mut req = request(
+            "POST",
+            "https://example.com:8443/api",
+            &[("origin", origin)],
+        );
+        req.headers_mut().remove("host");
+        let service = guard.layer(calls.service());
+        async move {
+            let response = service.oneshot(req).await.unwrap();
+            (
+                response.status(),
+                response.extensions().get::<Rejection>().cloned(),
+                calls.get(),
+            )
+        }
+    };
+    assert_eq!(
+        run_h2("https://example.com:8443").await,
+        (StatusCode::OK, None, 1)
+    );
+    assert_eq!(
+        run_h2("https://example.com").await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+    assert_eq!(
+        run_h2("https://attacker.example:8443").await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+}
+
+#[tokio::test]
+async fn repeated_origin_is_refused_and_not_exempted_by_a_trusted_origin() {
+    let guard = CsrfSameSiteGuard::builder()
+        .trusted_origin("https://trusted.example")
+        .build()
+        .unwrap();
+    let same_twice = [
+        ("origin", "https://example.com"),
+        ("origin", "https://example.com"),
+    ];
+    assert_eq!(
+        run(&guard, "POST", "/", &same_twice).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+    let trusted_and_other = [
+        ("origin", "https://trusted.example"),
+        ("origin", "https://attacker.example"),
+    ];
+    assert_eq!(
+        run(&guard, "POST", "/", &trusted_and_other).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+}
+
+#[tokio::test]
+async fn require_origin_with_a_bypass_route_exempts_only_that_route() {
+    let guard = CsrfSameSiteGuard::builder()
+        .require_origin(true)
+        .bypass(Method::POST, "/hooks/payments")
+        .build()
+        .unwrap();
+    assert_eq!(
+        run(&guard, "POST", "/hooks/payments", &[]).await,
+        (StatusCode::OK, None, 1)
+    );
+    assert_eq!(
+        run(&guard, "POST", "/hooks/payments/", &[]).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingOrigin), 0)
+    );
+    assert_eq!(
+        run(&guard, "PUT", "/hooks/payments", &[]).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingOrigin), 0)
+    );
+}

@@ -18,10 +18,10 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::future::ResponseFuture;
 use super::policy::is_safe;
 use super::token::CsrfTokens;
 use crate::body::ResponseBody;
+use crate::future::ResponseFuture;
 use crate::rejection::{CsrfReason, DefaultResponder, Rejection, Responder, rejection_response};
 use crate::token::NoCustomClaims;
 use crate::verify::VerifiedClaims;
@@ -139,7 +139,7 @@ where
             Err(reason) => {
                 let response =
                     rejection_response(&*self.check.responder, Rejection::Csrf(reason), &request);
-                ResponseFuture::refused(response)
+                ResponseFuture::ready(response)
             }
         }
     }

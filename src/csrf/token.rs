@@ -20,6 +20,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::cookie::{CookieLookup, DuplicateCookies, find_cookie};
+use crate::header::{Single, single};
 use crate::rejection::CsrfReason;
 
 /// The default CSRF cookie: readable by the page, host-only, Secure.
@@ -163,11 +164,10 @@ impl CsrfTokens {
     /// Checks a request of session `sid`: the header and the cookie are both
     /// present once, equal (constant time), and a valid token for `sid`.
     pub fn check(&self, sid: &str, headers: &HeaderMap) -> Result<(), CsrfReason> {
-        let mut values = headers.get_all(&self.inner.header).iter();
-        let header = match (values.next(), values.next()) {
-            (None, _) => return Err(CsrfReason::MissingToken),
-            (Some(_), Some(_)) => return Err(CsrfReason::InvalidToken),
-            (Some(value), None) => value.as_bytes(),
+        let header = match single(headers, &self.inner.header) {
+            Single::Absent => return Err(CsrfReason::MissingToken),
+            Single::Many => return Err(CsrfReason::InvalidToken),
+            Single::One(value) => value.as_bytes(),
         };
         let cookie = match find_cookie(headers, &self.inner.cookie, DuplicateCookies::Reject) {
             CookieLookup::Missing | CookieLookup::Found([]) => {

@@ -14,7 +14,8 @@ pub enum CsrfReason {
     /// `Sec-Fetch-Site` has a value this guard does not know, or several values.
     #[error("the Sec-Fetch-Site header is not valid")]
     InvalidFetchSite,
-    /// No `Sec-Fetch-Site`, and `Origin` is neither this origin nor trusted.
+    /// No `Sec-Fetch-Site`, and `Origin` is repeated, or neither this origin
+    /// nor trusted.
     #[error("the Origin header is not this origin")]
     OriginMismatch,
     /// `Origin: null` (sandboxed frame, local file, privacy redirect).
@@ -23,6 +24,10 @@ pub enum CsrfReason {
     /// Neither `Sec-Fetch-Site` nor `Origin`, and the guard is set to fail closed.
     #[error("the request has neither Sec-Fetch-Site nor Origin")]
     MissingOrigin,
+    /// No `Sec-Fetch-Site`, and `Host` appears more than once, so the
+    /// request's own origin is ambiguous.
+    #[error("the Host header is repeated")]
+    InvalidHost,
     /// The double-submit token is missing from the header or the cookie.
     #[error("the CSRF token is missing")]
     MissingToken,
@@ -45,6 +50,7 @@ impl CsrfReason {
             Self::OriginMismatch => "csrf_origin_mismatch",
             Self::NullOrigin => "csrf_null_origin",
             Self::MissingOrigin => "csrf_missing_origin",
+            Self::InvalidHost => "csrf_invalid_host",
             Self::MissingToken => "csrf_missing_token",
             Self::InvalidToken => "csrf_invalid_token",
             Self::NoSession => "csrf_no_session",

@@ -11,6 +11,7 @@ use http::header::AUTHORIZATION;
 
 use crate::config::Shared;
 use crate::cookie::{CookieLookup, find_cookie};
+use crate::header::{Single, single};
 use crate::rejection::Rejection;
 use crate::revocation::{AccessCheck, RevocationStore, TokenStatus};
 use crate::token::decode::{self, CompactToken};
@@ -42,13 +43,11 @@ pub(crate) fn find_token<'a, S>(
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).
 /// Other schemes are ignored; more than one `Authorization` line is refused.
 fn bearer_token(headers: &HeaderMap) -> Result<Option<&[u8]>, Rejection> {
-    let mut lines = headers.get_all(AUTHORIZATION).iter();
-    let Some(value) = lines.next() else {
-        return Ok(None);
+    let value = match single(headers, AUTHORIZATION) {
+        Single::Absent => return Ok(None),
+        Single::Many => return Err(Rejection::Malformed("more than one Authorization header")),
+        Single::One(value) => value,
     };
-    if lines.next().is_some() {
-        return Err(Rejection::Malformed("more than one Authorization header"));
-    }
     let value = value.as_bytes();
     let Some(scheme) = value.get(..7) else {
         return Ok(None);
