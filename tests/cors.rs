@@ -141,6 +141,52 @@ fn normalizes_allowed_origins_like_browsers_serialize_them() {
     assert_eq!(origins, ["https://app.example", "http://localhost:3000"]);
 }
 
+/// An origin spelled in a form browsers never send could never match; it is
+/// refused with the spelling to use instead of being accepted silently.
+#[tokio::test]
+async fn ip_origins_not_in_browser_form_are_refused_with_the_form_to_use() {
+    let error = CredentialedCors::builder()
+        .allow_origin("http://[0:0::1]:3000")
+        .build()
+        .unwrap_err();
+    let CorsConfigError::InvalidOrigin(origin_error) = &error else {
+        panic!("unexpected error {error:?}");
+    };
+    assert_eq!(origin_error.suggestion(), Some("http://[::1]:3000"));
+    assert!(
+        error
+            .to_string()
+            .contains("write it as `http://[::1]:3000`"),
+        "{error}"
+    );
+    for input in [
+        "http://127.1",
+        "http://0x7f.0.0.1",
+        "http://[::FFFF:1.2.3.4]",
+        "https://bücher.example",
+    ] {
+        assert!(
+            matches!(
+                CredentialedCors::builder().allow_origin(input).build(),
+                Err(CorsConfigError::InvalidOrigin(_))
+            ),
+            "{input}"
+        );
+    }
+    // The canonical spelling matches what a browser sends.
+    let cors = CredentialedCors::builder()
+        .allow_origin("http://[::1]:3000")
+        .build()
+        .unwrap();
+    let (status, headers, rejection, calls) =
+        run(&cors, "GET", &[("origin", "http://[::1]:3000")]).await;
+    assert_eq!((status, rejection, calls), (StatusCode::OK, None, 1));
+    assert_eq!(
+        get(&headers, "access-control-allow-origin"),
+        Some("http://[::1]:3000")
+    );
+}
+
 // ---- Reflection (checklist 30) and Vary (31) --------------------------------
 
 // rs/cors TestAllowedOrigin / TestDisallowedOrigin / TestAllowedCredentials;
