@@ -90,4 +90,4 @@ pub use issue::{JwtCookieIssuer, Session};
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;
 pub use revocation::{MemoryStore, RevocationStore};
-pub use verify::{JwtCookieVerifier, VerifiedClaims};
+pub use verify::{JwtCookieVerifier, TokenSource, VerifiedClaims};

@@ -681,6 +681,74 @@ mod double_submit {
         assert_eq!(got, (StatusCode::OK, None, 1));
     }
 
+    /// Bearer clients (gRPC, mobile) have no CSRF cookie and cannot be driven
+    /// cross-site by a page; cookie sessions still need the token.
+    #[tokio::test]
+    async fn bearer_requests_skip_the_double_submit_check_cookie_requests_do_not() {
+        use std::sync::Mutex;
+        use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+        use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, TokenSource, VerifiedClaims};
+
+        let key = SigningKey::hmac("k1", Algorithm::HS256, &support::HMAC_SECRET).unwrap();
+        let auth = CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
+            .issuer(support::ISSUER)
+            .audience(support::AUDIENCE)
+            .bearer(true)
+            .build()
+            .unwrap();
+        let token = access_token(&auth, "session-1");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let service = ServiceBuilder::new()
+            .layer(auth.verifier::<serde_json::Value>())
+            .layer(auth.csrf_token_check::<serde_json::Value>(CsrfTokens::new(&SECRET).unwrap()))
+            .service(tower::service_fn(move |req: http::Request<String>| {
+                let claims = req.extensions().get::<VerifiedClaims<serde_json::Value>>();
+                log.lock().unwrap().push(claims.unwrap().source());
+                async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) }
+            }));
+        let send = |headers: Vec<(&'static str, String)>| {
+            let mut req = request("POST", "/api/notes", &[("sec-fetch-site", "same-origin")]);
+            for (name, value) in headers {
+                req.headers_mut().append(name, value.parse().unwrap());
+            }
+            let service = service.clone();
+            async move {
+                let response = service.oneshot(req).await.unwrap();
+                (
+                    response.status(),
+                    response.extensions().get::<Rejection>().cloned(),
+                )
+            }
+        };
+
+        let bearer = send(vec![("authorization", format!("Bearer {token}"))]).await;
+        assert_eq!(bearer, (StatusCode::OK, None));
+        assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
+
+        let cookie = send(vec![("cookie", format!("__Host-access={token}"))]).await;
+        assert_eq!(
+            cookie,
+            (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingToken))
+        );
+        assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
+
+        let csrf_token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
+        let with_token = send(vec![
+            (
+                "cookie",
+                format!("__Host-access={token}; __Host-csrf={csrf_token}"),
+            ),
+            ("x-csrf-token", csrf_token.to_string()),
+        ])
+        .await;
+        assert_eq!(with_token, (StatusCode::OK, None));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [TokenSource::Bearer, TokenSource::Cookie]
+        );
+    }
+
     #[tokio::test]
     async fn token_minted_for_another_session_fails() {
         let token = CsrfTokens::new(&SECRET).unwrap().mint("session-2");

@@ -8,6 +8,10 @@
 //! authentication work), and this small layer runs right after the verifier,
 //! reading [`VerifiedClaims::session_id`]. A refused request still never
 //! reaches the handler.
+//!
+//! Requests whose token came in `Authorization: Bearer`
+//! ([`TokenSource::Bearer`]) are not checked: a forging page cannot make a
+//! browser send that header, and such clients have no CSRF cookie.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -24,11 +28,13 @@ use crate::body::ResponseBody;
 use crate::future::ResponseFuture;
 use crate::rejection::{CsrfReason, DefaultResponder, Rejection, Responder, rejection_response};
 use crate::token::NoCustomClaims;
-use crate::verify::VerifiedClaims;
+use crate::verify::{TokenSource, VerifiedClaims};
 
 /// Requires a valid double-submit token on unsafe requests of a verified
 /// session. Place it inside (after) [`JwtCookieVerifier<C>`](crate::JwtCookieVerifier)
 /// with the same `C`.
+/// Requests authenticated with `Authorization: Bearer` pass unchecked (see
+/// [`TokenSource`]).
 pub struct CsrfTokenCheck<C = NoCustomClaims> {
     tokens: CsrfTokens,
     responder: Arc<dyn Responder>,
@@ -128,6 +134,9 @@ where
             return ResponseFuture::called(self.inner.call(request));
         }
         let outcome = match request.extensions().get::<VerifiedClaims<C>>() {
+            // A page cannot make a browser attach `Authorization` cross-site,
+            // and Bearer clients (gRPC, mobile, scripts) have no CSRF cookie.
+            Some(claims) if claims.source() == TokenSource::Bearer => Ok(()),
             Some(claims) => self
                 .check
                 .tokens

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
+use super::TokenSource;
 use crate::config::Shared;
 use crate::cookie::{CookieLookup, find_cookie};
 use crate::header::{Single, single};
@@ -22,20 +23,20 @@ use crate::token::{Claims, CustomClaims, TokenKind};
 pub(crate) type Authorization<C> =
     Pin<Box<dyn Future<Output = Result<Claims<C>, Rejection>> + Send>>;
 
-/// Finds the presented token: `Authorization: Bearer` first when enabled,
-/// else the access cookie.
+/// Finds the presented token and where it was: `Authorization: Bearer` first
+/// when enabled, else the access cookie.
 pub(crate) fn find_token<'a, S>(
     shared: &Shared<S>,
     headers: &'a HeaderMap,
-) -> Result<&'a [u8], Rejection> {
+) -> Result<(&'a [u8], TokenSource), Rejection> {
     if shared.bearer
         && let Some(token) = bearer_token(headers)?
     {
-        return Ok(token);
+        return Ok((token, TokenSource::Bearer));
     }
     match find_cookie(headers, &shared.access_cookie, shared.duplicates) {
         CookieLookup::Found([]) | CookieLookup::Missing => Err(Rejection::MissingToken),
-        CookieLookup::Found(token) => Ok(token),
+        CookieLookup::Found(token) => Ok((token, TokenSource::Cookie)),
         CookieLookup::Duplicate => Err(Rejection::DuplicateCookie),
     }
 }

@@ -57,12 +57,13 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let shared = &self.auth.shared;
-        let started = find_token(shared, request.headers())
-            .and_then(|token| authorize::<C, S>(shared, token));
+        let started = find_token(shared, request.headers()).and_then(|(token, source)| {
+            authorize::<C, S>(shared, token).map(|authorization| (authorization, source))
+        });
         let responder = std::sync::Arc::clone(&shared.responder);
         match started {
-            Ok(authorization) => {
-                ResponseFuture::authorizing(authorization, request, inner, responder)
+            Ok((authorization, source)) => {
+                ResponseFuture::authorizing(authorization, source, request, inner, responder)
             }
             Err(rejection) => ResponseFuture::rejected(rejection, &request, &*responder),
         }
