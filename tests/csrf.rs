@@ -675,7 +675,7 @@ mod double_submit {
         let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
         ])
         .await;
         assert_eq!(got, (StatusCode::OK, None, 1));
@@ -754,7 +754,7 @@ mod double_submit {
         let token = CsrfTokens::new(&SECRET).unwrap().mint("session-2");
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
         ])
         .await;
         assert_eq!(
@@ -768,7 +768,7 @@ mod double_submit {
         let token = CsrfTokens::new(&[0x43; 32]).unwrap().mint("session-1");
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
         ])
         .await;
         assert_eq!(got.1, csrf(CsrfReason::InvalidToken));
@@ -778,7 +778,11 @@ mod double_submit {
     async fn header_must_equal_cookie() {
         let tokens = CsrfTokens::new(&SECRET).unwrap();
         let (a, b) = (tokens.mint("session-1"), tokens.mint("session-1"));
-        let got = post(&[("cookie", cookies("session-1", &a)), ("x-csrf-token", b)]).await;
+        let got = post(&[
+            ("cookie", cookies("session-1", &a)),
+            ("x-csrf-token", b.to_string()),
+        ])
+        .await;
         assert_eq!(
             got,
             (StatusCode::FORBIDDEN, csrf(CsrfReason::InvalidToken), 0)
@@ -795,7 +799,7 @@ mod double_submit {
         );
         let auth = auth_with_origins(&[]);
         let only_access = format!("__Host-access={}", access_token(&auth, "session-1"));
-        let no_cookie = post(&[("cookie", only_access), ("x-csrf-token", token)]).await;
+        let no_cookie = post(&[("cookie", only_access), ("x-csrf-token", token.to_string())]).await;
         assert_eq!(no_cookie.1, csrf(CsrfReason::MissingToken));
     }
 
@@ -804,15 +808,15 @@ mod double_submit {
         let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
         let tossed = format!("{}; __Host-csrf={token}", cookies("session-1", &token));
         assert_eq!(
-            post(&[("cookie", tossed), ("x-csrf-token", token.clone())])
+            post(&[("cookie", tossed), ("x-csrf-token", token.to_string())])
                 .await
                 .1,
             csrf(CsrfReason::InvalidToken)
         );
         let twice = [
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token.clone()),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
+            ("x-csrf-token", token.to_string()),
         ];
         assert_eq!(post(&twice).await.1, csrf(CsrfReason::InvalidToken));
     }
@@ -844,10 +848,20 @@ mod double_submit {
     fn set_cookie_is_readable_host_only_and_strict() {
         let tokens = CsrfTokens::new(&SECRET).unwrap();
         let token = tokens.mint("s");
-        let header = tokens.set_cookie(&token);
+        let header = tokens.set_cookie(&token, std::time::Duration::from_secs(3600));
         assert_eq!(
             header.to_str().unwrap(),
-            format!("__Host-csrf={token}; Path=/; Secure; SameSite=Strict")
+            format!("__Host-csrf={token}; Path=/; Max-Age=3600; Secure; SameSite=Strict")
+        );
+        // Clearing repeats Path, Secure and SameSite so the browser matches it.
+        assert_eq!(
+            tokens.clear_cookie().to_str().unwrap(),
+            "__Host-csrf=; Path=/; Max-Age=0; Secure; SameSite=Strict"
+        );
+        assert_eq!(
+            format!("{token:?}"),
+            "CsrfToken(<redacted>)",
+            "Debug does not log the token"
         );
         assert!(
             format!("{tokens:?}").contains("<redacted>"),

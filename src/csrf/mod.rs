@@ -84,4 +84,4 @@ pub use layer::{CsrfConfigError, CsrfGuardBuilder, CsrfSameSiteGuard};
 pub use policy::CsrfGuardHandle;
 pub use route::{BypassRoute, RouteError};
 pub use service::CsrfGuardService;
-pub use token::{CsrfTokenError, CsrfTokens, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER};
+pub use token::{CsrfToken, CsrfTokenError, CsrfTokens, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER};
