@@ -514,7 +514,7 @@ async fn inner_cors_grants_are_removed_for_origins_not_on_the_list() {
 #[test]
 fn refused_preflight_is_explained_in_a_tracing_event() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let subscriber = capture::Capture(events.clone());
+    let subscriber = support::capture::Capture(events.clone());
     tracing::subscriber::with_default(subscriber, || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -541,42 +541,4 @@ fn refused_preflight_is_explained_in_a_tracing_event() {
         "the reason is named: {events}"
     );
     assert!(events.contains(ALLOWED), "the origin is named: {events}");
-}
-
-/// A minimal subscriber that records every event's fields as text.
-mod capture {
-    use std::fmt::Write as _;
-    use std::sync::{Arc, Mutex};
-
-    use tracing::field::{Field, Visit};
-    use tracing::span::{Attributes, Id, Record};
-    use tracing::{Event, Metadata, Subscriber};
-
-    pub struct Capture(pub Arc<Mutex<Vec<String>>>);
-
-    struct Text(String);
-
-    impl Visit for Text {
-        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-            let _ = write!(self.0, "{}={:?} ", field.name(), value);
-        }
-    }
-
-    impl Subscriber for Capture {
-        fn enabled(&self, _: &Metadata<'_>) -> bool {
-            true
-        }
-        fn new_span(&self, _: &Attributes<'_>) -> Id {
-            Id::from_u64(1)
-        }
-        fn record(&self, _: &Id, _: &Record<'_>) {}
-        fn record_follows_from(&self, _: &Id, _: &Id) {}
-        fn event(&self, event: &Event<'_>) {
-            let mut text = Text(String::new());
-            event.record(&mut text);
-            self.0.lock().unwrap().push(text.0);
-        }
-        fn enter(&self, _: &Id) {}
-        fn exit(&self, _: &Id) {}
-    }
 }

@@ -240,10 +240,12 @@ async fn trusted_origin_table_from_go() {
         if !site.is_empty() {
             headers.push(("sec-fetch-site", *site));
         }
+        let (got, _, calls) = run(&guard, "POST", "/", &headers).await;
+        assert_eq!(got, *status, "{name}");
         assert_eq!(
-            run(&guard, "POST", "/", &headers).await.0,
-            *status,
-            "{name}"
+            calls,
+            usize::from(status.is_success()),
+            "{name}: handler calls"
         );
     }
 }
@@ -384,10 +386,12 @@ async fn bypass_routes_table_from_go_including_cve_2025_47910() {
         if !site.is_empty() {
             headers.push(("sec-fetch-site", *site));
         }
+        let (got, _, calls) = run(&guard, "POST", path, &headers).await;
+        assert_eq!(got, *status, "{name}: {path}");
         assert_eq!(
-            run(&guard, "POST", path, &headers).await.0,
-            *status,
-            "{name}: {path}"
+            calls,
+            usize::from(status.is_success()),
+            "{name}: {path}: handler calls"
         );
     }
 }
@@ -483,12 +487,28 @@ async fn trusted_origins_and_routes_added_while_serving_take_effect() {
         StatusCode::FORBIDDEN
     );
 
+    // Set once the origin has been added: every request started after that
+    // must pass. Before it, each request gets exactly one of the two
+    // outcomes, and once one passed no later one is refused (an addition is
+    // never lost or undone).
+    let added = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let in_flight = {
         let guard = guard.clone();
+        let added = added.clone();
         tokio::spawn(async move {
-            for _ in 0..200 {
-                let status = run(&guard, "POST", "/", &headers).await.0;
-                assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN);
+            let refused = (StatusCode::FORBIDDEN, csrf(CsrfReason::CrossSite), 0);
+            let passed = (StatusCode::OK, None, 1);
+            let mut seen_pass = false;
+            for i in 0..200 {
+                let after_add = added.load(std::sync::atomic::Ordering::SeqCst);
+                let got = run(&guard, "POST", "/", &headers).await;
+                if after_add || seen_pass {
+                    assert_eq!(got, passed, "request {i}");
+                } else {
+                    assert!(got == refused || got == passed, "request {i}: {got:?}");
+                }
+                seen_pass |= got == passed;
+                tokio::task::yield_now().await;
             }
         })
     };
@@ -508,6 +528,7 @@ async fn trusted_origins_and_routes_added_while_serving_take_effect() {
     handle
         .add_trusted_origin("https://concurrent.example")
         .unwrap();
+    added.store(true, std::sync::atomic::Ordering::SeqCst);
     for adder in adders {
         adder.await.unwrap();
     }
@@ -588,8 +609,8 @@ async fn deny_handler_receives_the_reason_and_replaces_the_response() {
     );
 }
 
-#[tokio::test]
-async fn report_only_mode_lets_refused_requests_through() {
+#[test]
+fn report_only_mode_lets_refused_requests_through() {
     let guard = CsrfSameSiteGuard::builder()
         .report_only(true)
         .build()
@@ -598,10 +619,25 @@ async fn report_only_mode_lets_refused_requests_through() {
         ("sec-fetch-site", "cross-site"),
         ("origin", "https://attacker.example"),
     ];
-    assert_eq!(
-        run(&guard, "POST", "/", &forged).await,
-        (StatusCode::OK, None, 1)
+    let events = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let subscriber = support::capture::Capture(events.clone());
+    let outcome = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(run(&guard, "POST", "/transfer", &forged))
+    });
+    assert_eq!(outcome, (StatusCode::OK, None, 1));
+    let events = events.lock().unwrap().join("\n");
+    assert!(
+        events.contains("report-only mode"),
+        "the would-be refusal is logged: {events}"
     );
+    assert!(
+        events.contains("csrf_cross_site"),
+        "with its reason: {events}"
+    );
+    assert!(events.contains("/transfer"), "and its path: {events}");
 }
 
 #[tokio::test]
