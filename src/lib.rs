@@ -13,19 +13,19 @@
 //! * [`keys`]: every key is bound to one algorithm; [`KeyRing`](keys::KeyRing)
 //!   rotates keys without locking readers.
 //! * [`revocation`]: the [`RevocationStore`] contract (logout, logout
-//!   everywhere, refresh-token rotation with reuse detection) and the embedded
-//!   [`MemoryStore`]. Store failures refuse requests (fail closed).
+//!   everywhere, refresh-token rotation with reuse detection), the embedded
+//!   [`MemoryStore`], and (feature `conformance`) the suite any store must
+//!   pass. Store failures refuse requests (fail closed).
 //! * [`CredentialedCors`] answers preflights and reflects an exact allow-list
 //!   of origins with credentials; [`CsrfSameSiteGuard`] refuses cross-site
 //!   unsafe requests before the handler runs (CORS is not CSRF protection:
 //!   use both). See [`cors`] and [`csrf`].
-//!   everywhere, refresh-token rotation with reuse detection), the embedded
-//!   [`MemoryStore`], and (feature `conformance`) the suite any store must
-//!   pass. Store failures refuse requests (fail closed).
 //! * Feature `axum`: `VerifiedClaims<C>` is an extractor and `Session` a
 //!   response part.
-//! * [`Rejection`] says why a request was refused; the default responses are
-//!   401/503 with `WWW-Authenticate` and a JSON body, or a gRPC status.
+//! * [`Rejection`] says why a request was refused; the default responses have
+//!   a JSON body, or are a gRPC status: 401 with `WWW-Authenticate` for token
+//!   problems, 403 (no challenge) for CSRF and CORS refusals, 503 when the
+//!   store is unavailable, 500 when a session cannot be issued.
 //!
 //! All layers are built from one [`CookieAuth`], so they cannot disagree about
 //! cookie names, keys, stores or policies.
@@ -70,6 +70,8 @@ mod config;
 pub mod cookie;
 pub mod cors;
 pub mod csrf;
+mod future;
+mod header;
 pub mod issue;
 pub mod keys;
 pub mod origin;
@@ -88,4 +90,4 @@ pub use issue::{JwtCookieIssuer, Session};
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;
 pub use revocation::{MemoryStore, RevocationStore};
-pub use verify::{JwtCookieVerifier, VerifiedClaims};
+pub use verify::{JwtCookieVerifier, TokenSource, VerifiedClaims};

@@ -3,11 +3,16 @@
 //! public origin of a deployment behind a proxy.
 //!
 //! An origin is compared byte for byte with the `Origin` header browsers send,
-//! so it is stored the way browsers serialize it (RFC 6454 §6.2): scheme and
-//! host in lower case, default port (`:80` for http, `:443` for https)
-//! omitted. Anything else — a path, even `/`; a query; a fragment; userinfo;
-//! `*`; `null`; a bare host — is refused with a message saying how to fix it,
-//! never widened into a pattern.
+//! so it must be written the way browsers serialize it (RFC 6454 §6.2, WHATWG
+//! URL host serialization). Two differences are normalized: scheme and host
+//! are lower-cased, and the default port (`:80` for http, `:443` for https) is
+//! dropped. Every other non-canonical spelling is refused with the form to
+//! use, because it could never match: an IPv6 address not in its shortest
+//! form (`[0:0::1]` → `[::1]`, `[::ffff:1.2.3.4]` → `[::ffff:102:304]`), an
+//! IPv4 address not in strict dotted-quad form (`127.1`, `0x7f.0.0.1`,
+//! `010.0.0.1`), a non-ASCII host (use the punycode `xn--` form). Anything
+//! that is not an origin — a path, even `/`; a query; a fragment; userinfo;
+//! `*`; `null`; a bare host — is refused too, never widened into a pattern.
 //!
 //! ```
 //! use tower_jwt_cookie::origin::Origin;
@@ -20,26 +25,54 @@
 //! ```
 
 use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// An exact web origin, normalized the way browsers send it in `Origin`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin(Box<str>);
 
 /// Why a string is not an exact `scheme://host[:port]` origin.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{input}` is not an exact origin: {problem}; write it as scheme://host[:port], e.g. `https://app.example` or `http://localhost:8080`"
-)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OriginError {
     input: String,
     problem: &'static str,
+    suggestion: Option<String>,
+}
+
+impl std::error::Error for OriginError {}
+
+impl fmt::Display for OriginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not an exact origin: {}; ",
+            self.input, self.problem
+        )?;
+        match &self.suggestion {
+            Some(origin) => write!(f, "write it as `{origin}`"),
+            None => f.write_str(
+                "write it as scheme://host[:port], e.g. `https://app.example` or `http://localhost:8080`",
+            ),
+        }
+    }
 }
 
 impl OriginError {
     fn new(input: &str, problem: &'static str) -> Self {
         // Bounded so a hostile string cannot blow up an error message or a log line.
         let input: String = input.chars().take(100).collect();
-        Self { input, problem }
+        Self {
+            input,
+            problem,
+            suggestion: None,
+        }
+    }
+
+    /// The canonical spelling of the same origin, when the input names a
+    /// valid origin in a form browsers never send (e.g. `http://[::1]:3000`
+    /// for `http://[0:0::1]:3000`).
+    pub fn suggestion(&self) -> Option<&str> {
+        self.suggestion.as_deref()
     }
 
     /// The offending input (at most 100 characters of it).
@@ -98,6 +131,11 @@ impl Origin {
         if rest.contains('@') {
             return Err(err("it has userinfo (`user@`)"));
         }
+        if !rest.is_ascii() {
+            return Err(err(
+                "its host is not ASCII; use the punycode (xn--) form, e.g. `https://xn--bcher-kva.example`",
+            ));
+        }
         let (host, port) = split_host_port(rest).map_err(err)?;
         if host.is_empty() {
             return Err(err("it has no host"));
@@ -109,11 +147,19 @@ impl Origin {
             "https" => Some(443),
             _ => None,
         };
-        let serialized = match port {
+        let serialize = |host: &str| match port {
             Some(port) if Some(port) != default_port => format!("{scheme}://{host}:{port}"),
             _ => format!("{scheme}://{host}"),
         };
-        Ok(Self(serialized.into_boxed_str()))
+        if let Some(canonical) = canonical_ip_host(&host).map_err(err)?
+            && canonical != host
+        {
+            return Err(OriginError {
+                suggestion: Some(serialize(&canonical)),
+                ..err("browsers send this IP address in another form, so it would never match")
+            });
+        }
+        Ok(Self(serialize(&host).into_boxed_str()))
     }
 
     /// The normalized origin, e.g. `https://app.example:8443`.
@@ -130,6 +176,70 @@ impl Origin {
     pub fn matches(&self, value: &[u8]) -> bool {
         self.0.as_bytes() == value
     }
+}
+
+/// For an IP-address host (lower case), the form browsers serialize it in;
+/// `None` for a domain name. A bracketed host must be an IPv6 address; a host
+/// whose last label is numeric or `0x` hex is an IPv4 address for browsers
+/// (WHATWG URL) and must be a strict dotted quad here.
+fn canonical_ip_host(host: &str) -> Result<Option<String>, &'static str> {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let address: Ipv6Addr = inner
+            .parse()
+            .map_err(|_| "its IPv6 host is not a valid address")?;
+        return Ok(Some(format!("[{}]", whatwg_ipv6(&address))));
+    }
+    let last = host.strip_suffix('.').unwrap_or(host);
+    let last = last.rsplit('.').next().unwrap_or(last);
+    let numeric = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit());
+    let hex = last
+        .strip_prefix("0x")
+        .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !(numeric || hex) {
+        return Ok(None);
+    }
+    match host.parse::<Ipv4Addr>() {
+        Ok(address) => Ok(Some(address.to_string())),
+        Err(_) => Err(
+            "its host looks like an IPv4 address but is not four decimal numbers without leading zeros; write it like `http://127.0.0.1:3000`",
+        ),
+    }
+}
+
+/// IPv6 serialization of the WHATWG URL standard: lower-case hex without
+/// leading zeros, the first longest run of two or more zero pieces as `::`,
+/// never a dotted IPv4 tail (unlike `Ipv6Addr`'s `Display`).
+fn whatwg_ipv6(address: &Ipv6Addr) -> String {
+    let pieces = address.segments();
+    let (mut best, mut best_len, mut run, mut run_len) = (None, 1, 0, 0);
+    for (i, piece) in pieces.iter().enumerate() {
+        if *piece == 0 {
+            if run_len == 0 {
+                run = i;
+            }
+            run_len += 1;
+            if run_len > best_len {
+                (best, best_len) = (Some(run), run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    let mut out = String::new();
+    let mut i = 0;
+    while i < pieces.len() {
+        if Some(i) == best {
+            out.push_str(if i == 0 { "::" } else { ":" });
+            i += best_len;
+            continue;
+        }
+        out.push_str(&format!("{:x}", pieces[i]));
+        if i + 1 < pieces.len() {
+            out.push(':');
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Splits `host[:port]`; the host is a DNS name, IPv4 or bracketed IPv6.
@@ -199,20 +309,30 @@ impl std::str::FromStr for Origin {
     }
 }
 
-/// Parses every origin of a list, stopping at the first bad one.
+/// Parses every origin of a list, stopping at the first bad one; duplicates
+/// (after normalization) are dropped.
 pub(crate) fn parse_all<I, T>(origins: I) -> Result<Vec<Origin>, OriginError>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<str>,
 {
-    let mut out: Vec<Origin> = Vec::new();
+    let parsed = origins
+        .into_iter()
+        .map(|origin| Origin::parse(origin.as_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(parsed.len());
+    extend_unique(&mut out, parsed);
+    Ok(out)
+}
+
+/// Appends each origin not already in `list`, keeping the order: the one
+/// de-duplication behind every allow-list (build time and while serving).
+pub(crate) fn extend_unique(list: &mut Vec<Origin>, origins: impl IntoIterator<Item = Origin>) {
     for origin in origins {
-        let origin = Origin::parse(origin.as_ref())?;
-        if !out.contains(&origin) {
-            out.push(origin);
+        if !list.contains(&origin) {
+            list.push(origin);
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -233,6 +353,61 @@ mod tests {
             Origin::parse("http://[::1]:3000").unwrap().host_port(),
             "[::1]:3000"
         );
+    }
+
+    #[test]
+    fn refuses_ip_addresses_browsers_would_serialize_differently() {
+        #[rustfmt::skip]
+        let table: &[(&str, &str)] = &[
+            ("http://[0:0::1]:3000", "http://[::1]:3000"),
+            ("http://[::FFFF:1.2.3.4]", "http://[::ffff:102:304]"),
+            ("http://[0000::0001]:80", "http://[::1]"),
+            ("https://[2001:db8:0:0:1:0:0:1]", "https://[2001:db8::1:0:0:1]"),
+        ];
+        for (input, canonical) in table {
+            let error = Origin::parse(input).unwrap_err();
+            assert_eq!(error.suggestion(), Some(*canonical), "{input}");
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("write it as `{canonical}`")),
+                "{error}"
+            );
+            // The suggestion itself is accepted unchanged.
+            assert_eq!(Origin::parse(canonical).unwrap().as_str(), *canonical);
+        }
+        for input in [
+            "http://127.1",
+            "http://0x7f.0.0.1",
+            "http://010.0.0.1",
+            "http://127.0.0.1.",
+            "http://1.2.3.4.5",
+            "http://example.123",
+            "http://0x7f000001:8080",
+        ] {
+            let error = Origin::parse(input).unwrap_err();
+            assert!(
+                error.to_string().contains("`http://127.0.0.1:3000`"),
+                "{error}"
+            );
+        }
+        for input in ["https://bücher.example", "https://例え.jp"] {
+            let error = Origin::parse(input).unwrap_err();
+            assert!(
+                error.to_string().contains("use the punycode (xn--) form"),
+                "{error}"
+            );
+        }
+        for ok in [
+            "http://[::1]:3000",
+            "http://[::ffff:102:304]",
+            "http://127.0.0.1:8080",
+            "https://xn--bcher-kva.example",
+            "https://0xdead.example",
+            "https://v1.example",
+        ] {
+            assert_eq!(Origin::parse(ok).unwrap().as_str(), ok);
+        }
     }
 
     #[test]

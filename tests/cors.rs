@@ -141,6 +141,52 @@ fn normalizes_allowed_origins_like_browsers_serialize_them() {
     assert_eq!(origins, ["https://app.example", "http://localhost:3000"]);
 }
 
+/// An origin spelled in a form browsers never send could never match; it is
+/// refused with the spelling to use instead of being accepted silently.
+#[tokio::test]
+async fn ip_origins_not_in_browser_form_are_refused_with_the_form_to_use() {
+    let error = CredentialedCors::builder()
+        .allow_origin("http://[0:0::1]:3000")
+        .build()
+        .unwrap_err();
+    let CorsConfigError::InvalidOrigin(origin_error) = &error else {
+        panic!("unexpected error {error:?}");
+    };
+    assert_eq!(origin_error.suggestion(), Some("http://[::1]:3000"));
+    assert!(
+        error
+            .to_string()
+            .contains("write it as `http://[::1]:3000`"),
+        "{error}"
+    );
+    for input in [
+        "http://127.1",
+        "http://0x7f.0.0.1",
+        "http://[::FFFF:1.2.3.4]",
+        "https://bücher.example",
+    ] {
+        assert!(
+            matches!(
+                CredentialedCors::builder().allow_origin(input).build(),
+                Err(CorsConfigError::InvalidOrigin(_))
+            ),
+            "{input}"
+        );
+    }
+    // The canonical spelling matches what a browser sends.
+    let cors = CredentialedCors::builder()
+        .allow_origin("http://[::1]:3000")
+        .build()
+        .unwrap();
+    let (status, headers, rejection, calls) =
+        run(&cors, "GET", &[("origin", "http://[::1]:3000")]).await;
+    assert_eq!((status, rejection, calls), (StatusCode::OK, None, 1));
+    assert_eq!(
+        get(&headers, "access-control-allow-origin"),
+        Some("http://[::1]:3000")
+    );
+}
+
 // ---- Reflection (checklist 30) and Vary (31) --------------------------------
 
 // rs/cors TestAllowedOrigin / TestDisallowedOrigin / TestAllowedCredentials;
@@ -301,6 +347,7 @@ async fn refused_preflights_carry_the_reason_and_no_grant() {
         ("no origin", &[("access-control-request-method", "GET")], CorsReason::OriginNotAllowed),
         ("disallowed method", &[("origin", ALLOWED), ("access-control-request-method", "PATCH")], CorsReason::MethodNotAllowed),
         ("method case matters", &[("origin", ALLOWED), ("access-control-request-method", "put")], CorsReason::MethodNotAllowed),
+        ("repeated request method", &[("origin", ALLOWED), ("access-control-request-method", "GET"), ("access-control-request-method", "GET")], CorsReason::MethodNotAllowed),
         ("one disallowed header refuses all", &[("origin", ALLOWED), ("access-control-request-method", "GET"), ("access-control-request-headers", "X-Header-3, X-Header-1")], CorsReason::HeaderNotAllowed),
         ("authorization is not implied", &[("origin", ALLOWED), ("access-control-request-method", "GET"), ("access-control-request-headers", "authorization")], CorsReason::HeaderNotAllowed),
     ];
@@ -467,7 +514,7 @@ async fn inner_cors_grants_are_removed_for_origins_not_on_the_list() {
 #[test]
 fn refused_preflight_is_explained_in_a_tracing_event() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let subscriber = capture::Capture(events.clone());
+    let subscriber = support::capture::Capture(events.clone());
     tracing::subscriber::with_default(subscriber, || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
@@ -494,42 +541,4 @@ fn refused_preflight_is_explained_in_a_tracing_event() {
         "the reason is named: {events}"
     );
     assert!(events.contains(ALLOWED), "the origin is named: {events}");
-}
-
-/// A minimal subscriber that records every event's fields as text.
-mod capture {
-    use std::fmt::Write as _;
-    use std::sync::{Arc, Mutex};
-
-    use tracing::field::{Field, Visit};
-    use tracing::span::{Attributes, Id, Record};
-    use tracing::{Event, Metadata, Subscriber};
-
-    pub struct Capture(pub Arc<Mutex<Vec<String>>>);
-
-    struct Text(String);
-
-    impl Visit for Text {
-        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-            let _ = write!(self.0, "{}={:?} ", field.name(), value);
-        }
-    }
-
-    impl Subscriber for Capture {
-        fn enabled(&self, _: &Metadata<'_>) -> bool {
-            true
-        }
-        fn new_span(&self, _: &Attributes<'_>) -> Id {
-            Id::from_u64(1)
-        }
-        fn record(&self, _: &Id, _: &Record<'_>) {}
-        fn record_follows_from(&self, _: &Id, _: &Id) {}
-        fn event(&self, event: &Event<'_>) {
-            let mut text = Text(String::new());
-            event.record(&mut text);
-            self.0.lock().unwrap().push(text.0);
-        }
-        fn enter(&self, _: &Id) {}
-        fn exit(&self, _: &Id) {}
-    }
 }

@@ -240,10 +240,12 @@ async fn trusted_origin_table_from_go() {
         if !site.is_empty() {
             headers.push(("sec-fetch-site", *site));
         }
+        let (got, _, calls) = run(&guard, "POST", "/", &headers).await;
+        assert_eq!(got, *status, "{name}");
         assert_eq!(
-            run(&guard, "POST", "/", &headers).await.0,
-            *status,
-            "{name}"
+            calls,
+            usize::from(status.is_success()),
+            "{name}: handler calls"
         );
     }
 }
@@ -384,10 +386,12 @@ async fn bypass_routes_table_from_go_including_cve_2025_47910() {
         if !site.is_empty() {
             headers.push(("sec-fetch-site", *site));
         }
+        let (got, _, calls) = run(&guard, "POST", path, &headers).await;
+        assert_eq!(got, *status, "{name}: {path}");
         assert_eq!(
-            run(&guard, "POST", path, &headers).await.0,
-            *status,
-            "{name}: {path}"
+            calls,
+            usize::from(status.is_success()),
+            "{name}: {path}: handler calls"
         );
     }
 }
@@ -483,12 +487,28 @@ async fn trusted_origins_and_routes_added_while_serving_take_effect() {
         StatusCode::FORBIDDEN
     );
 
+    // Set once the origin has been added: every request started after that
+    // must pass. Before it, each request gets exactly one of the two
+    // outcomes, and once one passed no later one is refused (an addition is
+    // never lost or undone).
+    let added = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let in_flight = {
         let guard = guard.clone();
+        let added = added.clone();
         tokio::spawn(async move {
-            for _ in 0..200 {
-                let status = run(&guard, "POST", "/", &headers).await.0;
-                assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN);
+            let refused = (StatusCode::FORBIDDEN, csrf(CsrfReason::CrossSite), 0);
+            let passed = (StatusCode::OK, None, 1);
+            let mut seen_pass = false;
+            for i in 0..200 {
+                let after_add = added.load(std::sync::atomic::Ordering::SeqCst);
+                let got = run(&guard, "POST", "/", &headers).await;
+                if after_add || seen_pass {
+                    assert_eq!(got, passed, "request {i}");
+                } else {
+                    assert!(got == refused || got == passed, "request {i}: {got:?}");
+                }
+                seen_pass |= got == passed;
+                tokio::task::yield_now().await;
             }
         })
     };
@@ -508,6 +528,7 @@ async fn trusted_origins_and_routes_added_while_serving_take_effect() {
     handle
         .add_trusted_origin("https://concurrent.example")
         .unwrap();
+    added.store(true, std::sync::atomic::Ordering::SeqCst);
     for adder in adders {
         adder.await.unwrap();
     }
@@ -588,8 +609,8 @@ async fn deny_handler_receives_the_reason_and_replaces_the_response() {
     );
 }
 
-#[tokio::test]
-async fn report_only_mode_lets_refused_requests_through() {
+#[test]
+fn report_only_mode_lets_refused_requests_through() {
     let guard = CsrfSameSiteGuard::builder()
         .report_only(true)
         .build()
@@ -598,10 +619,25 @@ async fn report_only_mode_lets_refused_requests_through() {
         ("sec-fetch-site", "cross-site"),
         ("origin", "https://attacker.example"),
     ];
-    assert_eq!(
-        run(&guard, "POST", "/", &forged).await,
-        (StatusCode::OK, None, 1)
+    let events = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let subscriber = support::capture::Capture(events.clone());
+    let outcome = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(run(&guard, "POST", "/transfer", &forged))
+    });
+    assert_eq!(outcome, (StatusCode::OK, None, 1));
+    let events = events.lock().unwrap().join("\n");
+    assert!(
+        events.contains("report-only mode"),
+        "the would-be refusal is logged: {events}"
     );
+    assert!(
+        events.contains("csrf_cross_site"),
+        "with its reason: {events}"
+    );
+    assert!(events.contains("/transfer"), "and its path: {events}");
 }
 
 #[tokio::test]
@@ -675,10 +711,78 @@ mod double_submit {
         let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
         ])
         .await;
         assert_eq!(got, (StatusCode::OK, None, 1));
+    }
+
+    /// Bearer clients (gRPC, mobile) have no CSRF cookie and cannot be driven
+    /// cross-site by a page; cookie sessions still need the token.
+    #[tokio::test]
+    async fn bearer_requests_skip_the_double_submit_check_cookie_requests_do_not() {
+        use std::sync::Mutex;
+        use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+        use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, TokenSource, VerifiedClaims};
+
+        let key = SigningKey::hmac("k1", Algorithm::HS256, &support::HMAC_SECRET).unwrap();
+        let auth = CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
+            .issuer(support::ISSUER)
+            .audience(support::AUDIENCE)
+            .bearer(true)
+            .build()
+            .unwrap();
+        let token = access_token(&auth, "session-1");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let service = ServiceBuilder::new()
+            .layer(auth.verifier::<serde_json::Value>())
+            .layer(auth.csrf_token_check::<serde_json::Value>(CsrfTokens::new(&SECRET).unwrap()))
+            .service(tower::service_fn(move |req: http::Request<String>| {
+                let claims = req.extensions().get::<VerifiedClaims<serde_json::Value>>();
+                log.lock().unwrap().push(claims.unwrap().source());
+                async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) }
+            }));
+        let send = |headers: Vec<(&'static str, String)>| {
+            let mut req = request("POST", "/api/notes", &[("sec-fetch-site", "same-origin")]);
+            for (name, value) in headers {
+                req.headers_mut().append(name, value.parse().unwrap());
+            }
+            let service = service.clone();
+            async move {
+                let response = service.oneshot(req).await.unwrap();
+                (
+                    response.status(),
+                    response.extensions().get::<Rejection>().cloned(),
+                )
+            }
+        };
+
+        let bearer = send(vec![("authorization", format!("Bearer {token}"))]).await;
+        assert_eq!(bearer, (StatusCode::OK, None));
+        assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
+
+        let cookie = send(vec![("cookie", format!("__Host-access={token}"))]).await;
+        assert_eq!(
+            cookie,
+            (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingToken))
+        );
+        assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
+
+        let csrf_token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
+        let with_token = send(vec![
+            (
+                "cookie",
+                format!("__Host-access={token}; __Host-csrf={csrf_token}"),
+            ),
+            ("x-csrf-token", csrf_token.to_string()),
+        ])
+        .await;
+        assert_eq!(with_token, (StatusCode::OK, None));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [TokenSource::Bearer, TokenSource::Cookie]
+        );
     }
 
     #[tokio::test]
@@ -686,7 +790,7 @@ mod double_submit {
         let token = CsrfTokens::new(&SECRET).unwrap().mint("session-2");
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
         ])
         .await;
         assert_eq!(
@@ -700,7 +804,7 @@ mod double_submit {
         let token = CsrfTokens::new(&[0x43; 32]).unwrap().mint("session-1");
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
         ])
         .await;
         assert_eq!(got.1, csrf(CsrfReason::InvalidToken));
@@ -710,7 +814,11 @@ mod double_submit {
     async fn header_must_equal_cookie() {
         let tokens = CsrfTokens::new(&SECRET).unwrap();
         let (a, b) = (tokens.mint("session-1"), tokens.mint("session-1"));
-        let got = post(&[("cookie", cookies("session-1", &a)), ("x-csrf-token", b)]).await;
+        let got = post(&[
+            ("cookie", cookies("session-1", &a)),
+            ("x-csrf-token", b.to_string()),
+        ])
+        .await;
         assert_eq!(
             got,
             (StatusCode::FORBIDDEN, csrf(CsrfReason::InvalidToken), 0)
@@ -727,7 +835,7 @@ mod double_submit {
         );
         let auth = auth_with_origins(&[]);
         let only_access = format!("__Host-access={}", access_token(&auth, "session-1"));
-        let no_cookie = post(&[("cookie", only_access), ("x-csrf-token", token)]).await;
+        let no_cookie = post(&[("cookie", only_access), ("x-csrf-token", token.to_string())]).await;
         assert_eq!(no_cookie.1, csrf(CsrfReason::MissingToken));
     }
 
@@ -736,15 +844,15 @@ mod double_submit {
         let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
         let tossed = format!("{}; __Host-csrf={token}", cookies("session-1", &token));
         assert_eq!(
-            post(&[("cookie", tossed), ("x-csrf-token", token.clone())])
+            post(&[("cookie", tossed), ("x-csrf-token", token.to_string())])
                 .await
                 .1,
             csrf(CsrfReason::InvalidToken)
         );
         let twice = [
             ("cookie", cookies("session-1", &token)),
-            ("x-csrf-token", token.clone()),
-            ("x-csrf-token", token),
+            ("x-csrf-token", token.to_string()),
+            ("x-csrf-token", token.to_string()),
         ];
         assert_eq!(post(&twice).await.1, csrf(CsrfReason::InvalidToken));
     }
@@ -776,10 +884,20 @@ mod double_submit {
     fn set_cookie_is_readable_host_only_and_strict() {
         let tokens = CsrfTokens::new(&SECRET).unwrap();
         let token = tokens.mint("s");
-        let header = tokens.set_cookie(&token);
+        let header = tokens.set_cookie(&token, std::time::Duration::from_secs(3600));
         assert_eq!(
             header.to_str().unwrap(),
-            format!("__Host-csrf={token}; Path=/; Secure; SameSite=Strict")
+            format!("__Host-csrf={token}; Path=/; Max-Age=3600; Secure; SameSite=Strict")
+        );
+        // Clearing repeats Path, Secure and SameSite so the browser matches it.
+        assert_eq!(
+            tokens.clear_cookie().to_str().unwrap(),
+            "__Host-csrf=; Path=/; Max-Age=0; Secure; SameSite=Strict"
+        );
+        assert_eq!(
+            format!("{token:?}"),
+            "CsrfToken(<redacted>)",
+            "Debug does not log the token"
         );
         assert!(
             format!("{tokens:?}").contains("<redacted>"),
@@ -787,4 +905,128 @@ mod double_submit {
         );
         assert!(CsrfTokens::new(&[0; 16]).is_err());
     }
+}
+
+// ---- Host and the request's own origin -------------------------------------
+
+#[tokio::test]
+async fn repeated_host_is_refused_instead_of_falling_back_to_the_uri_authority() {
+    let guard = CsrfSameSiteGuard::new();
+    // Before the fix, two Host lines made the guard fall back to the URI's
+    // authority, which here equals Origin, so the request passed.
+    let calls = Calls::default();
+    let mut req = request("POST", "https://example.com/api", &[]);
+    req.headers_mut().remove("host");
+    for host in ["internal.example", "example.com"] {
+        req.headers_mut().append("host", host.parse().unwrap());
+    }
+    req.headers_mut()
+        .insert("origin", "https://example.com".parse().unwrap());
+    let response = guard.layer(calls.service()).oneshot(req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        response.extensions().get::<Rejection>(),
+        Some(&Rejection::Csrf(CsrfReason::InvalidHost))
+    );
+    assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
+    assert_eq!(calls.get(), 0);
+    assert_eq!(CsrfReason::InvalidHost.code(), "csrf_invalid_host");
+
+    // A trusted origin is still exempt, as for every other Origin refusal.
+    let trusting = CsrfSameSiteGuard::builder()
+        .trusted_origin("https://example.com")
+        .build()
+        .unwrap();
+    let twice = [
+        ("host", "internal.example"),
+        ("origin", "https://example.com"),
+    ];
+    assert_eq!(
+        run(&trusting, "POST", "/", &twice).await,
+        (StatusCode::OK, None, 1)
+    );
+    assert_eq!(
+        run(&guard, "POST", "/", &twice).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::InvalidHost), 0)
+    );
+}
+
+#[tokio::test]
+async fn without_host_the_http2_authority_of_the_uri_is_the_own_origin() {
+    let guard = CsrfSameSiteGuard::new();
+    let run_h2 = |origin: &'static str| {
+        let calls = Calls::default();
+        let mut req = request(
+            "POST",
+            "https://example.com:8443/api",
+            &[("origin", origin)],
+        );
+        req.headers_mut().remove("host");
+        let service = guard.layer(calls.service());
+        async move {
+            let response = service.oneshot(req).await.unwrap();
+            (
+                response.status(),
+                response.extensions().get::<Rejection>().cloned(),
+                calls.get(),
+            )
+        }
+    };
+    assert_eq!(
+        run_h2("https://example.com:8443").await,
+        (StatusCode::OK, None, 1)
+    );
+    assert_eq!(
+        run_h2("https://example.com").await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+    assert_eq!(
+        run_h2("https://attacker.example:8443").await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+}
+
+#[tokio::test]
+async fn repeated_origin_is_refused_and_not_exempted_by_a_trusted_origin() {
+    let guard = CsrfSameSiteGuard::builder()
+        .trusted_origin("https://trusted.example")
+        .build()
+        .unwrap();
+    let same_twice = [
+        ("origin", "https://example.com"),
+        ("origin", "https://example.com"),
+    ];
+    assert_eq!(
+        run(&guard, "POST", "/", &same_twice).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+    let trusted_and_other = [
+        ("origin", "https://trusted.example"),
+        ("origin", "https://attacker.example"),
+    ];
+    assert_eq!(
+        run(&guard, "POST", "/", &trusted_and_other).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::OriginMismatch), 0)
+    );
+}
+
+#[tokio::test]
+async fn require_origin_with_a_bypass_route_exempts_only_that_route() {
+    let guard = CsrfSameSiteGuard::builder()
+        .require_origin(true)
+        .bypass(Method::POST, "/hooks/payments")
+        .build()
+        .unwrap();
+    assert_eq!(
+        run(&guard, "POST", "/hooks/payments", &[]).await,
+        (StatusCode::OK, None, 1)
+    );
+    assert_eq!(
+        run(&guard, "POST", "/hooks/payments/", &[]).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingOrigin), 0)
+    );
+    assert_eq!(
+        run(&guard, "PUT", "/hooks/payments", &[]).await,
+        (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingOrigin), 0)
+    );
 }

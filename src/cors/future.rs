@@ -16,41 +16,24 @@ pin_project! {
     /// service's response with CORS headers added, or a preflight answer.
     pub struct ResponseFuture<F> {
         #[pin]
-        kind: Kind<F>,
-    }
-}
-
-pin_project! {
-    #[project = KindProj]
-    enum Kind<F> {
-        Inner {
-            #[pin]
-            future: F,
-            allowed: Option<HeaderValue>,
-            config: Arc<CorsConfig>,
-        },
-        Preflight {
-            response: Option<Response<Bytes>>,
-        },
+        future: crate::future::ResponseFuture<F>,
+        // `Some` for an actual request: the headers to add to its response.
+        actual: Option<(Option<HeaderValue>, Arc<CorsConfig>)>,
     }
 }
 
 impl<F> ResponseFuture<F> {
     pub(super) fn inner(future: F, allowed: Option<HeaderValue>, config: Arc<CorsConfig>) -> Self {
         Self {
-            kind: Kind::Inner {
-                future,
-                allowed,
-                config,
-            },
+            future: crate::future::ResponseFuture::called(future),
+            actual: Some((allowed, config)),
         }
     }
 
     pub(super) fn preflight(response: Response<Bytes>) -> Self {
         Self {
-            kind: Kind::Preflight {
-                response: Some(response),
-            },
+            future: crate::future::ResponseFuture::ready(response),
+            actual: None,
         }
     }
 }
@@ -62,20 +45,11 @@ where
     type Output = Result<Response<ResponseBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
-            KindProj::Inner {
-                future,
-                allowed,
-                config,
-            } => {
-                let mut response = ready!(future.poll(cx))?;
-                add_actual_headers(response.headers_mut(), allowed.take(), config);
-                Poll::Ready(Ok(response.map(ResponseBody::inner)))
-            }
-            KindProj::Preflight { response } => {
-                let response = response.take().expect("polled after completion");
-                Poll::Ready(Ok(response.map(ResponseBody::full)))
-            }
+        let this = self.project();
+        let mut response = ready!(this.future.poll(cx))?;
+        if let Some((allowed, config)) = this.actual.take() {
+            add_actual_headers(response.headers_mut(), allowed, &config);
         }
+        Poll::Ready(Ok(response))
     }
 }

@@ -11,12 +11,13 @@ use super::future::ResponseFuture;
 use super::layer::CorsConfig;
 use super::request_headers::check_request_headers;
 use crate::body::ResponseBody;
+use crate::header::{Single, single};
 use crate::rejection::{CorsReason, Rejection, rejection_response};
 
 const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(
     "origin, access-control-request-method, access-control-request-headers",
 );
-pub(super) const VARY_ORIGIN: HeaderValue = HeaderValue::from_static("origin");
+const VARY_ORIGIN: HeaderValue = HeaderValue::from_static("origin");
 const TRUE: HeaderValue = HeaderValue::from_static("true");
 const REQUEST_PRIVATE_NETWORK: &str = "access-control-request-private-network";
 const ALLOW_PRIVATE_NETWORK: &str = "access-control-allow-private-network";
@@ -87,11 +88,9 @@ where
 
 /// The request's `Origin` if it appears once and is allow-listed.
 fn allowed_origin<'a>(config: &CorsConfig, headers: &'a HeaderMap) -> Option<&'a HeaderValue> {
-    let mut values = headers.get_all(header::ORIGIN).iter();
-    let origin = values.next()?;
-    if values.next().is_some() {
+    let Single::One(origin) = single(headers, header::ORIGIN) else {
         return None;
-    }
+    };
     config
         .origins
         .iter()
@@ -101,12 +100,8 @@ fn allowed_origin<'a>(config: &CorsConfig, headers: &'a HeaderMap) -> Option<&'a
 
 fn preflight(config: &CorsConfig, headers: &HeaderMap) -> Result<Response<Bytes>, CorsReason> {
     let origin = allowed_origin(config, headers).ok_or(CorsReason::OriginNotAllowed)?;
-    let mut methods = headers
-        .get_all(header::ACCESS_CONTROL_REQUEST_METHOD)
-        .iter();
-    let method = match (methods.next(), methods.next()) {
-        (Some(method), None) => method,
-        _ => return Err(CorsReason::MethodNotAllowed),
+    let Single::One(method) = single(headers, header::ACCESS_CONTROL_REQUEST_METHOD) else {
+        return Err(CorsReason::MethodNotAllowed);
     };
     // Methods are case-sensitive (Fetch normalizes only the standard ones).
     if !config

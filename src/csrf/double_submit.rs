@@ -8,6 +8,10 @@
 //! authentication work), and this small layer runs right after the verifier,
 //! reading [`VerifiedClaims::session_id`]. A refused request still never
 //! reaches the handler.
+//!
+//! Requests whose token came in `Authorization: Bearer`
+//! ([`TokenSource::Bearer`]) are not checked: a forging page cannot make a
+//! browser send that header, and such clients have no CSRF cookie.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,17 +22,19 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::future::ResponseFuture;
 use super::policy::is_safe;
 use super::token::CsrfTokens;
 use crate::body::ResponseBody;
+use crate::future::ResponseFuture;
 use crate::rejection::{CsrfReason, DefaultResponder, Rejection, Responder, rejection_response};
 use crate::token::NoCustomClaims;
-use crate::verify::VerifiedClaims;
+use crate::verify::{TokenSource, VerifiedClaims};
 
 /// Requires a valid double-submit token on unsafe requests of a verified
 /// session. Place it inside (after) [`JwtCookieVerifier<C>`](crate::JwtCookieVerifier)
 /// with the same `C`.
+/// Requests authenticated with `Authorization: Bearer` pass unchecked (see
+/// [`TokenSource`]).
 pub struct CsrfTokenCheck<C = NoCustomClaims> {
     tokens: CsrfTokens,
     responder: Arc<dyn Responder>,
@@ -128,6 +134,9 @@ where
             return ResponseFuture::called(self.inner.call(request));
         }
         let outcome = match request.extensions().get::<VerifiedClaims<C>>() {
+            // A page cannot make a browser attach `Authorization` cross-site,
+            // and Bearer clients (gRPC, mobile, scripts) have no CSRF cookie.
+            Some(claims) if claims.source() == TokenSource::Bearer => Ok(()),
             Some(claims) => self
                 .check
                 .tokens
@@ -139,7 +148,7 @@ where
             Err(reason) => {
                 let response =
                     rejection_response(&*self.check.responder, Rejection::Csrf(reason), &request);
-                ResponseFuture::refused(response)
+                ResponseFuture::ready(response)
             }
         }
     }

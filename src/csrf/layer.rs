@@ -145,7 +145,9 @@ impl CsrfGuardBuilder {
     }
 
     /// The origin browsers see, e.g. `https://app.example`, when a proxy
-    /// rewrites `Host`. Without it, `Origin` is compared with `Host`.
+    /// rewrites `Host`. Then `Origin` must equal it exactly, scheme included.
+    /// Without it, the `host[:port]` of `Origin` is compared with `Host` and
+    /// the scheme is ignored (Go's behaviour).
     pub fn public_origin(mut self, origin: impl Into<String>) -> Self {
         self.public_origin = Some(origin.into());
         self
@@ -176,13 +178,10 @@ impl CsrfGuardBuilder {
     /// Checks every setting and builds the guard.
     pub fn build(self) -> Result<CsrfSameSiteGuard, CsrfConfigError> {
         let mut origins = self.shared_origins;
-        for origin in
-            origin::parse_all(&self.trusted).map_err(CsrfConfigError::InvalidTrustedOrigin)?
-        {
-            if !origins.contains(&origin) {
-                origins.push(origin);
-            }
-        }
+        origin::extend_unique(
+            &mut origins,
+            origin::parse_all(&self.trusted).map_err(CsrfConfigError::InvalidTrustedOrigin)?,
+        );
         let routes = self
             .routes
             .into_iter()

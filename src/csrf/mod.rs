@@ -8,10 +8,15 @@
 //! 1. `Sec-Fetch-Site: same-origin` or `none` passes; `same-site` passes only
 //!    with [`allow_same_site`](CsrfGuardBuilder::allow_same_site);
 //!    `cross-site` and any other value are refused.
-//! 2. Without `Sec-Fetch-Site`, `Origin` must be the request's own origin
-//!    (`Host`, or the configured [`public_origin`](CsrfGuardBuilder::public_origin)).
-//!    `Origin: null` is refused. Neither header: passes (non-browser client),
-//!    unless [`require_origin`](CsrfGuardBuilder::require_origin) is set.
+//! 2. Without `Sec-Fetch-Site`, `Origin` must be the request's own origin.
+//!    By default, as in Go, its `host[:port]` is compared with `Host` (or,
+//!    without `Host`, the HTTP/2 `:authority` in the URI), case-insensitively
+//!    and ignoring the scheme, which a server behind TLS termination cannot
+//!    know; a repeated `Host` or `Origin` is refused. With
+//!    [`public_origin`](CsrfGuardBuilder::public_origin), `Origin` must equal
+//!    that whole origin, scheme included. `Origin: null` is refused. Neither
+//!    header: passes (non-browser client), unless
+//!    [`require_origin`](CsrfGuardBuilder::require_origin) is set.
 //! 3. A refused request still passes if its `Origin` is a trusted origin or
 //!    its exact method and path is a [bypass route](BypassRoute).
 //!
@@ -66,18 +71,17 @@
 //! ```
 
 mod double_submit;
-mod future;
 mod layer;
 mod policy;
 mod route;
 mod service;
 mod token;
 
+pub use crate::future::ResponseFuture;
 pub use crate::rejection::CsrfReason;
 pub use double_submit::{CsrfTokenCheck, CsrfTokenService};
-pub use future::ResponseFuture;
 pub use layer::{CsrfConfigError, CsrfGuardBuilder, CsrfSameSiteGuard};
 pub use policy::CsrfGuardHandle;
 pub use route::{BypassRoute, RouteError};
 pub use service::CsrfGuardService;
-pub use token::{CsrfTokenError, CsrfTokens, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER};
+pub use token::{CsrfToken, CsrfTokenError, CsrfTokens, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER};

@@ -9,12 +9,13 @@ use http::header::{HOST, ORIGIN};
 use http::{HeaderMap, Method, Uri};
 
 use super::route::{BypassRoute, RouteError};
-use crate::origin::{Origin, OriginError};
+use crate::header::{Single, single};
+use crate::origin::{self, Origin, OriginError};
 use crate::rejection::{CsrfReason, Responder};
 
 /// Origins and routes exempt from the check. Replaced as a whole (copy on
 /// write) so requests read it without a lock.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Exemptions {
     pub(crate) origins: Vec<Origin>,
     pub(crate) routes: Vec<BypassRoute>,
@@ -59,8 +60,11 @@ impl GuardConfig {
         }
         if refusal != CsrfReason::NullOrigin
             && refusal != CsrfReason::MissingOrigin
-            && let Some(origin) = single(headers, &ORIGIN)
-            && exemptions.origins.iter().any(|o| o.matches(origin))
+            && let Single::One(origin) = single(headers, ORIGIN)
+            && exemptions
+                .origins
+                .iter()
+                .any(|o| o.matches(origin.as_bytes()))
         {
             return Ok(());
         }
@@ -68,68 +72,69 @@ impl GuardConfig {
     }
 
     fn fetch_metadata_or_origin(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), CsrfReason> {
-        let mut sites = headers.get_all("sec-fetch-site").iter();
-        if let Some(site) = sites.next() {
-            if sites.next().is_some() {
-                return Err(CsrfReason::InvalidFetchSite);
+        match single(headers, "sec-fetch-site") {
+            Single::Many => return Err(CsrfReason::InvalidFetchSite),
+            Single::One(site) => {
+                return match site.as_bytes() {
+                    b"same-origin" | b"none" => Ok(()),
+                    b"same-site" if self.allow_same_site => Ok(()),
+                    b"same-site" => Err(CsrfReason::SameSite),
+                    b"cross-site" => Err(CsrfReason::CrossSite),
+                    _ => Err(CsrfReason::InvalidFetchSite),
+                };
             }
-            return match site.as_bytes() {
-                b"same-origin" | b"none" => Ok(()),
-                b"same-site" if self.allow_same_site => Ok(()),
-                b"same-site" => Err(CsrfReason::SameSite),
-                b"cross-site" => Err(CsrfReason::CrossSite),
-                _ => Err(CsrfReason::InvalidFetchSite),
-            };
+            Single::Absent => {}
         }
-        let mut origins = headers.get_all(ORIGIN).iter();
-        let Some(origin) = origins.next() else {
+        let origin = match single(headers, ORIGIN) {
             // Not a browser (or a very old one): nothing to judge by.
-            return if self.require_origin {
-                Err(CsrfReason::MissingOrigin)
-            } else {
-                Ok(())
-            };
+            Single::Absent if self.require_origin => return Err(CsrfReason::MissingOrigin),
+            Single::Absent => return Ok(()),
+            Single::Many => return Err(CsrfReason::OriginMismatch),
+            Single::One(origin) => origin.as_bytes(),
         };
-        if origins.next().is_some() {
-            return Err(CsrfReason::OriginMismatch);
-        }
-        let origin = origin.as_bytes();
         if origin == b"null" {
             return Err(CsrfReason::NullOrigin);
         }
-        if self.is_own_origin(origin, uri, headers) {
+        self.check_own_origin(origin, uri, headers)
+    }
+
+    /// With a configured public origin, `Origin` must equal it exactly,
+    /// scheme included. Otherwise, as Go does, the `host[:port]` of `Origin`
+    /// must equal `Host` (or, without `Host`, the HTTP/2 `:authority` carried
+    /// in the URI), case-insensitively; the scheme is not compared, because a
+    /// server behind TLS termination cannot know it. A repeated `Host` is
+    /// refused ([`CsrfReason::InvalidHost`]) rather than guessed around.
+    fn check_own_origin(
+        &self,
+        origin: &[u8],
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<(), CsrfReason> {
+        if let Some(public) = &self.public_origin {
+            return if public.matches(origin) {
+                Ok(())
+            } else {
+                Err(CsrfReason::OriginMismatch)
+            };
+        }
+        let Some(pos) = origin.windows(3).position(|w| w == b"://") else {
+            return Err(CsrfReason::OriginMismatch);
+        };
+        let origin_host = &origin[pos + 3..];
+        let host = match single(headers, HOST) {
+            Single::One(host) => host.as_bytes(),
+            Single::Many => return Err(CsrfReason::InvalidHost),
+            Single::Absent => match uri.authority() {
+                Some(authority) => authority.as_str().as_bytes(),
+                None => return Err(CsrfReason::OriginMismatch),
+            },
+        };
+        if !host.is_empty() && origin_host.eq_ignore_ascii_case(host) {
             Ok(())
         } else {
             Err(CsrfReason::OriginMismatch)
         }
     }
-
-    /// The configured public origin exactly; else the `host[:port]` of the
-    /// `Origin` equals `Host` (or the HTTP/2 `:authority`), as Go compares.
-    fn is_own_origin(&self, origin: &[u8], uri: &Uri, headers: &HeaderMap) -> bool {
-        if let Some(public) = &self.public_origin {
-            return public.matches(origin);
-        }
-        let Some(pos) = origin.windows(3).position(|w| w == b"://") else {
-            return false;
-        };
-        let origin_host = &origin[pos + 3..];
-        let host = match single(headers, &HOST) {
-            Some(host) => host,
-            None => match uri.authority() {
-                Some(authority) => authority.as_str().as_bytes(),
-                None => return false,
-            },
-        };
-        !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
-    }
-}
-
-/// The value of a header that must appear once; `None` if absent or repeated.
-fn single<'a>(headers: &'a HeaderMap, name: &http::header::HeaderName) -> Option<&'a [u8]> {
-    let mut values = headers.get_all(name).iter();
-    let first = values.next()?;
-    values.next().is_none().then_some(first.as_bytes())
 }
 
 /// Adds trusted origins and bypass routes to a running guard.
@@ -146,25 +151,17 @@ impl CsrfGuardHandle {
     /// Trusts one more exact origin (validated like at build time).
     pub fn add_trusted_origin(&self, origin: &str) -> Result<(), OriginError> {
         let origin = Origin::parse(origin)?;
-        self.exemptions.rcu(|current| {
-            let mut next = Exemptions::clone(current);
-            if !next.origins.contains(&origin) {
-                next.origins.push(origin.clone());
-            }
-            next
-        });
+        self.update(|next| origin::extend_unique(&mut next.origins, [origin.clone()]));
         Ok(())
     }
 
     /// Exempts one more exact route (see [`BypassRoute::new`]).
     pub fn add_bypass_route(&self, method: Method, path: &str) -> Result<(), RouteError> {
         let route = BypassRoute::new(method, path)?;
-        self.exemptions.rcu(|current| {
-            let mut next = Exemptions::clone(current);
+        self.update(|next| {
             if !next.routes.contains(&route) {
                 next.routes.push(route.clone());
             }
-            next
         });
         Ok(())
     }
@@ -172,6 +169,16 @@ impl CsrfGuardHandle {
     /// The trusted origins now.
     pub fn trusted_origins(&self) -> Vec<Origin> {
         self.exemptions.load().origins.clone()
+    }
+
+    /// Copy, edit, swap; retried if another writer swapped in between, so no
+    /// concurrent addition is lost.
+    fn update(&self, edit: impl Fn(&mut Exemptions)) {
+        self.exemptions.rcu(|current| {
+            let mut next = Exemptions::clone(current);
+            edit(&mut next);
+            next
+        });
     }
 }
 

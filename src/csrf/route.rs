@@ -10,6 +10,8 @@ use std::fmt;
 
 use http::Method;
 
+use super::policy::is_safe;
+
 /// One route the CSRF guard does not check (a webhook, an OAuth callback).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BypassRoute {
@@ -39,7 +41,7 @@ impl BypassRoute {
             path: path.chars().take(200).collect(),
             problem,
         };
-        if matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        if is_safe(&method) {
             return Err(err(
                 "safe methods are never checked, so they need no bypass",
             ));

@@ -5,9 +5,9 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
-use super::future::ResponseFuture;
 use super::policy::GuardConfig;
 use crate::body::ResponseBody;
+use crate::future::ResponseFuture;
 use crate::rejection::{Rejection, rejection_response};
 
 /// The service made by [`CsrfSameSiteGuard`](super::CsrfSameSiteGuard).
@@ -61,7 +61,7 @@ where
             Err(reason) => {
                 let response =
                     rejection_response(&*config.responder, Rejection::Csrf(reason), &request);
-                ResponseFuture::refused(response)
+                ResponseFuture::ready(response)
             }
         }
     }

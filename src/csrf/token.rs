@@ -1,8 +1,15 @@
 //! Signed double-submit tokens bound to a session (OWASP "signed double-submit
-//! cookie"): `base64url(random) "." base64url(HMAC-SHA256(secret, sid ‖ random))`.
+//! cookie"): `base64url(random) "." base64url(tag)`, where `random` is 16
+//! fresh bytes and
+//! `tag = HMAC-SHA256(secret, "tower-jwt-cookie/csrf/v1\0" ‖ len(sid) as u64 big-endian ‖ sid ‖ random)`.
+//! The context string keeps this MAC apart from any other use of the secret;
+//! the length prefix keeps `sid` and `random` apart (no two pairs hash the
+//! same bytes).
 //!
 //! The issuer mints one with [`CsrfTokens::mint`] when it starts a session and
-//! sets it in the readable `__Host-csrf` cookie ([`CsrfTokens::set_cookie`]);
+//! sets it in the readable `__Host-csrf` cookie ([`CsrfTokens::set_cookie`],
+//! with a `Max-Age` no longer than the session; [`CsrfTokens::clear_cookie`]
+//! at logout);
 //! the page copies it into the `X-CSRF-Token` header of unsafe requests;
 //! [`CsrfTokenCheck`](super::CsrfTokenCheck) requires header = cookie
 //! (constant time) and a valid MAC for the session of the verified access
@@ -10,7 +17,9 @@
 //! sibling subdomain without the secret, fails.
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,6 +29,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::cookie::{CookieLookup, DuplicateCookies, find_cookie};
+use crate::header::{Single, single};
 use crate::rejection::CsrfReason;
 
 /// The default CSRF cookie: readable by the page, host-only, Secure.
@@ -45,6 +55,53 @@ struct Inner {
     mac: Hmac<Sha256>,
     cookie: String,
     header: HeaderName,
+}
+
+/// A double-submit token made by [`CsrfTokens::mint`]: always base64url and a
+/// dot, so it can go into a `Set-Cookie` or a header as is. Only `mint`
+/// creates one, so [`CsrfTokens::set_cookie`] cannot be handed control bytes
+/// or `; Domain=...` to inject.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CsrfToken(String);
+
+impl CsrfToken {
+    /// The token text, to give to the page (e.g. in a response body).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for CsrfToken {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for CsrfToken {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CsrfToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for CsrfToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Readable by the page anyway, but no reason to put it in logs.
+        f.write_str("CsrfToken(<redacted>)")
+    }
+}
+
+impl From<CsrfToken> for String {
+    fn from(token: CsrfToken) -> Self {
+        token.0
+    }
 }
 
 /// A token configuration that cannot work.
@@ -113,7 +170,7 @@ impl CsrfTokens {
 
     /// A fresh token for session `sid` (the `sid` claim of its access token).
     /// The issuer calls this when it starts or rotates a session.
-    pub fn mint(&self, sid: &str) -> String {
+    pub fn mint(&self, sid: &str) -> CsrfToken {
         let mut random = [0u8; RANDOM_LEN];
         getrandom::fill(&mut random)
             .expect("the operating system's random number generator failed");
@@ -121,7 +178,7 @@ impl CsrfTokens {
         let mut token = URL_SAFE_NO_PAD.encode(random);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(tag, &mut token);
-        token
+        CsrfToken(token)
     }
 
     /// Whether `token` was minted by this secret for session `sid`. The MAC is
@@ -149,25 +206,49 @@ impl CsrfTokens {
         self.keyed(sid, &random).verify_slice(&tag).is_ok()
     }
 
-    /// The `Set-Cookie` value for `token`: `Path=/; Secure; SameSite=Strict`,
-    /// no `HttpOnly` (the page must read it), no `Domain` (host-only).
-    pub fn set_cookie(&self, token: &str) -> HeaderValue {
-        let value = format!(
-            "{}={token}; Path=/; Secure; SameSite=Strict",
+    /// The `Set-Cookie` value for `token`:
+    /// `Path=/; Max-Age=<max_age>; Secure; SameSite=Strict`, no `HttpOnly`
+    /// (the page must read it), no `Domain` (host-only).
+    ///
+    /// `max_age` must not exceed the session's remaining life (pass the same
+    /// lifetime as the session's cookies), so the token never outlives the
+    /// session it is bound to. Whole seconds; rounded down.
+    ///
+    /// Only a minted [`CsrfToken`] is accepted, never arbitrary text:
+    ///
+    /// ```compile_fail
+    /// # use tower_jwt_cookie::csrf::CsrfTokens;
+    /// let tokens = CsrfTokens::new(&[7; 32]).unwrap();
+    /// tokens.set_cookie("x; Domain=evil.example", std::time::Duration::from_secs(60));
+    /// ```
+    pub fn set_cookie(&self, token: &CsrfToken, max_age: Duration) -> HeaderValue {
+        self.cookie_header(&token.0, max_age.as_secs())
+    }
+
+    /// The `Set-Cookie` value that deletes the cookie (logout): empty value,
+    /// `Max-Age=0`, and the same `Path`, `Secure` and `SameSite` as
+    /// [`set_cookie`](Self::set_cookie), which browsers need to match it.
+    pub fn clear_cookie(&self) -> HeaderValue {
+        self.cookie_header("", 0)
+    }
+
+    fn cookie_header(&self, value: &str, max_age: u64) -> HeaderValue {
+        let header = format!(
+            "{}={value}; Path=/; Max-Age={max_age}; Secure; SameSite=Strict",
             self.inner.cookie
         );
-        // Names are checked tokens and minted tokens are base64url: always valid.
-        HeaderValue::try_from(value).expect("cookie name and token are header-safe")
+        // The name is a checked cookie name and the value is empty or a
+        // minted (base64url) token: always a valid header value.
+        HeaderValue::try_from(header).expect("cookie name and token are header-safe")
     }
 
     /// Checks a request of session `sid`: the header and the cookie are both
     /// present once, equal (constant time), and a valid token for `sid`.
     pub fn check(&self, sid: &str, headers: &HeaderMap) -> Result<(), CsrfReason> {
-        let mut values = headers.get_all(&self.inner.header).iter();
-        let header = match (values.next(), values.next()) {
-            (None, _) => return Err(CsrfReason::MissingToken),
-            (Some(_), Some(_)) => return Err(CsrfReason::InvalidToken),
-            (Some(value), None) => value.as_bytes(),
+        let header = match single(headers, &self.inner.header) {
+            Single::Absent => return Err(CsrfReason::MissingToken),
+            Single::Many => return Err(CsrfReason::InvalidToken),
+            Single::One(value) => value.as_bytes(),
         };
         let cookie = match find_cookie(headers, &self.inner.cookie, DuplicateCookies::Reject) {
             CookieLookup::Missing | CookieLookup::Found([]) => {

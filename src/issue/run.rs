@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::command::Command;
 use super::mint::{PairSpec, clear_cookies, current_session, mint_pair, random_id, set_cookies};
 use crate::config::Shared;
+use crate::header::{Single, single};
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
 use crate::revocation::{RevocationStore, SessionStart, StoreError};
 
@@ -45,13 +46,10 @@ pub(crate) struct SavedRequest {
 impl SavedRequest {
     pub(crate) fn new<B>(request: &Request<B>) -> Self {
         let headers = request.headers();
-        let mut lines = headers.get_all(COOKIE).iter();
-        let cookies = match (lines.next(), lines.next()) {
-            (None, _) => CookieLines::None,
-            (Some(one), None) => CookieLines::One(one.clone()),
-            (Some(_), Some(_)) => {
-                CookieLines::Many(headers.get_all(COOKIE).iter().cloned().collect())
-            }
+        let cookies = match single(headers, COOKIE) {
+            Single::Absent => CookieLines::None,
+            Single::One(one) => CookieLines::One(one.clone()),
+            Single::Many => CookieLines::Many(headers.get_all(COOKIE).iter().cloned().collect()),
         };
         Self {
             method: request.method().clone(),

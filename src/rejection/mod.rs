@@ -1,8 +1,9 @@
 //! Why a request was refused, and how that becomes a response.
 //!
 //! Every layer refuses with a [`Rejection`]. The default [`Responder`] turns it
-//! into HTTP 401/403/503 (403 for CSRF and CORS refusals) (with `WWW-Authenticate` and a small JSON body) or, for
-//! gRPC requests, into a gRPC status. The `Rejection` is also put in the
+//! into HTTP 401 (with `WWW-Authenticate`), 403 (CSRF and CORS refusals),
+//! 500 or 503, with a small JSON body, or, for gRPC requests, into a gRPC
+//! status. The `Rejection` is also put in the
 //! response extensions so outer layers and tests can see the exact reason.
 //!
 //! ```
@@ -24,9 +25,13 @@
 //! assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 //! ```
 
+mod cors;
+mod csrf;
 mod reason;
 mod response;
 
-pub use reason::{CorsReason, CsrfReason, Rejection};
+pub use cors::CorsReason;
+pub use csrf::CsrfReason;
+pub use reason::Rejection;
 pub use response::{DefaultResponder, RequestInfo, Responder};
 pub(crate) use response::{rejection_response, rejection_response_for};

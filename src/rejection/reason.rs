@@ -1,5 +1,7 @@
 use http::StatusCode;
 
+use super::{CorsReason, CsrfReason};
+
 /// Why a request was refused. Non-exhaustive: new reasons may be added.
 ///
 /// [`Rejection::reason`] is a stable machine-readable code; `Display` is a
@@ -84,88 +86,6 @@ pub enum Rejection {
     IssueFailed(&'static str),
 }
 
-/// Why [`CsrfSameSiteGuard`](crate::csrf::CsrfSameSiteGuard) or the
-/// double-submit check refused a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
-#[non_exhaustive]
-pub enum CsrfReason {
-    /// `Sec-Fetch-Site: cross-site` from an origin that is not trusted.
-    #[error("the request came from another site")]
-    CrossSite,
-    /// `Sec-Fetch-Site: same-site` (a sibling subdomain) without the opt-in.
-    #[error("the request came from another origin of the same site")]
-    SameSite,
-    /// `Sec-Fetch-Site` has a value this guard does not know, or several values.
-    #[error("the Sec-Fetch-Site header is not valid")]
-    InvalidFetchSite,
-    /// No `Sec-Fetch-Site`, and `Origin` is neither this origin nor trusted.
-    #[error("the Origin header is not this origin")]
-    OriginMismatch,
-    /// `Origin: null` (sandboxed frame, local file, privacy redirect).
-    #[error("the Origin header is null")]
-    NullOrigin,
-    /// Neither `Sec-Fetch-Site` nor `Origin`, and the guard is set to fail closed.
-    #[error("the request has neither Sec-Fetch-Site nor Origin")]
-    MissingOrigin,
-    /// The double-submit token is missing from the header or the cookie.
-    #[error("the CSRF token is missing")]
-    MissingToken,
-    /// The header and cookie tokens differ, the token is not for this session,
-    /// or its signature is invalid.
-    #[error("the CSRF token is invalid")]
-    InvalidToken,
-    /// The double-submit check found no verified session to bind the token to.
-    #[error("no verified session to check the CSRF token against")]
-    NoSession,
-}
-
-impl CsrfReason {
-    /// A stable machine-readable code, e.g. `"csrf_cross_site"`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::CrossSite => "csrf_cross_site",
-            Self::SameSite => "csrf_same_site",
-            Self::InvalidFetchSite => "csrf_invalid_fetch_site",
-            Self::OriginMismatch => "csrf_origin_mismatch",
-            Self::NullOrigin => "csrf_null_origin",
-            Self::MissingOrigin => "csrf_missing_origin",
-            Self::MissingToken => "csrf_missing_token",
-            Self::InvalidToken => "csrf_invalid_token",
-            Self::NoSession => "csrf_no_session",
-        }
-    }
-}
-
-/// Why [`CredentialedCors`](crate::cors::CredentialedCors) refused a preflight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
-#[non_exhaustive]
-pub enum CorsReason {
-    /// The `Origin` is missing, repeated, or not on the allow-list.
-    #[error("the origin is not allowed")]
-    OriginNotAllowed,
-    /// `Access-Control-Request-Method` is not an allowed method.
-    #[error("the requested method is not allowed")]
-    MethodNotAllowed,
-    /// A name in `Access-Control-Request-Headers` is not an allowed header.
-    #[error("a requested header is not allowed")]
-    HeaderNotAllowed,
-    /// `Access-Control-Request-Headers` is longer or has more names than the bound.
-    #[error("the requested header list is too long")]
-    TooManyHeaders,
-}
-
-impl CorsReason {
-    /// A stable machine-readable code, e.g. `"cors_origin_not_allowed"`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::OriginNotAllowed => "cors_origin_not_allowed",
-            Self::MethodNotAllowed => "cors_method_not_allowed",
-            Self::HeaderNotAllowed => "cors_header_not_allowed",
-            Self::TooManyHeaders => "cors_too_many_headers",
-        }
-    }
-}
-
 impl Rejection {
     /// A stable, machine-readable code for this reason, e.g. `"expired"`.
     pub fn reason(&self) -> &'static str {
@@ -197,35 +117,172 @@ impl Rejection {
     }
 
     /// The HTTP status the default responder uses.
+    ///
+    /// Every variant is listed (no `_`), so a new reason cannot silently
+    /// become a 401 with a `WWW-Authenticate` challenge.
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::MissingToken
+            | Self::DuplicateCookie
+            | Self::TooLarge { .. }
+            | Self::Malformed(_)
+            | Self::AlgorithmNotAllowed
+            | Self::UnsupportedCritical
+            | Self::UnknownKey
+            | Self::BadSignature
+            | Self::InvalidClaim(_)
+            | Self::Expired
+            | Self::NotYetValid
+            | Self::IssuedInFuture
+            | Self::TooOld
+            | Self::WrongIssuer
+            | Self::WrongAudience
+            | Self::WrongType
+            | Self::Revoked
+            | Self::RefreshReused
+            | Self::SessionExpired => StatusCode::UNAUTHORIZED,
             Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Csrf(_) | Self::Cors(_) => StatusCode::FORBIDDEN,
             Self::IssueFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::UNAUTHORIZED,
         }
     }
 
     /// The gRPC status code the default responder uses for gRPC requests.
+    /// Exhaustive for the same reason as [`status`](Self::status).
     pub fn grpc_code(&self) -> u8 {
         match self {
+            Self::MissingToken
+            | Self::DuplicateCookie
+            | Self::TooLarge { .. }
+            | Self::Malformed(_)
+            | Self::AlgorithmNotAllowed
+            | Self::UnsupportedCritical
+            | Self::UnknownKey
+            | Self::BadSignature
+            | Self::InvalidClaim(_)
+            | Self::Expired
+            | Self::NotYetValid
+            | Self::IssuedInFuture
+            | Self::TooOld
+            | Self::WrongIssuer
+            | Self::WrongAudience
+            | Self::WrongType
+            | Self::Revoked
+            | Self::RefreshReused
+            | Self::SessionExpired => 16, // UNAUTHENTICATED
             Self::StoreUnavailable => 14,       // UNAVAILABLE
             Self::Csrf(_) | Self::Cors(_) => 7, // PERMISSION_DENIED
             Self::IssueFailed(_) => 13,         // INTERNAL
-            _ => 16,                            // UNAUTHENTICATED
         }
     }
 
     /// Whether this is a problem with a presented token, answered with
     /// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
+    /// Exhaustive for the same reason as [`status`](Self::status).
     pub fn is_invalid_token(&self) -> bool {
-        !matches!(
-            self,
+        match self {
+            Self::DuplicateCookie
+            | Self::TooLarge { .. }
+            | Self::Malformed(_)
+            | Self::AlgorithmNotAllowed
+            | Self::UnsupportedCritical
+            | Self::UnknownKey
+            | Self::BadSignature
+            | Self::InvalidClaim(_)
+            | Self::Expired
+            | Self::NotYetValid
+            | Self::IssuedInFuture
+            | Self::TooOld
+            | Self::WrongIssuer
+            | Self::WrongAudience
+            | Self::WrongType
+            | Self::Revoked
+            | Self::RefreshReused
+            | Self::SessionExpired => true,
+            // No token at all is a challenge without an error code (RFC 6750 §3.1).
             Self::MissingToken
-                | Self::StoreUnavailable
-                | Self::IssueFailed(_)
-                | Self::Csrf(_)
-                | Self::Cors(_)
-        )
+            | Self::StoreUnavailable
+            | Self::IssueFailed(_)
+            | Self::Csrf(_)
+            | Self::Cors(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every variant. The exhaustive match makes adding a variant
+    /// without a row here a compile error.
+    fn every_variant() -> Vec<Rejection> {
+        let all = vec![
+            Rejection::MissingToken,
+            Rejection::DuplicateCookie,
+            Rejection::TooLarge { limit: 1 },
+            Rejection::Malformed("x"),
+            Rejection::AlgorithmNotAllowed,
+            Rejection::UnsupportedCritical,
+            Rejection::UnknownKey,
+            Rejection::BadSignature,
+            Rejection::InvalidClaim("exp"),
+            Rejection::Expired,
+            Rejection::NotYetValid,
+            Rejection::IssuedInFuture,
+            Rejection::TooOld,
+            Rejection::WrongIssuer,
+            Rejection::WrongAudience,
+            Rejection::WrongType,
+            Rejection::Revoked,
+            Rejection::StoreUnavailable,
+            Rejection::Csrf(CsrfReason::CrossSite),
+            Rejection::Cors(CorsReason::OriginNotAllowed),
+            Rejection::RefreshReused,
+            Rejection::SessionExpired,
+            Rejection::IssueFailed("x"),
+        ];
+        for r in &all {
+            match r {
+                Rejection::MissingToken
+                | Rejection::DuplicateCookie
+                | Rejection::TooLarge { .. }
+                | Rejection::Malformed(_)
+                | Rejection::AlgorithmNotAllowed
+                | Rejection::UnsupportedCritical
+                | Rejection::UnknownKey
+                | Rejection::BadSignature
+                | Rejection::InvalidClaim(_)
+                | Rejection::Expired
+                | Rejection::NotYetValid
+                | Rejection::IssuedInFuture
+                | Rejection::TooOld
+                | Rejection::WrongIssuer
+                | Rejection::WrongAudience
+                | Rejection::WrongType
+                | Rejection::Revoked
+                | Rejection::StoreUnavailable
+                | Rejection::Csrf(_)
+                | Rejection::Cors(_)
+                | Rejection::RefreshReused
+                | Rejection::SessionExpired
+                | Rejection::IssueFailed(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_variant_states_status_grpc_code_and_challenge() {
+        for r in every_variant() {
+            let got = (r.status(), r.grpc_code(), r.is_invalid_token());
+            let want = match r {
+                Rejection::MissingToken => (StatusCode::UNAUTHORIZED, 16, false),
+                Rejection::StoreUnavailable => (StatusCode::SERVICE_UNAVAILABLE, 14, false),
+                Rejection::IssueFailed(_) => (StatusCode::INTERNAL_SERVER_ERROR, 13, false),
+                Rejection::Csrf(_) | Rejection::Cors(_) => (StatusCode::FORBIDDEN, 7, false),
+                _ => (StatusCode::UNAUTHORIZED, 16, true),
+            };
+            assert_eq!(got, want, "{}", r.reason());
+        }
     }
 }

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
+use super::TokenSource;
 use crate::config::Shared;
 use crate::cookie::{CookieLookup, find_cookie};
+use crate::header::{Single, single};
 use crate::rejection::Rejection;
 use crate::revocation::{AccessCheck, RevocationStore, StoreError, TokenStatus};
 use crate::token::decode::{self, CompactToken};
@@ -21,20 +23,20 @@ use crate::token::{Claims, CustomClaims, TokenKind};
 pub(crate) type Authorization<C> =
     Pin<Box<dyn Future<Output = Result<Claims<C>, Rejection>> + Send>>;
 
-/// Finds the presented token: `Authorization: Bearer` first when enabled,
-/// else the access cookie.
+/// Finds the presented token and where it was: `Authorization: Bearer` first
+/// when enabled, else the access cookie.
 pub(crate) fn find_token<'a, S>(
     shared: &Shared<S>,
     headers: &'a HeaderMap,
-) -> Result<&'a [u8], Rejection> {
+) -> Result<(&'a [u8], TokenSource), Rejection> {
     if shared.bearer
         && let Some(token) = bearer_token(headers)?
     {
-        return Ok(token);
+        return Ok((token, TokenSource::Bearer));
     }
     match find_cookie(headers, &shared.access_cookie, shared.duplicates) {
         CookieLookup::Found([]) | CookieLookup::Missing => Err(Rejection::MissingToken),
-        CookieLookup::Found(token) => Ok(token),
+        CookieLookup::Found(token) => Ok((token, TokenSource::Cookie)),
         CookieLookup::Duplicate => Err(Rejection::DuplicateCookie),
     }
 }
@@ -42,13 +44,11 @@ pub(crate) fn find_token<'a, S>(
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).
 /// Other schemes are ignored; more than one `Authorization` line is refused.
 fn bearer_token(headers: &HeaderMap) -> Result<Option<&[u8]>, Rejection> {
-    let mut lines = headers.get_all(AUTHORIZATION).iter();
-    let Some(value) = lines.next() else {
-        return Ok(None);
+    let value = match single(headers, AUTHORIZATION) {
+        Single::Absent => return Ok(None),
+        Single::Many => return Err(Rejection::Malformed("more than one Authorization header")),
+        Single::One(value) => value,
     };
-    if lines.next().is_some() {
-        return Err(Rejection::Malformed("more than one Authorization header"));
-    }
     let value = value.as_bytes();
     let Some(scheme) = value.get(..7) else {
         return Ok(None);

@@ -6,11 +6,32 @@ use crate::token::{Claims, NoCustomClaims, RegisteredClaims};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedClaims<C = NoCustomClaims> {
     claims: Claims<C>,
+    source: TokenSource,
+}
+
+/// Where the verified access token was presented.
+///
+/// Browsers attach cookies to cross-site requests on their own, but never an
+/// `Authorization` header, so only a cookie-borne session needs CSRF
+/// protection ([`CsrfTokenCheck`](crate::csrf::CsrfTokenCheck) skips
+/// `Bearer` requests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenSource {
+    /// The access cookie.
+    Cookie,
+    /// `Authorization: Bearer` (when enabled).
+    Bearer,
 }
 
 impl<C> VerifiedClaims<C> {
-    pub(crate) fn new(claims: Claims<C>) -> Self {
-        Self { claims }
+    pub(crate) fn new(claims: Claims<C>, source: TokenSource) -> Self {
+        Self { claims, source }
+    }
+
+    /// Where the token was presented: the access cookie or `Authorization: Bearer`.
+    pub fn source(&self) -> TokenSource {
+        self.source
     }
 
     /// The user id (`sub`); empty if the policy allowed tokens without one.

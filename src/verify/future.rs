@@ -7,8 +7,8 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::VerifiedClaims;
 use super::authorize::Authorization;
+use super::{TokenSource, VerifiedClaims};
 use crate::body::ResponseBody;
 use crate::rejection::{Rejection, Responder, rejection_response};
 
@@ -31,6 +31,7 @@ pin_project! {
     {
         Authorizing {
             authorization: Authorization<C>,
+            source: TokenSource,
             request: Option<Request<ReqBody>>,
             inner: Option<I>,
             responder: Arc<dyn Responder>,
@@ -51,6 +52,7 @@ where
 {
     pub(super) fn authorizing(
         authorization: Authorization<C>,
+        source: TokenSource,
         request: Request<ReqBody>,
         inner: I,
         responder: Arc<dyn Responder>,
@@ -58,6 +60,7 @@ where
         Self {
             state: State::Authorizing {
                 authorization,
+                source,
                 request: Some(request),
                 inner: Some(inner),
                 responder,
@@ -97,6 +100,7 @@ where
             match this.state.as_mut().project() {
                 StateProj::Authorizing {
                     authorization,
+                    source,
                     request,
                     inner,
                     responder,
@@ -105,7 +109,9 @@ where
                     let mut request = request.take().expect("polled after completion");
                     match outcome {
                         Ok(claims) => {
-                            request.extensions_mut().insert(VerifiedClaims::new(claims));
+                            request
+                                .extensions_mut()
+                                .insert(VerifiedClaims::new(claims, *source));
                             let mut inner = inner.take().expect("polled after completion");
                             let future = inner.call(request);
                             this.state.set(State::Calling { future });

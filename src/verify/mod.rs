@@ -42,7 +42,7 @@ mod future;
 mod layer;
 mod service;
 
-pub use claims::VerifiedClaims;
+pub use claims::{TokenSource, VerifiedClaims};
 pub use future::ResponseFuture;
 pub use layer::JwtCookieVerifier;
 pub use service::VerifierService;

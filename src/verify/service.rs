@@ -56,21 +56,24 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.auth.shared;
-        let started = find_token(shared, request.headers())
-            .and_then(|token| authorize::<C, S>(shared, token));
+        let started = find_token(shared, request.headers()).and_then(|(token, source)| {
+            authorize::<C, S>(shared, token).map(|authorized| (authorized, source))
+        });
         match started {
             // Answered without waiting: call the service that was polled ready.
-            Ok(Authorized::Now(claims)) => {
-                request.extensions_mut().insert(VerifiedClaims::new(claims));
+            Ok((Authorized::Now(claims), source)) => {
+                request
+                    .extensions_mut()
+                    .insert(VerifiedClaims::new(claims, source));
                 ResponseFuture::calling(self.inner.call(request))
             }
-            Ok(Authorized::Pending(authorization)) => {
+            Ok((Authorized::Pending(authorization), source)) => {
                 // The inner service is called later: take the one that was
                 // polled ready and leave a clone (which may not be ready) behind.
                 let clone = self.inner.clone();
                 let inner = std::mem::replace(&mut self.inner, clone);
                 let responder = Arc::clone(&shared.responder);
-                ResponseFuture::authorizing(authorization, request, inner, responder)
+                ResponseFuture::authorizing(authorization, source, request, inner, responder)
             }
             Err(rejection) => ResponseFuture::rejected(rejection, &request, &*shared.responder),
         }

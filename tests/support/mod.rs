@@ -2,6 +2,8 @@
 //! service, request building, and access tokens for a real verifier.
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod capture;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

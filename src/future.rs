@@ -1,3 +1,6 @@
+//! The response future shared by the CSRF and CORS layers: the inner
+//! service's future, or a response the layer wrote before calling it.
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -9,8 +12,8 @@ use pin_project_lite::pin_project;
 use crate::body::ResponseBody;
 
 pin_project! {
-    /// The response future of the CSRF services: the inner service's future,
-    /// or the refusal written before the inner service was called.
+    /// The response future of a layer that either calls the inner service or
+    /// answers by itself (a refusal, a preflight) without calling it.
     pub struct ResponseFuture<F> {
         #[pin]
         kind: Kind<F>,
@@ -24,7 +27,7 @@ pin_project! {
             #[pin]
             future: F,
         },
-        Refused {
+        Ready {
             response: Option<Response<Bytes>>,
         },
     }
@@ -37,9 +40,9 @@ impl<F> ResponseFuture<F> {
         }
     }
 
-    pub(crate) fn refused(response: Response<Bytes>) -> Self {
+    pub(crate) fn ready(response: Response<Bytes>) -> Self {
         Self {
-            kind: Kind::Refused {
+            kind: Kind::Ready {
                 response: Some(response),
             },
         }
@@ -58,7 +61,7 @@ where
                 let response = ready!(future.poll(cx))?;
                 Poll::Ready(Ok(response.map(ResponseBody::inner)))
             }
-            KindProj::Refused { response } => {
+            KindProj::Ready { response } => {
                 let response = response.take().expect("polled after completion");
                 Poll::Ready(Ok(response.map(ResponseBody::full)))
             }

@@ -1,0 +1,30 @@
+//! Headers that must appear exactly once.
+//!
+//! A repeated `Origin`, `Host` or token header is ambiguous (which one did the
+//! browser send, which one did a proxy add?), so every check that reads one
+//! of them distinguishes absent, once and many, and decides about "many"
+//! explicitly instead of silently taking the first value.
+
+use http::HeaderMap;
+use http::header::{AsHeaderName, HeaderValue};
+
+/// How often a header appears in a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Single<'a> {
+    /// Not at all.
+    Absent,
+    /// Exactly once, with this value.
+    One(&'a HeaderValue),
+    /// More than once.
+    Many,
+}
+
+/// Looks `name` up and says whether it is absent, present once, or repeated.
+pub(crate) fn single<K: AsHeaderName>(headers: &HeaderMap, name: K) -> Single<'_> {
+    let mut values = headers.get_all(name).into_iter();
+    match (values.next(), values.next()) {
+        (None, _) => Single::Absent,
+        (Some(value), None) => Single::One(value),
+        (Some(_), Some(_)) => Single::Many,
+    }
+}
