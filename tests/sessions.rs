@@ -502,3 +502,29 @@ async fn the_refresh_cookie_is_read_by_its_exact_case_sensitive_name() {
         (401, Some("missing_token"))
     );
 }
+
+#[tokio::test]
+async fn a_family_revoked_for_reuse_stays_revoked_past_its_idle_expiry() {
+    // Access tokens (900 s) outlive the idle expiry (600 s after a refresh):
+    // the revocation must hold until they expire, not until the idle expiry.
+    let clock = ManualClock::new(T0);
+    let auth = builder(MemoryStore::new(), &clock)
+        .session_idle_lifetime(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let app = app(&auth);
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let mut thief = browser.clone();
+    clock.advance(10);
+    assert_eq!(browser.refresh(&app).await.status, 200);
+    assert_eq!(payload(browser.access())["exp"], T0 + 910);
+    clock.advance(10);
+    assert_eq!(thief.refresh(&app).await.reason(), Some("refresh_reused"));
+    clock.advance(680); // T0 + 700: past the idle expiry (T0 + 610), token alive
+    let me = browser.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
+    clock.advance(209); // T0 + 909: the access token's last second
+    let me = browser.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
+}

@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     idle_expires_at INTEGER NOT NULL,
     absolute_expires_at INTEGER NOT NULL,
     revoked INTEGER NOT NULL DEFAULT 0,
-    -- when the row may be deleted: its expiry, or its revocation's
+    -- when the row may be deleted: the absolute expiry (or a later revocation
+    -- expiry), never the idle one: a revoked session must stay revoked until
+    -- the last of its access tokens expires, and those are capped by the
+    -- absolute lifetime only
     forget_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions (sub);

@@ -151,6 +151,7 @@ pub async fn run_all<S: RevocationStore>(store: &S) {
     rotate_after_absolute_expiry_is_unknown(store).await;
     concurrent_rotations_of_one_token_yield_exactly_one_rotated(store).await;
     no_descendant_rotates_after_the_family_is_revoked(store).await;
+    revoked_sessions_stay_revoked_until_their_absolute_expiry(store).await;
 }
 
 /// A token nothing revoked is `Active`.
@@ -806,6 +807,56 @@ pub async fn no_descendant_rotates_after_the_family_is_revoked<S: RevocationStor
         got,
         TokenStatus::Revoked,
     );
+}
+
+/// A session revoked by reuse, by `revoke_session` or by `revoke_subject`
+/// stays revoked until its absolute expiry (the latest `exp` any of its
+/// tokens can carry), even past its idle expiry and past a shorter
+/// `expires_at` passed in.
+pub async fn revoked_sessions_stay_revoked_until_their_absolute_expiry<S: RevocationStore>(
+    store: &S,
+) {
+    const RULE: &str = "revoked_sessions_stay_revoked_until_their_absolute_expiry";
+    for how in ["reuse", "revoke_session", "revoke_subject"] {
+        let r = Rule::new(RULE);
+        let (sid, sub, t0) = (r.id("sid"), r.id("sub"), r.t0);
+        let absolute = t0 + 5000;
+        start(
+            store,
+            RULE,
+            [&sid, &sub, &r.id("r1")],
+            t0,
+            t0 + 1000,
+            absolute,
+        )
+        .await;
+        // Idle expiry now t0 + 10 + 3600, well before the absolute one.
+        rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 0).await;
+        match how {
+            "reuse" => {
+                let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 20, 0).await;
+                expect(
+                    RULE,
+                    "presenting a superseded token",
+                    got,
+                    RotateOutcome::Reused,
+                );
+            }
+            "revoke_session" => {
+                store_ok(RULE, store.revoke_session(&sid, t0 + 30).await);
+            }
+            _ => store_ok(RULE, store.revoke_subject(&sub, t0 + 20, t0 + 30).await),
+        }
+        // An access token minted at t0 + 20 (after the cutoff second) that
+        // lives to the absolute expiry.
+        let got = status(store, RULE, &r.id("a"), &sid, &sub, t0 + 20, absolute - 1).await;
+        expect(
+            RULE,
+            &format!("a family access token at absolute expiry - 1, after {how}"),
+            got,
+            TokenStatus::Revoked,
+        );
+    }
 }
 
 struct ThreadWaker(std::thread::Thread);
