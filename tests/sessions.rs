@@ -528,3 +528,31 @@ async fn a_family_revoked_for_reuse_stays_revoked_past_its_idle_expiry() {
     let me = browser.me(&app).await;
     assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
 }
+
+#[tokio::test]
+async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
+    let (clock, app) = setup();
+    let mut tab_a = Browser::default();
+    tab_a.login(&app, "alice").await;
+    let mut tab_b = tab_a.clone();
+    clock.advance(100);
+    assert_eq!(tab_a.refresh(&app).await.status, 200); // idle expiry T0 + 100 + 86_400
+    clock.advance(2); // inside the 5 s grace window
+    let reply = tab_b.refresh(&app).await;
+    assert_eq!(reply.status, 200);
+    let refresh = tab_b.refresh_token().to_owned();
+    assert_eq!(
+        payload(&refresh)["jti"],
+        payload(tab_a.refresh_token())["jti"],
+        "the family's current token"
+    );
+    assert_eq!(
+        reply.set_cookies(),
+        [
+            cookie_line("__Host-access", tab_b.access(), "/", 900),
+            cookie_line("__Secure-refresh", &refresh, "/auth", 86_398),
+        ]
+    );
+    assert_eq!(payload(&refresh)["exp"], T0 + 100 + 86_400);
+    assert_eq!(reply.json()["refresh_expires_at"], T0 + 100 + 86_400);
+}

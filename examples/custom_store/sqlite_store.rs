@@ -234,7 +234,10 @@ impl RevocationStore for SqliteStore {
                 )?;
                 Ok(RotateOutcome::Rotated)
             } else if previous.as_deref() == Some(r.presented_jti) && r.now < rotated_at.saturating_add(r.grace_secs) {
-                Ok(RotateOutcome::WithinGrace { current_jti: current })
+                Ok(RotateOutcome::WithinGrace {
+                    current_jti: current,
+                    idle_expires_at: idle.min(absolute),
+                })
             } else {
                 tx.execute("UPDATE sessions SET revoked = 1 WHERE sid = ?1", [r.sid])?;
                 Ok(RotateOutcome::Reused)

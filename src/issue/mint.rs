@@ -27,6 +27,10 @@ pub(crate) struct PairSpec<'a> {
     pub(crate) refresh_jti: &'a str,
     /// The session's start (OIDC `auth_time`): the absolute lifetime counts from it.
     pub(crate) auth_time: i64,
+    /// The session's idle expiry when the store already fixed it (a grace
+    /// re-mint of the current refresh token): the refresh token's `exp` is
+    /// capped by it. `None`: the idle expiry moves to `now + idle lifetime`.
+    pub(crate) idle_expires_at: Option<i64>,
     pub(crate) custom: &'a Map<String, Value>,
 }
 
@@ -56,7 +60,10 @@ pub(crate) fn mint_pair<S>(
     let access_exp = now
         .saturating_add(settings.access_lifetime)
         .min(absolute_exp);
-    let refresh_exp = now.saturating_add(settings.idle_lifetime).min(absolute_exp);
+    let refresh_exp = now
+        .saturating_add(settings.idle_lifetime)
+        .min(absolute_exp)
+        .min(spec.idle_expires_at.unwrap_or(i64::MAX));
     let mut custom = spec.custom.clone();
     custom.insert("auth_time".to_owned(), Value::from(spec.auth_time));
     let registered = |audience: &str, exp: i64, jti: String| RegisteredClaims {

@@ -82,14 +82,15 @@ async fn rotate<S: RevocationStore>(
     // Sign the next pair before touching the store: if signing fails, the
     // family is unchanged.
     let next_jti = random_id()?;
-    let spec = |refresh_jti| PairSpec {
+    let spec = |refresh_jti, idle_expires_at| PairSpec {
         sub: &claims.sub,
         sid: &claims.sid,
         refresh_jti,
         auth_time: claims.auth_time,
+        idle_expires_at,
         custom: &claims.custom,
     };
-    let pair = mint_pair(shared, &spec(&next_jti), now)?;
+    let pair = mint_pair(shared, &spec(&next_jti, None), now)?;
     let rotation = Rotation {
         sid: &claims.sid,
         presented_jti: &claims.jti,
@@ -102,7 +103,11 @@ async fn rotate<S: RevocationStore>(
     let pair = match outcome {
         RotateOutcome::Rotated => pair,
         // Another tab rotated first: converge onto the family's current token.
-        RotateOutcome::WithinGrace { current_jti } => mint_pair(shared, &spec(&current_jti), now)?,
+        // Its refresh token ends with the session's current idle expiry.
+        RotateOutcome::WithinGrace {
+            current_jti,
+            idle_expires_at,
+        } => mint_pair(shared, &spec(&current_jti, Some(idle_expires_at)), now)?,
         RotateOutcome::Reused => {
             tracing::warn!(
                 sub = claims.sub.as_str(),

@@ -129,6 +129,7 @@ async fn issue<S: RevocationStore>(
         sid: &sid,
         refresh_jti: &refresh_jti,
         auth_time: now,
+        idle_expires_at: None,
         custom: &custom,
     };
     let pair = mint_pair(shared, &spec, now)?;

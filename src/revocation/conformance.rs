@@ -413,8 +413,10 @@ pub async fn rotate_previous_token_within_grace_changes_nothing<S: RevocationSto
     .await;
     rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
     let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 14, 5).await;
+    // The rotation at t0 + 10 moved the idle expiry to t0 + 10 + 3600.
     let want = RotateOutcome::WithinGrace {
         current_jti: r.id("r2"),
+        idle_expires_at: t0 + 10 + 3600,
     };
     expect(
         RULE,
@@ -670,7 +672,15 @@ async fn join_all<'a, T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + Send 
         .collect()
 }
 
-fn check_race(rule: &str, outcomes: &[RotateOutcome], nexts: &[String], grace: i64) -> String {
+/// Checks a race's outcomes; `idle_expires_at` is the idle expiry the
+/// winning rotation set, which `WithinGrace` must report.
+fn check_race(
+    rule: &str,
+    outcomes: &[RotateOutcome],
+    nexts: &[String],
+    grace: i64,
+    idle_expires_at: i64,
+) -> String {
     let winners: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i] == RotateOutcome::Rotated)
         .collect();
@@ -690,6 +700,7 @@ fn check_race(rule: &str, outcomes: &[RotateOutcome], nexts: &[String], grace: i
             *outcome
                 == RotateOutcome::WithinGrace {
                     current_jti: winner.clone(),
+                    idle_expires_at,
                 }
         } else {
             matches!(outcome, RotateOutcome::Reused | RotateOutcome::Unknown)
@@ -698,7 +709,7 @@ fn check_race(rule: &str, outcomes: &[RotateOutcome], nexts: &[String], grace: i
             ok,
             "store contract rule `{rule}`: a losing rotation returned {outcome:?}; expected {}",
             if grace > 0 {
-                "WithinGrace on the winner's token"
+                "WithinGrace on the winner's token and idle expiry"
             } else {
                 "Reused or Unknown"
             }
@@ -742,7 +753,7 @@ pub async fn concurrent_rotations_of_one_token_yield_exactly_one_rotated<S: Revo
             })
             .collect();
         let outcomes = join_all(futures).await;
-        let winner = check_race(RULE, &outcomes, &nexts, grace);
+        let winner = check_race(RULE, &outcomes, &nexts, grace, t0 + 1 + 3600);
         let after = rotate(store, RULE, &sid, &winner, &r.id("after"), t0 + 2, grace).await;
         let want = if grace > 0 {
             RotateOutcome::Rotated
@@ -917,6 +928,6 @@ pub fn run_parallel_races<S: RevocationStore>(store: &S, threads: usize) {
                 .map(|h| h.join().expect("a racing thread panicked"))
                 .collect()
         });
-        check_race(RULE, &outcomes, &nexts, grace);
+        check_race(RULE, &outcomes, &nexts, grace, t0 + 1 + 3600);
     }
 }

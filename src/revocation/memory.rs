@@ -369,6 +369,7 @@ impl RevocationStore for MemoryStore {
         {
             RotateOutcome::WithinGrace {
                 current_jti: session.current.to_string(),
+                idle_expires_at: session.expires_at(),
             }
         } else {
             session.revoked = true;

@@ -103,6 +103,10 @@ pub enum RotateOutcome {
     WithinGrace {
         /// The `jti` of the family's current refresh token.
         current_jti: String,
+        /// The session's current idle expiry (as set by the rotation that made
+        /// `current_jti` current): the issuer re-mints the current refresh
+        /// token with no later `exp`, so the cookie never outlives the session.
+        idle_expires_at: i64,
     },
     /// The presented token was superseded: the whole family is now revoked.
     Reused,
@@ -193,7 +197,8 @@ pub trait RevocationStore: Send + Sync + 'static {
     ///   presented one becomes previous, the idle expiry moves to
     ///   `idle_expires_at` (capped by the absolute expiry): `Rotated`;
     /// * `presented_jti` is the previous one and `now < last rotation +
-    ///   grace_secs`: nothing changes: `WithinGrace { current_jti }`;
+    ///   grace_secs`: nothing changes: `WithinGrace { current_jti,
+    ///   idle_expires_at }` with the session's current idle expiry;
     /// * any other `jti` (older, or previous after the grace window): the
     ///   session is revoked, as by [`revoke_session`](Self::revoke_session),
     ///   until its absolute expiry: `Reused`.
