@@ -133,6 +133,9 @@ pub(crate) struct Shared<S> {
     pub(crate) store: S,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: ValidationPolicy,
+    /// `policy` without time checks: logout identifies the session from a
+    /// token of ours even once it expired.
+    pub(crate) identify_policy: ValidationPolicy,
     pub(crate) access_cookie: String,
     pub(crate) bearer: bool,
     pub(crate) duplicates: DuplicateCookies,
@@ -432,12 +435,17 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         for claim in self.optional {
             policy.required &= !claim.bit();
         }
+        let mut identify_policy = policy.clone();
+        // Saturating arithmetic: `exp`, `nbf`, `iat` and max-age never fail.
+        identify_policy.leeway = i64::MAX / 4;
+        identify_policy.max_age = None;
         Ok(CookieAuth {
             shared: Arc::new(Shared {
                 keys: self.keys,
                 store: self.store,
                 clock: self.clock,
                 policy,
+                identify_policy,
                 access_cookie: self.access_cookie,
                 bearer: self.bearer,
                 duplicates: self.duplicates,

@@ -556,3 +556,97 @@ async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
     assert_eq!(payload(&refresh)["exp"], T0 + 100 + 86_400);
     assert_eq!(reply.json()["refresh_expires_at"], T0 + 100 + 86_400);
 }
+
+/// Logout with `cookies` as the Cookie header: 204 and both cookies cleared.
+async fn logout_with(app: &App, cookies: &str) {
+    let mut request = Browser::default().request(Method::POST, "/auth/logout", "");
+    request
+        .headers_mut()
+        .insert(http::header::COOKIE, cookies.parse().unwrap());
+    let mut browser = Browser::default();
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    browser.absorb(response.headers());
+    assert_eq!(response.status(), 204);
+    let set: Vec<_> = response
+        .headers()
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        set,
+        [
+            clearing_line("__Host-access", "/"),
+            clearing_line("__Secure-refresh", "/auth")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
+    use tower_jwt_cookie::cookie::DuplicateCookies;
+    for policy in [DuplicateCookies::Reject, DuplicateCookies::First] {
+        for forged in [false, true] {
+            let clock = ManualClock::new(T0);
+            let auth = builder(MemoryStore::new(), &clock)
+                .duplicate_cookies(policy)
+                .build()
+                .unwrap();
+            let app = app(&auth);
+            let mut victim = Browser::default();
+            victim.login(&app, "alice").await;
+            let mut mallory = Browser::default();
+            mallory.login(&app, "mallory").await;
+            // Mallory's own valid refresh token, or one with a bad signature,
+            // planted from a sibling subdomain with a longer Path (sent first).
+            let planted = mallory.refresh_token().to_owned();
+            let planted = if forged {
+                format!(
+                    "{}.{}",
+                    &planted[..planted.rfind('.').unwrap()],
+                    "A".repeat(43)
+                )
+            } else {
+                planted
+            };
+            // The browser dropped the access cookie at its Max-Age.
+            clock.advance(1000);
+            let own = victim.refresh_token().to_owned();
+            logout_with(
+                &app,
+                &format!("__Secure-refresh={planted}; __Secure-refresh={own}"),
+            )
+            .await;
+            let reply = victim.refresh(&app).await;
+            assert_eq!(
+                (reply.status.as_u16(), reply.reason()),
+                (401, Some("revoked")),
+                "{policy:?}, forged: {forged}: the victim's own session was revoked"
+            );
+            assert_eq!(
+                reply.set_cookies(),
+                [
+                    clearing_line("__Host-access", "/"),
+                    clearing_line("__Secure-refresh", "/auth")
+                ]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn logout_identifies_the_session_from_an_expired_access_token() {
+    let (clock, app) = setup();
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let access = browser.access().to_owned();
+    clock.advance(1000); // the access token expired 100 s ago
+    logout_with(&app, &format!("__Host-access={access}")).await;
+    let reply = browser.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (401, Some("revoked"))
+    );
+}

@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 
 use super::command::RESERVED;
 use crate::config::Shared;
-use crate::cookie::{CookieLookup, find_cookie};
+use crate::cookie::cookie_values;
 use crate::rejection::Rejection;
-use crate::token::{self, Claims, NoCustomClaims, RegisteredClaims, TokenKind};
+use crate::token::{self, Claims, NoCustomClaims, RegisteredClaims, TokenKind, ValidationPolicy};
 
 /// A fresh random identifier (128 bits, base64url) for a `jti` or `sid`.
 pub(crate) fn random_id() -> Result<String, Rejection> {
@@ -142,20 +142,17 @@ pub(crate) struct RefreshClaims {
     pub(crate) custom: Map<String, Value>,
 }
 
-/// Verifies a refresh token: the full pipeline with `typ refresh+jwt` and the
-/// refresh audience, then `sub`, `sid`, `jti` and `auth_time`.
+/// Verifies a refresh token under `policy`: the full pipeline with `typ
+/// refresh+jwt` and the refresh audience, then `sub`, `sid`, `jti` and
+/// `auth_time`.
 pub(crate) fn read_refresh<S>(
     shared: &Shared<S>,
+    policy: &ValidationPolicy,
     token: &[u8],
     now: i64,
 ) -> Result<RefreshClaims, Rejection> {
-    let claims: Claims<Map<String, Value>> = token::verify(
-        token,
-        TokenKind::Refresh,
-        &*shared.keys,
-        &shared.policy,
-        now,
-    )?;
+    let claims: Claims<Map<String, Value>> =
+        token::verify(token, TokenKind::Refresh, &*shared.keys, policy, now)?;
     let mut custom = claims.custom;
     let auth_time = custom
         .get("auth_time")
@@ -178,40 +175,61 @@ pub(crate) fn read_refresh<S>(
     })
 }
 
-/// The session a request belongs to, proved by a valid refresh cookie or,
-/// failing that, a valid access cookie.
+/// A session a logout request proves it holds.
+#[derive(PartialEq, Eq)]
 pub(crate) struct CurrentSession {
     pub(crate) sub: String,
     pub(crate) sid: String,
 }
 
-pub(crate) fn current_session<S>(
-    shared: &Shared<S>,
-    headers: &HeaderMap,
-    now: i64,
-) -> Option<CurrentSession> {
+/// At most this many values of one cookie name are verified per logout.
+const MAX_LOGOUT_COOKIES: usize = 4;
+
+/// Every session a logout request names with a token of ours: each value of
+/// the access cookie (`__Host-` by default, so no other host can plant one)
+/// first, then each value of the refresh cookie (a `__Secure-` cookie, which
+/// a sibling subdomain can plant). Every value is read, whatever the
+/// duplicate-cookie policy, so a planted cookie can neither hide the genuine
+/// one nor redirect the logout: each token's signature, `typ`, issuer and
+/// audience are verified, but not its times, so an expired token still names
+/// the session to revoke. Revoking a session whose token the request holds
+/// only ever ends that session.
+pub(crate) fn current_sessions<S>(shared: &Shared<S>, headers: &HeaderMap) -> Vec<CurrentSession> {
     let s = &shared.sessions;
-    if let CookieLookup::Found(token) =
-        find_cookie(headers, s.refresh_cookie.name(), shared.duplicates)
-        && let Ok(refresh) = read_refresh(shared, token, now)
-    {
-        return Some(CurrentSession {
-            sub: refresh.sub,
-            sid: refresh.sid,
+    let policy = &shared.identify_policy;
+    // Times are not checked, so any instant will do.
+    let now = 0;
+    let access = cookie_values(headers, s.access_cookie.name())
+        .take(MAX_LOGOUT_COOKIES)
+        .filter_map(|token| {
+            let claims = token::verify::<NoCustomClaims>(
+                token,
+                TokenKind::Access,
+                &*shared.keys,
+                policy,
+                now,
+            )
+            .ok()?;
+            let r = claims.registered;
+            Some(CurrentSession {
+                sub: r.sub?,
+                sid: r.sid?,
+            })
         });
+    let refresh = cookie_values(headers, s.refresh_cookie.name())
+        .take(MAX_LOGOUT_COOKIES)
+        .filter_map(|token| {
+            let claims = read_refresh(shared, policy, token, now).ok()?;
+            Some(CurrentSession {
+                sub: claims.sub,
+                sid: claims.sid,
+            })
+        });
+    let mut found: Vec<CurrentSession> = Vec::new();
+    for session in access.chain(refresh) {
+        if !found.contains(&session) {
+            found.push(session);
+        }
     }
-    if let CookieLookup::Found(token) =
-        find_cookie(headers, &shared.access_cookie, shared.duplicates)
-        && let Ok(claims) = token::verify::<NoCustomClaims>(
-            token,
-            TokenKind::Access,
-            &*shared.keys,
-            &shared.policy,
-            now,
-        )
-        && let (Some(sub), Some(sid)) = (claims.registered.sub, claims.registered.sid)
-    {
-        return Some(CurrentSession { sub, sid });
-    }
-    None
+    found
 }

@@ -74,10 +74,11 @@ async fn rotate<S: RevocationStore>(
         CookieLookup::Duplicate => return Err(Rejection::DuplicateCookie.into()),
     };
     // Only a token whose signature verified can be "expired": safe to clear.
-    let claims = read_refresh(shared, token, now).map_err(|rejection| match rejection {
-        Rejection::Expired => Refused(Rejection::SessionExpired, true),
-        other => Refused(other, false),
-    })?;
+    let claims =
+        read_refresh(shared, &shared.policy, token, now).map_err(|rejection| match rejection {
+            Rejection::Expired => Refused(Rejection::SessionExpired, true),
+            other => Refused(other, false),
+        })?;
 
     // Sign the next pair before touching the store: if signing fails, the
     // family is unchanged.

@@ -10,7 +10,7 @@ use http::{HeaderMap, HeaderValue, Method, Request, Response, Uri};
 use serde_json::{Map, Value};
 
 use super::command::Command;
-use super::mint::{PairSpec, clear_cookies, current_session, mint_pair, random_id, set_cookies};
+use super::mint::{PairSpec, clear_cookies, current_sessions, mint_pair, random_id, set_cookies};
 use crate::config::Shared;
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
 use crate::revocation::{RevocationStore, SessionStart, StoreError};
@@ -150,25 +150,31 @@ async fn issue<S: RevocationStore>(
     Ok(cookies)
 }
 
-/// Revokes the request's session (or every session of its subject), then
-/// clears the cookies. Without a valid session there is nothing to revoke:
-/// the cookies are cleared all the same. If the store fails, the cookies are
-/// kept so that the user can retry the logout.
+/// Revokes every session the request's cookies name (or every session of
+/// each subject they name), then clears the cookies. Without a valid session
+/// there is nothing to revoke: the cookies are cleared all the same. If the
+/// store fails, the cookies are kept so that the user can retry the logout.
 async fn end<S: RevocationStore>(
     shared: &Shared<S>,
     headers: &HeaderMap,
     now: i64,
     everywhere: bool,
 ) -> Result<[HeaderValue; 2], Rejection> {
-    if let Some(current) = current_session(shared, headers, now) {
-        let s = &shared.sessions;
-        let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
-        let revoked = if everywhere {
+    let s = &shared.sessions;
+    let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
+    let sessions = current_sessions(shared, headers);
+    let mut subjects: Vec<&str> = Vec::new();
+    for current in &sessions {
+        if everywhere {
+            if subjects.contains(&current.sub.as_str()) {
+                continue;
+            }
+            subjects.push(&current.sub);
             shared.store.revoke_subject(&current.sub, now, until).await
         } else {
             shared.store.revoke_session(&current.sid, until).await
-        };
-        revoked.map_err(store_failed)?;
+        }
+        .map_err(store_failed)?;
     }
     Ok(clear_cookies(shared))
 }
