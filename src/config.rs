@@ -133,6 +133,10 @@ pub(crate) struct Shared<S> {
     pub(crate) store: S,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: ValidationPolicy,
+    /// `policy` without `max_age`, for refresh tokens: `max_age` bounds how
+    /// old an access token may be; a refresh token's `iat` is its last
+    /// rotation, and the session's idle and absolute lifetimes bound it.
+    pub(crate) refresh_policy: ValidationPolicy,
     /// `policy` without time checks: logout identifies the session from a
     /// token of ours even once it expired.
     pub(crate) identify_policy: ValidationPolicy,
@@ -264,7 +268,9 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         self
     }
 
-    /// Refuse tokens whose `iat` is older than this, whatever their `exp`.
+    /// Refuse access tokens whose `iat` is older than this, whatever their
+    /// `exp`. Refresh tokens are not checked against it: the session's idle
+    /// and absolute lifetimes bound them.
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
@@ -435,6 +441,8 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         for claim in self.optional {
             policy.required &= !claim.bit();
         }
+        let mut refresh_policy = policy.clone();
+        refresh_policy.max_age = None;
         let mut identify_policy = policy.clone();
         // Saturating arithmetic: `exp`, `nbf`, `iat` and max-age never fail.
         identify_policy.leeway = i64::MAX / 4;
@@ -445,6 +453,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
                 store: self.store,
                 clock: self.clock,
                 policy,
+                refresh_policy,
                 identify_policy,
                 access_cookie: self.access_cookie,
                 bearer: self.bearer,

@@ -650,3 +650,50 @@ async fn logout_identifies_the_session_from_an_expired_access_token() {
         (401, Some("revoked"))
     );
 }
+
+#[tokio::test]
+async fn max_age_applies_to_access_tokens_only_not_to_refresh_tokens() {
+    let clock = ManualClock::new(T0);
+    let auth = builder(MemoryStore::new(), &clock)
+        .max_age(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let app = app(&auth);
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    clock.advance(700);
+    let me = browser.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("too_old")));
+    let reply = browser.refresh(&app).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.set_cookies(),
+        [
+            cookie_line("__Host-access", browser.access(), "/", 900),
+            cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
+        ]
+    );
+    assert_eq!(browser.me(&app).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_refresh_of_a_logged_out_session_clears_the_cookies() {
+    let (_clock, app) = setup();
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let mut other_tab = browser.clone();
+    browser.send(&app, Method::POST, "/auth/logout", "").await;
+    let reply = other_tab.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (401, Some("revoked"))
+    );
+    assert_eq!(
+        reply.set_cookies(),
+        [
+            clearing_line("__Host-access", "/"),
+            clearing_line("__Secure-refresh", "/auth")
+        ]
+    );
+    assert!(other_tab.cookies.is_empty());
+}

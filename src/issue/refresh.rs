@@ -19,9 +19,17 @@ use crate::revocation::{RevocationStore, RotateOutcome, Rotation};
 
 pub(crate) type Answer = Pin<Box<dyn Future<Output = Response<Bytes>> + Send>>;
 
-/// A refusal, and whether the token cookies should be cleared with it (the
-/// session is over: reuse, revoked, expired). Bad input never clears them and
-/// never touches the family.
+/// A refusal, and whether the token cookies should be cleared with it.
+///
+/// They are cleared when a refresh token of ours (signature, `typ`, issuer
+/// and audience verified) can never succeed again: `session_expired` (its
+/// `exp` passed, or the store says the session ended), `revoked` and
+/// `refresh_reused`. Everything else keeps them: bad input (`malformed`,
+/// `bad_signature`, `wrong_type`, `wrong_audience`, `duplicate_cookie`, ...)
+/// may be a planted cookie, and must not log the user out;
+/// `not_yet_valid` / `issued_in_future` may pass once clocks agree; 503 is
+/// retried. `too_old` cannot happen: refresh tokens are not checked against
+/// `max_age` (the idle and absolute lifetimes bound them).
 struct Refused(Rejection, bool);
 
 impl From<Rejection> for Refused {
@@ -74,14 +82,15 @@ async fn rotate<S: RevocationStore>(
         CookieLookup::Duplicate => return Err(Rejection::DuplicateCookie.into()),
     };
     // Only a token whose signature verified can be "expired": safe to clear.
-    let claims =
-        read_refresh(shared, &shared.policy, token, now).map_err(|rejection| match rejection {
+    let claims = read_refresh(shared, &shared.refresh_policy, token, now).map_err(|rejection| {
+        match rejection {
             Rejection::Expired => Refused(Rejection::SessionExpired, true),
             other => Refused(other, false),
-        })?;
+        }
+    })?;
 
-    // Sign the next pair before touching the store: if signing fails, the
-    // family is unchanged.
+    // Sign the next pair and write its cookies before touching the store:
+    // once the rotation commits, nothing can fail.
     let next_jti = random_id()?;
     let spec = |refresh_jti, idle_expires_at| PairSpec {
         sub: &claims.sub,
@@ -92,6 +101,7 @@ async fn rotate<S: RevocationStore>(
         custom: &claims.custom,
     };
     let pair = mint_pair(shared, &spec(&next_jti, None), now)?;
+    let cookies = set_cookies(shared, &pair, now)?;
     let rotation = Rotation {
         sid: &claims.sid,
         presented_jti: &claims.jti,
@@ -101,14 +111,19 @@ async fn rotate<S: RevocationStore>(
         idle_expires_at: pair.refresh_exp,
     };
     let outcome = shared.store.rotate(rotation).await.map_err(store_failed)?;
-    let pair = match outcome {
-        RotateOutcome::Rotated => pair,
-        // Another tab rotated first: converge onto the family's current token.
-        // Its refresh token ends with the session's current idle expiry.
+    let (pair, cookies) = match outcome {
+        RotateOutcome::Rotated => (pair, cookies),
+        // Another tab rotated first: converge onto the family's current token,
+        // whose refresh token ends with the session's current idle expiry.
+        // The store changed nothing, so failing here leaves no half-done state.
         RotateOutcome::WithinGrace {
             current_jti,
             idle_expires_at,
-        } => mint_pair(shared, &spec(&current_jti, Some(idle_expires_at)), now)?,
+        } => {
+            let pair = mint_pair(shared, &spec(&current_jti, Some(idle_expires_at)), now)?;
+            let cookies = set_cookies(shared, &pair, now)?;
+            (pair, cookies)
+        }
         RotateOutcome::Reused => {
             tracing::warn!(
                 sub = claims.sub.as_str(),
@@ -126,7 +141,6 @@ async fn rotate<S: RevocationStore>(
             return Err(Refused(rejection, true));
         }
     };
-    let cookies = set_cookies(shared, &pair, now)?;
     let body = serde_json::json!({
         "access_expires_at": pair.access_exp,
         "refresh_expires_at": pair.refresh_exp,
