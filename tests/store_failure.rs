@@ -63,7 +63,16 @@ async fn logout_while_the_store_is_down_answers_503_and_keeps_the_cookies() {
     let reply = browser
         .send(&app, Method::POST, "/auth/logout-all", "")
         .await;
-    assert_eq!(reply.status, 503);
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (503, Some("store_unavailable"))
+    );
+    assert!(
+        reply.set_cookies().is_empty(),
+        "logout everywhere kept the cookies"
+    );
+    assert!(browser.cookie("__Host-access").is_some());
+    assert!(browser.cookie("__Secure-refresh").is_some());
     store.set_failing(false);
     let kept = browser.clone();
     assert_eq!(
