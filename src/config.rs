@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::cookie::{DuplicateCookies, SameSite};
+use crate::cookie::{CookieSpec, DuplicateCookies, SameSite};
 use crate::cors::CorsBuilder;
 use crate::csrf::{CsrfGuardBuilder, CsrfTokenCheck, CsrfTokens};
 use crate::issue::{JwtCookieIssuer, SessionOptions, SessionSettings};
@@ -140,7 +140,6 @@ pub(crate) struct Shared<S> {
     /// `policy` without time checks: logout identifies the session from a
     /// token of ours even once it expired.
     pub(crate) identify_policy: ValidationPolicy,
-    pub(crate) access_cookie: String,
     pub(crate) bearer: bool,
     pub(crate) duplicates: DuplicateCookies,
     pub(crate) responder: Arc<dyn Responder>,
@@ -162,7 +161,7 @@ impl<S> fmt::Debug for CookieAuth<S> {
         let s = &self.shared;
         f.debug_struct("CookieAuth")
             .field("policy", &s.policy)
-            .field("access_cookie", &s.access_cookie)
+            .field("access_cookie", &s.sessions.access_cookie.name())
             .field("bearer", &s.bearer)
             .field("duplicates", &s.duplicates)
             .finish_non_exhaustive()
@@ -214,6 +213,17 @@ impl<S: RevocationStore> CookieAuth<S> {
     /// The revocation store.
     pub fn store(&self) -> &S {
         &self.shared.store
+    }
+
+    /// How the issuer writes and clears the access-token cookie (name, Path,
+    /// Domain, SameSite, Secure): for a front end or proxy that must agree.
+    pub fn access_cookie_spec(&self) -> &CookieSpec {
+        &self.shared.sessions.access_cookie
+    }
+
+    /// How the issuer writes and clears the refresh-token cookie.
+    pub fn refresh_cookie_spec(&self) -> &CookieSpec {
+        &self.shared.sessions.refresh_cookie
     }
 
     /// The key provider.
@@ -455,7 +465,6 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
                 policy,
                 refresh_policy,
                 identify_policy,
-                access_cookie: self.access_cookie,
                 bearer: self.bearer,
                 duplicates: self.duplicates,
                 responder: self.responder,

@@ -31,6 +31,8 @@
 use http::HeaderMap;
 use http::header::COOKIE;
 
+use crate::rejection::Rejection;
+
 // Writing and clearing cookies (JwtCookieIssuer).
 mod spec;
 pub(crate) use spec::path_matches;
@@ -74,6 +76,21 @@ pub(crate) fn find_cookie<'a>(
             None => CookieLookup::Found(first),
             Some(_) => CookieLookup::Duplicate,
         },
+    }
+}
+
+/// The token in cookie `name` for the verifier and the refresh endpoint:
+/// missing or empty is [`Rejection::MissingToken`], a duplicate the policy
+/// refuses is [`Rejection::DuplicateCookie`].
+pub(crate) fn token_cookie<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+    duplicates: DuplicateCookies,
+) -> Result<&'a [u8], Rejection> {
+    match find_cookie(headers, name, duplicates) {
+        CookieLookup::Found([]) | CookieLookup::Missing => Err(Rejection::MissingToken),
+        CookieLookup::Found(token) => Ok(token),
+        CookieLookup::Duplicate => Err(Rejection::DuplicateCookie),
     }
 }
 

@@ -193,3 +193,22 @@ fn cookie_attributes_cannot_be_injected_through_configuration() {
         ConfigError::InvalidCookieName(_)
     ));
 }
+
+#[test]
+fn the_cookie_specs_the_issuer_writes_are_readable() {
+    let auth = base().build().unwrap();
+    let access = auth.access_cookie_spec();
+    assert_eq!(
+        (access.name(), access.path(), access.domain()),
+        ("__Host-access", "/", None)
+    );
+    assert_eq!(
+        (access.same_site(), access.secure()),
+        (SameSite::Strict, true)
+    );
+    let refresh = auth.refresh_cookie_spec();
+    assert_eq!(
+        (refresh.name(), refresh.path(), refresh.domain()),
+        ("__Secure-refresh", "/auth", None)
+    );
+}

@@ -696,4 +696,5 @@ async fn a_refresh_of_a_logged_out_session_clears_the_cookies() {
         ]
     );
     assert!(other_tab.cookies.is_empty());
+    assert_eq!(reply.headers[CACHE_CONTROL], "no-store");
 }

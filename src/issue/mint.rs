@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::header::{CACHE_CONTROL, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
 
@@ -122,6 +123,16 @@ pub(crate) fn set_cookies<S>(
         )
         .ok_or_else(failed)?;
     Ok([access, refresh])
+}
+
+/// Appends `cookies` as `Set-Cookie` lines and marks the response
+/// `Cache-Control: no-store`: a response that sets or clears credentials is
+/// never cached.
+pub(crate) fn append_cookies(headers: &mut HeaderMap, cookies: [HeaderValue; 2]) {
+    for cookie in cookies {
+        headers.append(SET_COOKIE, cookie);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 /// The two `Set-Cookie` values that remove both token cookies.

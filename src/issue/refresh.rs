@@ -6,16 +6,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use http::header::{ALLOW, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
-use super::mint::{PairSpec, clear_cookies, mint_pair, random_id, read_refresh, set_cookies};
-use super::run::store_failed;
+use super::mint::{
+    PairSpec, append_cookies, clear_cookies, mint_pair, random_id, read_refresh, set_cookies,
+};
 use crate::config::Shared;
-use crate::cookie::{CookieLookup, find_cookie};
+use crate::cookie::token_cookie;
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
-use crate::revocation::{RevocationStore, RotateOutcome, Rotation};
+use crate::revocation::{RevocationStore, RotateOutcome, Rotation, StoreError};
 
 pub(crate) type Answer = Pin<Box<dyn Future<Output = Response<Bytes>> + Send>>;
 
@@ -48,9 +49,7 @@ pub(crate) fn refresh<S: RevocationStore>(shared: Arc<Shared<S>>, parts: Parts) 
                 let info = RequestInfo::new(&parts.method, &parts.uri, &parts.headers);
                 let mut response = rejection_response_for(&*shared.responder, rejection, &info);
                 if clear {
-                    for cookie in clear_cookies(&shared) {
-                        response.headers_mut().append(SET_COOKIE, cookie);
-                    }
+                    append_cookies(response.headers_mut(), clear_cookies(&shared));
                 }
                 response
             }
@@ -74,13 +73,7 @@ async fn rotate<S: RevocationStore>(
     now: i64,
 ) -> Result<Response<Bytes>, Refused> {
     let s = &shared.sessions;
-    let token = match find_cookie(headers, s.refresh_cookie.name(), shared.duplicates) {
-        CookieLookup::Found([]) | CookieLookup::Missing => {
-            return Err(Rejection::MissingToken.into());
-        }
-        CookieLookup::Found(token) => token,
-        CookieLookup::Duplicate => return Err(Rejection::DuplicateCookie.into()),
-    };
+    let token = token_cookie(headers, s.refresh_cookie.name(), shared.duplicates)?;
     // Only a token whose signature verified can be "expired": safe to clear.
     let claims = read_refresh(shared, &shared.refresh_policy, token, now).map_err(|rejection| {
         match rejection {
@@ -110,7 +103,11 @@ async fn rotate<S: RevocationStore>(
         grace_secs: s.grace,
         idle_expires_at: pair.refresh_exp,
     };
-    let outcome = shared.store.rotate(rotation).await.map_err(store_failed)?;
+    let outcome = shared
+        .store
+        .rotate(rotation)
+        .await
+        .map_err(StoreError::fail_closed)?;
     let (pair, cookies) = match outcome {
         RotateOutcome::Rotated => (pair, cookies),
         // Another tab rotated first: converge onto the family's current token,
@@ -149,9 +146,6 @@ async fn rotate<S: RevocationStore>(
     let mut response = Response::new(Bytes::from(body.to_string()));
     let h = response.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    for cookie in cookies {
-        h.append(SET_COOKIE, cookie);
-    }
+    append_cookies(h, cookies);
     Ok(response)
 }

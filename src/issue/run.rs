@@ -105,11 +105,6 @@ pub(crate) fn run<S: RevocationStore>(
     })
 }
 
-pub(crate) fn store_failed(error: StoreError) -> Rejection {
-    tracing::warn!(%error, "revocation store failed; refusing the request");
-    Rejection::StoreUnavailable
-}
-
 /// Signs the pair, then records the session; cookies are only set for a
 /// session the store acknowledged.
 async fn issue<S: RevocationStore>(
@@ -146,7 +141,7 @@ async fn issue<S: RevocationStore>(
         .store
         .start_session(start)
         .await
-        .map_err(store_failed)?;
+        .map_err(StoreError::fail_closed)?;
     Ok(cookies)
 }
 
@@ -174,7 +169,7 @@ async fn end<S: RevocationStore>(
         } else {
             shared.store.revoke_session(&current.sid, until).await
         }
-        .map_err(store_failed)?;
+        .map_err(StoreError::fail_closed)?;
     }
     Ok(clear_cookies(shared))
 }

@@ -10,7 +10,7 @@ use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
 use crate::config::Shared;
-use crate::cookie::{CookieLookup, find_cookie};
+use crate::cookie::token_cookie;
 use crate::rejection::Rejection;
 use crate::revocation::{AccessCheck, RevocationStore, StoreError, TokenStatus};
 use crate::token::decode::{self, CompactToken};
@@ -32,11 +32,11 @@ pub(crate) fn find_token<'a, S>(
     {
         return Ok(token);
     }
-    match find_cookie(headers, &shared.access_cookie, shared.duplicates) {
-        CookieLookup::Found([]) | CookieLookup::Missing => Err(Rejection::MissingToken),
-        CookieLookup::Found(token) => Ok(token),
-        CookieLookup::Duplicate => Err(Rejection::DuplicateCookie),
-    }
+    token_cookie(
+        headers,
+        shared.sessions.access_cookie.name(),
+        shared.duplicates,
+    )
 }
 
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).
@@ -139,9 +139,6 @@ fn revocation_verdict(answer: Result<TokenStatus, StoreError>) -> Result<(), Rej
     match answer {
         Ok(TokenStatus::Active) => Ok(()),
         Ok(TokenStatus::Revoked) => Err(Rejection::Revoked),
-        Err(error) => {
-            tracing::warn!(%error, "revocation store failed; refusing the request");
-            Err(Rejection::StoreUnavailable)
-        }
+        Err(error) => Err(error.fail_closed()),
     }
 }
