@@ -5,8 +5,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, COOKIE};
-use http::{HeaderMap, HeaderValue, Method, Request, Response, Uri};
+use http::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, Uri};
 use serde_json::{Map, Value};
 
 use super::command::Command;
@@ -33,12 +33,18 @@ enum CookieLines {
     Many(Vec<HeaderValue>),
 }
 
+/// The headers a responder reasonably looks at (content negotiation, gRPC
+/// detection, the caller's origin), kept besides the cookies.
+const KEPT: [HeaderName; 3] = [ACCEPT, CONTENT_TYPE, ORIGIN];
+
 /// What the issuer keeps of a request while the inner service runs: enough
-/// to read the current session and to build a rejection response.
+/// to read the current session and to build a rejection response. Every
+/// request passes through the issuer, so it keeps a few shared header
+/// values (no map, no copy of the bytes) rather than the whole `HeaderMap`.
 pub(crate) struct SavedRequest {
     method: Method,
     uri: Uri,
-    content_type: Option<HeaderValue>,
+    kept: [Option<HeaderValue>; 3],
     cookies: CookieLines,
 }
 
@@ -56,15 +62,17 @@ impl SavedRequest {
         Self {
             method: request.method().clone(),
             uri: request.uri().clone(),
-            content_type: headers.get(CONTENT_TYPE).cloned(),
+            kept: KEPT.map(|name| headers.get(name).cloned()),
             cookies,
         }
     }
 
     fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        if let Some(ct) = &self.content_type {
-            headers.insert(CONTENT_TYPE, ct.clone());
+        for (name, value) in KEPT.iter().zip(&self.kept) {
+            if let Some(value) = value {
+                headers.insert(name, value.clone());
+            }
         }
         match &self.cookies {
             CookieLines::None => {}
