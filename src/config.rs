@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::cookie::{DuplicateCookies, SameSite};
+use crate::cookie::{CookieSpec, DuplicateCookies, SameSite};
 use crate::cors::CorsBuilder;
 use crate::csrf::{CsrfGuardBuilder, CsrfTokenCheck, CsrfTokens};
 use crate::issue::{JwtCookieIssuer, SessionOptions, SessionSettings};
@@ -133,7 +133,13 @@ pub(crate) struct Shared<S> {
     pub(crate) store: S,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: ValidationPolicy,
-    pub(crate) access_cookie: String,
+    /// `policy` without `max_age`, for refresh tokens: `max_age` bounds how
+    /// old an access token may be; a refresh token's `iat` is its last
+    /// rotation, and the session's idle and absolute lifetimes bound it.
+    pub(crate) refresh_policy: ValidationPolicy,
+    /// `policy` without time checks: logout identifies the session from a
+    /// token of ours even once it expired.
+    pub(crate) identify_policy: ValidationPolicy,
     pub(crate) bearer: bool,
     pub(crate) duplicates: DuplicateCookies,
     pub(crate) responder: Arc<dyn Responder>,
@@ -155,7 +161,7 @@ impl<S> fmt::Debug for CookieAuth<S> {
         let s = &self.shared;
         f.debug_struct("CookieAuth")
             .field("policy", &s.policy)
-            .field("access_cookie", &s.access_cookie)
+            .field("access_cookie", &s.sessions.access_cookie.name())
             .field("bearer", &s.bearer)
             .field("duplicates", &s.duplicates)
             .finish_non_exhaustive()
@@ -207,6 +213,17 @@ impl<S: RevocationStore> CookieAuth<S> {
     /// The revocation store.
     pub fn store(&self) -> &S {
         &self.shared.store
+    }
+
+    /// How the issuer writes and clears the access-token cookie (name, Path,
+    /// Domain, SameSite, Secure): for a front end or proxy that must agree.
+    pub fn access_cookie_spec(&self) -> &CookieSpec {
+        &self.shared.sessions.access_cookie
+    }
+
+    /// How the issuer writes and clears the refresh-token cookie.
+    pub fn refresh_cookie_spec(&self) -> &CookieSpec {
+        &self.shared.sessions.refresh_cookie
     }
 
     /// The key provider.
@@ -261,7 +278,9 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         self
     }
 
-    /// Refuse tokens whose `iat` is older than this, whatever their `exp`.
+    /// Refuse access tokens whose `iat` is older than this, whatever their
+    /// `exp`. Refresh tokens are not checked against it: the session's idle
+    /// and absolute lifetimes bound them.
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
@@ -432,13 +451,20 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         for claim in self.optional {
             policy.required &= !claim.bit();
         }
+        let mut refresh_policy = policy.clone();
+        refresh_policy.max_age = None;
+        let mut identify_policy = policy.clone();
+        // Saturating arithmetic: `exp`, `nbf`, `iat` and max-age never fail.
+        identify_policy.leeway = i64::MAX / 4;
+        identify_policy.max_age = None;
         Ok(CookieAuth {
             shared: Arc::new(Shared {
                 keys: self.keys,
                 store: self.store,
                 clock: self.clock,
                 policy,
-                access_cookie: self.access_cookie,
+                refresh_policy,
+                identify_policy,
                 bearer: self.bearer,
                 duplicates: self.duplicates,
                 responder: self.responder,

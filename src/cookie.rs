@@ -31,6 +31,8 @@
 use http::HeaderMap;
 use http::header::COOKIE;
 
+use crate::rejection::Rejection;
+
 // Writing and clearing cookies (JwtCookieIssuer).
 mod spec;
 pub(crate) use spec::path_matches;
@@ -66,27 +68,49 @@ pub(crate) fn find_cookie<'a>(
     name: &str,
     duplicates: DuplicateCookies,
 ) -> CookieLookup<'a> {
-    let name = name.as_bytes();
-    let mut found = None;
-    for line in headers.get_all(COOKIE) {
-        for pair in line.as_bytes().split(|&b| b == b';') {
-            let pair = trim_leading_space(pair);
-            let Some(value) = pair
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix(b"="))
-            else {
-                continue;
-            };
-            if found.is_some() {
-                return CookieLookup::Duplicate;
-            }
-            if duplicates == DuplicateCookies::First {
-                return CookieLookup::Found(value);
-            }
-            found = Some(value);
-        }
+    let mut values = cookie_values(headers, name);
+    match values.next() {
+        None => CookieLookup::Missing,
+        Some(first) if duplicates == DuplicateCookies::First => CookieLookup::Found(first),
+        Some(first) => match values.next() {
+            None => CookieLookup::Found(first),
+            Some(_) => CookieLookup::Duplicate,
+        },
     }
-    found.map_or(CookieLookup::Missing, CookieLookup::Found)
+}
+
+/// The token in cookie `name` for the verifier and the refresh endpoint:
+/// missing or empty is [`Rejection::MissingToken`], a duplicate the policy
+/// refuses is [`Rejection::DuplicateCookie`].
+pub(crate) fn token_cookie<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+    duplicates: DuplicateCookies,
+) -> Result<&'a [u8], Rejection> {
+    match find_cookie(headers, name, duplicates) {
+        CookieLookup::Found([]) | CookieLookup::Missing => Err(Rejection::MissingToken),
+        CookieLookup::Found(token) => Ok(token),
+        CookieLookup::Duplicate => Err(Rejection::DuplicateCookie),
+    }
+}
+
+/// Every value of cookie `name`, in header order, matched as [`find_cookie`]
+/// does. Logout reads them all: a planted duplicate must not hide the
+/// genuine cookie.
+pub(crate) fn cookie_values<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+) -> impl Iterator<Item = &'a [u8]> {
+    let name = name.as_bytes();
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .flat_map(|line| line.as_bytes().split(|&b| b == b';'))
+        .filter_map(move |pair| {
+            trim_leading_space(pair)
+                .strip_prefix(name)?
+                .strip_prefix(b"=")
+        })
 }
 
 fn trim_leading_space(pair: &[u8]) -> &[u8] {

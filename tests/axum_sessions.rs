@@ -92,7 +92,13 @@ async fn session_commands_work_as_axum_response_parts() {
 
     let (status, cleared, _) = call(&app, "POST", "/auth/logout", &cookies).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(cleared.iter().all(|c| c.contains("Max-Age=0")));
+    assert_eq!(
+        cleared,
+        [
+            "__Host-access=; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "__Secure-refresh=; HttpOnly; SameSite=Strict; Secure; Path=/auth; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        ]
+    );
     let (status, _, body) = call(&app, "GET", "/api/me", &cookies).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.contains("revoked"));

@@ -144,6 +144,20 @@ fn lifetimes_and_grace_are_checked() {
         error(base().access_token_lifetime(Duration::ZERO)).0,
         ConfigError::InvalidLifetime(_)
     ));
+    for zero in [
+        base().session_idle_lifetime(Duration::ZERO),
+        base().session_absolute_lifetime(Duration::ZERO),
+        // Under a second rounds down to zero whole seconds.
+        base().session_idle_lifetime(Duration::from_millis(999)),
+    ] {
+        let (e, message) = error(zero);
+        assert!(matches!(e, ConfigError::InvalidLifetime(_)), "{e:?}");
+        assert!(
+            message.contains("a session lifetime is zero")
+                && message.contains(".session_idle_lifetime(..)"),
+            "the message says how to fix it: {message}"
+        );
+    }
     assert_eq!(
         error(base().refresh_grace(Duration::from_secs(61))).0,
         ConfigError::GraceTooLong(61)
@@ -178,4 +192,23 @@ fn cookie_attributes_cannot_be_injected_through_configuration() {
         error(base().refresh_cookie("a;b")).0,
         ConfigError::InvalidCookieName(_)
     ));
+}
+
+#[test]
+fn the_cookie_specs_the_issuer_writes_are_readable() {
+    let auth = base().build().unwrap();
+    let access = auth.access_cookie_spec();
+    assert_eq!(
+        (access.name(), access.path(), access.domain()),
+        ("__Host-access", "/", None)
+    );
+    assert_eq!(
+        (access.same_site(), access.secure()),
+        (SameSite::Strict, true)
+    );
+    let refresh = auth.refresh_cookie_spec();
+    assert_eq!(
+        (refresh.name(), refresh.path(), refresh.domain()),
+        ("__Secure-refresh", "/auth", None)
+    );
 }

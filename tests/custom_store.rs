@@ -70,3 +70,27 @@ async fn sessions_work_end_to_end_on_the_sqlite_store() {
         204
     );
 }
+
+#[tokio::test]
+async fn sqlite_check_reads_while_another_connection_holds_the_write_lock() {
+    use tower_jwt_cookie::revocation::{AccessCheck, TokenStatus};
+    let path = std::env::temp_dir().join(format!("tjc-sqlite-{}-{}.db", std::process::id(), T0));
+    let _ = std::fs::remove_file(&path);
+    let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
+    let mut writer = rusqlite::Connection::open(&path).unwrap();
+    let tx = writer
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let check = AccessCheck {
+        jti: "j",
+        sid: "s",
+        sub: "u",
+        issued_at: 100,
+        now: 110,
+    };
+    // A read-only check must not need the write lock another process holds.
+    assert_eq!(store.check(check).await.unwrap(), TokenStatus::Active);
+    tx.rollback().unwrap();
+    drop(store);
+    let _ = std::fs::remove_file(&path);
+}

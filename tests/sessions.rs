@@ -502,3 +502,199 @@ async fn the_refresh_cookie_is_read_by_its_exact_case_sensitive_name() {
         (401, Some("missing_token"))
     );
 }
+
+#[tokio::test]
+async fn a_family_revoked_for_reuse_stays_revoked_past_its_idle_expiry() {
+    // Access tokens (900 s) outlive the idle expiry (600 s after a refresh):
+    // the revocation must hold until they expire, not until the idle expiry.
+    let clock = ManualClock::new(T0);
+    let auth = builder(MemoryStore::new(), &clock)
+        .session_idle_lifetime(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let app = app(&auth);
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let mut thief = browser.clone();
+    clock.advance(10);
+    assert_eq!(browser.refresh(&app).await.status, 200);
+    assert_eq!(payload(browser.access())["exp"], T0 + 910);
+    clock.advance(10);
+    assert_eq!(thief.refresh(&app).await.reason(), Some("refresh_reused"));
+    clock.advance(680); // T0 + 700: past the idle expiry (T0 + 610), token alive
+    let me = browser.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
+    clock.advance(209); // T0 + 909: the access token's last second
+    let me = browser.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
+}
+
+#[tokio::test]
+async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
+    let (clock, app) = setup();
+    let mut tab_a = Browser::default();
+    tab_a.login(&app, "alice").await;
+    let mut tab_b = tab_a.clone();
+    clock.advance(100);
+    assert_eq!(tab_a.refresh(&app).await.status, 200); // idle expiry T0 + 100 + 86_400
+    clock.advance(2); // inside the 5 s grace window
+    let reply = tab_b.refresh(&app).await;
+    assert_eq!(reply.status, 200);
+    let refresh = tab_b.refresh_token().to_owned();
+    assert_eq!(
+        payload(&refresh)["jti"],
+        payload(tab_a.refresh_token())["jti"],
+        "the family's current token"
+    );
+    assert_eq!(
+        reply.set_cookies(),
+        [
+            cookie_line("__Host-access", tab_b.access(), "/", 900),
+            cookie_line("__Secure-refresh", &refresh, "/auth", 86_398),
+        ]
+    );
+    assert_eq!(payload(&refresh)["exp"], T0 + 100 + 86_400);
+    assert_eq!(reply.json()["refresh_expires_at"], T0 + 100 + 86_400);
+}
+
+/// Logout with `cookies` as the Cookie header: 204 and both cookies cleared.
+async fn logout_with(app: &App, cookies: &str) {
+    let mut request = Browser::default().request(Method::POST, "/auth/logout", "");
+    request
+        .headers_mut()
+        .insert(http::header::COOKIE, cookies.parse().unwrap());
+    let mut browser = Browser::default();
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    browser.absorb(response.headers());
+    assert_eq!(response.status(), 204);
+    let set: Vec<_> = response
+        .headers()
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        set,
+        [
+            clearing_line("__Host-access", "/"),
+            clearing_line("__Secure-refresh", "/auth")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
+    use tower_jwt_cookie::cookie::DuplicateCookies;
+    for policy in [DuplicateCookies::Reject, DuplicateCookies::First] {
+        for forged in [false, true] {
+            let clock = ManualClock::new(T0);
+            let auth = builder(MemoryStore::new(), &clock)
+                .duplicate_cookies(policy)
+                .build()
+                .unwrap();
+            let app = app(&auth);
+            let mut victim = Browser::default();
+            victim.login(&app, "alice").await;
+            let mut mallory = Browser::default();
+            mallory.login(&app, "mallory").await;
+            // Mallory's own valid refresh token, or one with a bad signature,
+            // planted from a sibling subdomain with a longer Path (sent first).
+            let planted = mallory.refresh_token().to_owned();
+            let planted = if forged {
+                format!(
+                    "{}.{}",
+                    &planted[..planted.rfind('.').unwrap()],
+                    "A".repeat(43)
+                )
+            } else {
+                planted
+            };
+            // The browser dropped the access cookie at its Max-Age.
+            clock.advance(1000);
+            let own = victim.refresh_token().to_owned();
+            logout_with(
+                &app,
+                &format!("__Secure-refresh={planted}; __Secure-refresh={own}"),
+            )
+            .await;
+            let reply = victim.refresh(&app).await;
+            assert_eq!(
+                (reply.status.as_u16(), reply.reason()),
+                (401, Some("revoked")),
+                "{policy:?}, forged: {forged}: the victim's own session was revoked"
+            );
+            assert_eq!(
+                reply.set_cookies(),
+                [
+                    clearing_line("__Host-access", "/"),
+                    clearing_line("__Secure-refresh", "/auth")
+                ]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn logout_identifies_the_session_from_an_expired_access_token() {
+    let (clock, app) = setup();
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let access = browser.access().to_owned();
+    clock.advance(1000); // the access token expired 100 s ago
+    logout_with(&app, &format!("__Host-access={access}")).await;
+    let reply = browser.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (401, Some("revoked"))
+    );
+}
+
+#[tokio::test]
+async fn max_age_applies_to_access_tokens_only_not_to_refresh_tokens() {
+    let clock = ManualClock::new(T0);
+    let auth = builder(MemoryStore::new(), &clock)
+        .max_age(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let app = app(&auth);
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    clock.advance(700);
+    let me = browser.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("too_old")));
+    let reply = browser.refresh(&app).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.set_cookies(),
+        [
+            cookie_line("__Host-access", browser.access(), "/", 900),
+            cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
+        ]
+    );
+    assert_eq!(browser.me(&app).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_refresh_of_a_logged_out_session_clears_the_cookies() {
+    let (_clock, app) = setup();
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let mut other_tab = browser.clone();
+    browser.send(&app, Method::POST, "/auth/logout", "").await;
+    let reply = other_tab.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (401, Some("revoked"))
+    );
+    assert_eq!(
+        reply.set_cookies(),
+        [
+            clearing_line("__Host-access", "/"),
+            clearing_line("__Secure-refresh", "/auth")
+        ]
+    );
+    assert!(other_tab.cookies.is_empty());
+    assert_eq!(reply.headers[CACHE_CONTROL], "no-store");
+}

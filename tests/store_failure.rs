@@ -63,7 +63,16 @@ async fn logout_while_the_store_is_down_answers_503_and_keeps_the_cookies() {
     let reply = browser
         .send(&app, Method::POST, "/auth/logout-all", "")
         .await;
-    assert_eq!(reply.status, 503);
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (503, Some("store_unavailable"))
+    );
+    assert!(
+        reply.set_cookies().is_empty(),
+        "logout everywhere kept the cookies"
+    );
+    assert!(browser.cookie("__Host-access").is_some());
+    assert!(browser.cookie("__Secure-refresh").is_some());
     store.set_failing(false);
     let kept = browser.clone();
     assert_eq!(
@@ -75,4 +84,47 @@ async fn logout_while_the_store_is_down_answers_503_and_keeps_the_cookies() {
     );
     let mut kept = kept;
     assert_eq!(kept.me(&app).await.reason(), Some("revoked"));
+}
+
+#[tokio::test]
+async fn a_responder_sees_accept_origin_and_content_type_when_a_logout_fails() {
+    use http::header::{ACCEPT, CONTENT_TYPE, ORIGIN};
+    use tower_jwt_cookie::rejection::{Rejection, RequestInfo};
+    let clock = ManualClock::new(T0);
+    let store = FlakyStore::default();
+    let echo = |_: &Rejection, info: &RequestInfo<'_>| {
+        let seen: Vec<String> = [ACCEPT, ORIGIN, CONTENT_TYPE]
+            .iter()
+            .map(|name| format!("{name}={:?}", info.headers.get(name)))
+            .collect();
+        let mut response = http::Response::new(bytes::Bytes::from(seen.join(" ")));
+        *response.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+        response
+    };
+    let auth = builder(store.clone(), &clock)
+        .responder(echo)
+        .build()
+        .unwrap();
+    let app = app(&auth);
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    store.set_failing(true);
+    let mut request = browser.request(Method::POST, "/auth/logout", "");
+    let h = request.headers_mut();
+    h.insert(ACCEPT, "application/json".parse().unwrap());
+    h.insert(ORIGIN, "https://app.example".parse().unwrap());
+    h.insert(CONTENT_TYPE, "text/plain".parse().unwrap());
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(
+        body,
+        "accept=Some(\"application/json\") origin=Some(\"https://app.example\") \
+         content-type=Some(\"text/plain\")"
+    );
 }

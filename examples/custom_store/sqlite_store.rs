@@ -3,11 +3,15 @@
 //! against it.
 //!
 //! Every call takes the connection's mutex and runs in one transaction, so
-//! `rotate` is atomic within the process; `BEGIN IMMEDIATE` also makes it
-//! atomic across processes sharing the database file. SQLite calls block:
-//! a production store would run them on a blocking thread pool.
+//! `rotate` is atomic within the process; writes use `BEGIN IMMEDIATE`, which
+//! also makes them atomic across processes sharing the database file, and
+//! wait up to [`BUSY_TIMEOUT`] for another process's write lock instead of
+//! failing at once. `check`, on every authenticated request, is read-only:
+//! a deferred transaction, so it never takes the write lock. SQLite calls
+//! block: a production store would run them on a blocking thread pool.
 
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tower_jwt_cookie::revocation::{
@@ -34,12 +38,19 @@ CREATE TABLE IF NOT EXISTS sessions (
     idle_expires_at INTEGER NOT NULL,
     absolute_expires_at INTEGER NOT NULL,
     revoked INTEGER NOT NULL DEFAULT 0,
-    -- when the row may be deleted: its expiry, or its revocation's
+    -- when the row may be deleted: the absolute expiry (or a later revocation
+    -- expiry), never the idle one: a revoked session must stay revoked until
+    -- the last of its access tokens expires, and those are capped by the
+    -- absolute lifetime only
     forget_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_sub ON sessions (sub);
 CREATE INDEX IF NOT EXISTS sessions_by_forget_at ON sessions (forget_at);
 ";
+
+/// How long a call waits for another connection's lock before failing
+/// (`StoreError`, so the request is refused with 503).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Revocations and refresh families in one SQLite database.
 pub struct SqliteStore {
@@ -62,21 +73,30 @@ impl SqliteStore {
     }
 
     fn from_connection(conn: Connection) -> rusqlite::Result<Self> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
     }
 
-    /// Runs `f` in one immediate transaction.
+    /// Runs `f` in one immediate transaction (it takes the write lock first,
+    /// so a read-then-write such as `rotate` cannot be interleaved).
     fn tx<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
+        self.tx_with(TransactionBehavior::Immediate, f)
+    }
+
+    /// Runs `f` in one transaction of the given kind.
+    fn tx_with<T>(
+        &self,
+        behavior: TransactionBehavior,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failed)?;
+        let tx = conn.transaction_with_behavior(behavior).map_err(failed)?;
         let value = f(&tx).map_err(failed)?;
         tx.commit().map_err(failed)?;
         Ok(value)
@@ -109,7 +129,9 @@ fn purge(tx: &rusqlite::Transaction<'_>, now: i64) -> rusqlite::Result<()> {
 
 impl RevocationStore for SqliteStore {
     async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
-        let revoked: bool = self.tx(|tx| {
+        // Read-only: a deferred transaction takes no write lock, so checks
+        // never queue behind (or block) another process's rotation.
+        let revoked: bool = self.tx_with(TransactionBehavior::Deferred, |tx| {
             tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1 AND expires_at > ?4)
                      OR EXISTS (SELECT 1 FROM sessions WHERE sid = ?2 AND revoked = 1 AND forget_at > ?4)
@@ -231,7 +253,10 @@ impl RevocationStore for SqliteStore {
                 )?;
                 Ok(RotateOutcome::Rotated)
             } else if previous.as_deref() == Some(r.presented_jti) && r.now < rotated_at.saturating_add(r.grace_secs) {
-                Ok(RotateOutcome::WithinGrace { current_jti: current })
+                Ok(RotateOutcome::WithinGrace {
+                    current_jti: current,
+                    idle_expires_at: idle.min(absolute),
+                })
             } else {
                 tx.execute("UPDATE sessions SET revoked = 1 WHERE sid = ?1", [r.sid])?;
                 Ok(RotateOutcome::Reused)

@@ -72,6 +72,14 @@ impl Session {
     /// Ends the current session (logout): the issuer reads it from the
     /// request's own cookies, revokes it in the store (its access and refresh
     /// tokens stop working on the very next request) and clears both cookies.
+    ///
+    /// Every access and refresh cookie of the request is read, each token
+    /// verified (signature, `typ`, issuer, audience; an expired token still
+    /// names its session), and every session they name is revoked: a refresh
+    /// cookie planted from a sibling subdomain can neither hide the genuine
+    /// one nor divert the logout. Put logout routes under the refresh
+    /// cookie's path (default `/auth`), so the refresh cookie reaches them
+    /// even after the short-lived access cookie is gone.
     pub fn end() -> Self {
         Self {
             command: Command::End,
@@ -80,7 +88,8 @@ impl Session {
 
     /// Ends every session of the current subject (logout everywhere), then
     /// clears this browser's cookies. A login afterwards works, even in the
-    /// same second.
+    /// same second. The subject is read as for [`end`](Self::end); if the
+    /// cookies name several subjects, each is logged out everywhere.
     pub fn end_all() -> Self {
         Self {
             command: Command::EndAll,

@@ -4,12 +4,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use http::HeaderValue;
 use http::Response;
-use http::header::{CACHE_CONTROL, SET_COOKIE};
 use pin_project_lite::pin_project;
 
 use super::command::Session;
+use super::mint::append_cookies;
 use super::refresh::Answer;
 use super::run::{self, Finish, SavedRequest, Task};
 use crate::body::ResponseBody;
@@ -109,12 +108,7 @@ where
                     let mut response = response.take().expect("polled after completion");
                     return Poll::Ready(Ok(match finish {
                         Finish::Cookies(cookies) => {
-                            let headers = response.headers_mut();
-                            for cookie in cookies {
-                                headers.append(SET_COOKIE, cookie);
-                            }
-                            // Responses that set credentials are never cached.
-                            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                            append_cookies(response.headers_mut(), cookies);
                             response.map(ResponseBody::inner)
                         }
                         Finish::Replace(replacement) => replacement.map(ResponseBody::full),

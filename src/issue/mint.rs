@@ -3,14 +3,15 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::header::{CACHE_CONTROL, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
 
 use super::command::RESERVED;
 use crate::config::Shared;
-use crate::cookie::{CookieLookup, find_cookie};
+use crate::cookie::cookie_values;
 use crate::rejection::Rejection;
-use crate::token::{self, Claims, NoCustomClaims, RegisteredClaims, TokenKind};
+use crate::token::{self, Claims, NoCustomClaims, RegisteredClaims, TokenKind, ValidationPolicy};
 
 /// A fresh random identifier (128 bits, base64url) for a `jti` or `sid`.
 pub(crate) fn random_id() -> Result<String, Rejection> {
@@ -27,6 +28,10 @@ pub(crate) struct PairSpec<'a> {
     pub(crate) refresh_jti: &'a str,
     /// The session's start (OIDC `auth_time`): the absolute lifetime counts from it.
     pub(crate) auth_time: i64,
+    /// The session's idle expiry when the store already fixed it (a grace
+    /// re-mint of the current refresh token): the refresh token's `exp` is
+    /// capped by it. `None`: the idle expiry moves to `now + idle lifetime`.
+    pub(crate) idle_expires_at: Option<i64>,
     pub(crate) custom: &'a Map<String, Value>,
 }
 
@@ -56,7 +61,10 @@ pub(crate) fn mint_pair<S>(
     let access_exp = now
         .saturating_add(settings.access_lifetime)
         .min(absolute_exp);
-    let refresh_exp = now.saturating_add(settings.idle_lifetime).min(absolute_exp);
+    let refresh_exp = now
+        .saturating_add(settings.idle_lifetime)
+        .min(absolute_exp)
+        .min(spec.idle_expires_at.unwrap_or(i64::MAX));
     let mut custom = spec.custom.clone();
     custom.insert("auth_time".to_owned(), Value::from(spec.auth_time));
     let registered = |audience: &str, exp: i64, jti: String| RegisteredClaims {
@@ -117,6 +125,16 @@ pub(crate) fn set_cookies<S>(
     Ok([access, refresh])
 }
 
+/// Appends `cookies` as `Set-Cookie` lines and marks the response
+/// `Cache-Control: no-store`: a response that sets or clears credentials is
+/// never cached.
+pub(crate) fn append_cookies(headers: &mut HeaderMap, cookies: [HeaderValue; 2]) {
+    for cookie in cookies {
+        headers.append(SET_COOKIE, cookie);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
 /// The two `Set-Cookie` values that remove both token cookies.
 pub(crate) fn clear_cookies<S>(shared: &Shared<S>) -> [HeaderValue; 2] {
     [
@@ -135,20 +153,17 @@ pub(crate) struct RefreshClaims {
     pub(crate) custom: Map<String, Value>,
 }
 
-/// Verifies a refresh token: the full pipeline with `typ refresh+jwt` and the
-/// refresh audience, then `sub`, `sid`, `jti` and `auth_time`.
+/// Verifies a refresh token under `policy`: the full pipeline with `typ
+/// refresh+jwt` and the refresh audience, then `sub`, `sid`, `jti` and
+/// `auth_time`.
 pub(crate) fn read_refresh<S>(
     shared: &Shared<S>,
+    policy: &ValidationPolicy,
     token: &[u8],
     now: i64,
 ) -> Result<RefreshClaims, Rejection> {
-    let claims: Claims<Map<String, Value>> = token::verify(
-        token,
-        TokenKind::Refresh,
-        &*shared.keys,
-        &shared.policy,
-        now,
-    )?;
+    let claims: Claims<Map<String, Value>> =
+        token::verify(token, TokenKind::Refresh, &*shared.keys, policy, now)?;
     let mut custom = claims.custom;
     let auth_time = custom
         .get("auth_time")
@@ -171,40 +186,61 @@ pub(crate) fn read_refresh<S>(
     })
 }
 
-/// The session a request belongs to, proved by a valid refresh cookie or,
-/// failing that, a valid access cookie.
+/// A session a logout request proves it holds.
+#[derive(PartialEq, Eq)]
 pub(crate) struct CurrentSession {
     pub(crate) sub: String,
     pub(crate) sid: String,
 }
 
-pub(crate) fn current_session<S>(
-    shared: &Shared<S>,
-    headers: &HeaderMap,
-    now: i64,
-) -> Option<CurrentSession> {
+/// At most this many values of one cookie name are verified per logout.
+const MAX_LOGOUT_COOKIES: usize = 4;
+
+/// Every session a logout request names with a token of ours: each value of
+/// the access cookie (`__Host-` by default, so no other host can plant one)
+/// first, then each value of the refresh cookie (a `__Secure-` cookie, which
+/// a sibling subdomain can plant). Every value is read, whatever the
+/// duplicate-cookie policy, so a planted cookie can neither hide the genuine
+/// one nor redirect the logout: each token's signature, `typ`, issuer and
+/// audience are verified, but not its times, so an expired token still names
+/// the session to revoke. Revoking a session whose token the request holds
+/// only ever ends that session.
+pub(crate) fn current_sessions<S>(shared: &Shared<S>, headers: &HeaderMap) -> Vec<CurrentSession> {
     let s = &shared.sessions;
-    if let CookieLookup::Found(token) =
-        find_cookie(headers, s.refresh_cookie.name(), shared.duplicates)
-        && let Ok(refresh) = read_refresh(shared, token, now)
-    {
-        return Some(CurrentSession {
-            sub: refresh.sub,
-            sid: refresh.sid,
+    let policy = &shared.identify_policy;
+    // Times are not checked, so any instant will do.
+    let now = 0;
+    let access = cookie_values(headers, s.access_cookie.name())
+        .take(MAX_LOGOUT_COOKIES)
+        .filter_map(|token| {
+            let claims = token::verify::<NoCustomClaims>(
+                token,
+                TokenKind::Access,
+                &*shared.keys,
+                policy,
+                now,
+            )
+            .ok()?;
+            let r = claims.registered;
+            Some(CurrentSession {
+                sub: r.sub?,
+                sid: r.sid?,
+            })
         });
+    let refresh = cookie_values(headers, s.refresh_cookie.name())
+        .take(MAX_LOGOUT_COOKIES)
+        .filter_map(|token| {
+            let claims = read_refresh(shared, policy, token, now).ok()?;
+            Some(CurrentSession {
+                sub: claims.sub,
+                sid: claims.sid,
+            })
+        });
+    let mut found: Vec<CurrentSession> = Vec::new();
+    for session in access.chain(refresh) {
+        if !found.contains(&session) {
+            found.push(session);
+        }
     }
-    if let CookieLookup::Found(token) =
-        find_cookie(headers, &shared.access_cookie, shared.duplicates)
-        && let Ok(claims) = token::verify::<NoCustomClaims>(
-            token,
-            TokenKind::Access,
-            &*shared.keys,
-            &shared.policy,
-            now,
-        )
-        && let (Some(sub), Some(sid)) = (claims.registered.sub, claims.registered.sid)
-    {
-        return Some(CurrentSession { sub, sid });
-    }
-    None
+    found
 }

@@ -6,22 +6,31 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use http::header::{ALLOW, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
-use super::mint::{PairSpec, clear_cookies, mint_pair, random_id, read_refresh, set_cookies};
-use super::run::store_failed;
+use super::mint::{
+    PairSpec, append_cookies, clear_cookies, mint_pair, random_id, read_refresh, set_cookies,
+};
 use crate::config::Shared;
-use crate::cookie::{CookieLookup, find_cookie};
+use crate::cookie::token_cookie;
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
-use crate::revocation::{RevocationStore, RotateOutcome, Rotation};
+use crate::revocation::{RevocationStore, RotateOutcome, Rotation, StoreError};
 
 pub(crate) type Answer = Pin<Box<dyn Future<Output = Response<Bytes>> + Send>>;
 
-/// A refusal, and whether the token cookies should be cleared with it (the
-/// session is over: reuse, revoked, expired). Bad input never clears them and
-/// never touches the family.
+/// A refusal, and whether the token cookies should be cleared with it.
+///
+/// They are cleared when a refresh token of ours (signature, `typ`, issuer
+/// and audience verified) can never succeed again: `session_expired` (its
+/// `exp` passed, or the store says the session ended), `revoked` and
+/// `refresh_reused`. Everything else keeps them: bad input (`malformed`,
+/// `bad_signature`, `wrong_type`, `wrong_audience`, `duplicate_cookie`, ...)
+/// may be a planted cookie, and must not log the user out;
+/// `not_yet_valid` / `issued_in_future` may pass once clocks agree; 503 is
+/// retried. `too_old` cannot happen: refresh tokens are not checked against
+/// `max_age` (the idle and absolute lifetimes bound them).
 struct Refused(Rejection, bool);
 
 impl From<Rejection> for Refused {
@@ -40,9 +49,7 @@ pub(crate) fn refresh<S: RevocationStore>(shared: Arc<Shared<S>>, parts: Parts) 
                 let info = RequestInfo::new(&parts.method, &parts.uri, &parts.headers);
                 let mut response = rejection_response_for(&*shared.responder, rejection, &info);
                 if clear {
-                    for cookie in clear_cookies(&shared) {
-                        response.headers_mut().append(SET_COOKIE, cookie);
-                    }
+                    append_cookies(response.headers_mut(), clear_cookies(&shared));
                 }
                 response
             }
@@ -66,30 +73,28 @@ async fn rotate<S: RevocationStore>(
     now: i64,
 ) -> Result<Response<Bytes>, Refused> {
     let s = &shared.sessions;
-    let token = match find_cookie(headers, s.refresh_cookie.name(), shared.duplicates) {
-        CookieLookup::Found([]) | CookieLookup::Missing => {
-            return Err(Rejection::MissingToken.into());
-        }
-        CookieLookup::Found(token) => token,
-        CookieLookup::Duplicate => return Err(Rejection::DuplicateCookie.into()),
-    };
+    let token = token_cookie(headers, s.refresh_cookie.name(), shared.duplicates)?;
     // Only a token whose signature verified can be "expired": safe to clear.
-    let claims = read_refresh(shared, token, now).map_err(|rejection| match rejection {
-        Rejection::Expired => Refused(Rejection::SessionExpired, true),
-        other => Refused(other, false),
+    let claims = read_refresh(shared, &shared.refresh_policy, token, now).map_err(|rejection| {
+        match rejection {
+            Rejection::Expired => Refused(Rejection::SessionExpired, true),
+            other => Refused(other, false),
+        }
     })?;
 
-    // Sign the next pair before touching the store: if signing fails, the
-    // family is unchanged.
+    // Sign the next pair and write its cookies before touching the store:
+    // once the rotation commits, nothing can fail.
     let next_jti = random_id()?;
-    let spec = |refresh_jti| PairSpec {
+    let spec = |refresh_jti, idle_expires_at| PairSpec {
         sub: &claims.sub,
         sid: &claims.sid,
         refresh_jti,
         auth_time: claims.auth_time,
+        idle_expires_at,
         custom: &claims.custom,
     };
-    let pair = mint_pair(shared, &spec(&next_jti), now)?;
+    let pair = mint_pair(shared, &spec(&next_jti, None), now)?;
+    let cookies = set_cookies(shared, &pair, now)?;
     let rotation = Rotation {
         sid: &claims.sid,
         presented_jti: &claims.jti,
@@ -98,11 +103,24 @@ async fn rotate<S: RevocationStore>(
         grace_secs: s.grace,
         idle_expires_at: pair.refresh_exp,
     };
-    let outcome = shared.store.rotate(rotation).await.map_err(store_failed)?;
-    let pair = match outcome {
-        RotateOutcome::Rotated => pair,
-        // Another tab rotated first: converge onto the family's current token.
-        RotateOutcome::WithinGrace { current_jti } => mint_pair(shared, &spec(&current_jti), now)?,
+    let outcome = shared
+        .store
+        .rotate(rotation)
+        .await
+        .map_err(StoreError::fail_closed)?;
+    let (pair, cookies) = match outcome {
+        RotateOutcome::Rotated => (pair, cookies),
+        // Another tab rotated first: converge onto the family's current token,
+        // whose refresh token ends with the session's current idle expiry.
+        // The store changed nothing, so failing here leaves no half-done state.
+        RotateOutcome::WithinGrace {
+            current_jti,
+            idle_expires_at,
+        } => {
+            let pair = mint_pair(shared, &spec(&current_jti, Some(idle_expires_at)), now)?;
+            let cookies = set_cookies(shared, &pair, now)?;
+            (pair, cookies)
+        }
         RotateOutcome::Reused => {
             tracing::warn!(
                 sub = claims.sub.as_str(),
@@ -120,7 +138,6 @@ async fn rotate<S: RevocationStore>(
             return Err(Refused(rejection, true));
         }
     };
-    let cookies = set_cookies(shared, &pair, now)?;
     let body = serde_json::json!({
         "access_expires_at": pair.access_exp,
         "refresh_expires_at": pair.refresh_exp,
@@ -129,9 +146,6 @@ async fn rotate<S: RevocationStore>(
     let mut response = Response::new(Bytes::from(body.to_string()));
     let h = response.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    for cookie in cookies {
-        h.append(SET_COOKIE, cookie);
-    }
+    append_cookies(h, cookies);
     Ok(response)
 }

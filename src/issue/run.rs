@@ -5,12 +5,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, COOKIE};
-use http::{HeaderMap, HeaderValue, Method, Request, Response, Uri};
+use http::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, Uri};
 use serde_json::{Map, Value};
 
 use super::command::Command;
-use super::mint::{PairSpec, clear_cookies, current_session, mint_pair, random_id, set_cookies};
+use super::mint::{PairSpec, clear_cookies, current_sessions, mint_pair, random_id, set_cookies};
 use crate::config::Shared;
 use crate::header::{Single, single};
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
@@ -34,12 +34,18 @@ enum CookieLines {
     Many(Vec<HeaderValue>),
 }
 
+/// The headers a responder reasonably looks at (content negotiation, gRPC
+/// detection, the caller's origin), kept besides the cookies.
+const KEPT: [HeaderName; 3] = [ACCEPT, CONTENT_TYPE, ORIGIN];
+
 /// What the issuer keeps of a request while the inner service runs: enough
-/// to read the current session and to build a rejection response.
+/// to read the current session and to build a rejection response. Every
+/// request passes through the issuer, so it keeps a few shared header
+/// values (no map, no copy of the bytes) rather than the whole `HeaderMap`.
 pub(crate) struct SavedRequest {
     method: Method,
     uri: Uri,
-    content_type: Option<HeaderValue>,
+    kept: [Option<HeaderValue>; 3],
     cookies: CookieLines,
 }
 
@@ -54,15 +60,17 @@ impl SavedRequest {
         Self {
             method: request.method().clone(),
             uri: request.uri().clone(),
-            content_type: headers.get(CONTENT_TYPE).cloned(),
+            kept: KEPT.map(|name| headers.get(name).cloned()),
             cookies,
         }
     }
 
     fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        if let Some(ct) = &self.content_type {
-            headers.insert(CONTENT_TYPE, ct.clone());
+        for (name, value) in KEPT.iter().zip(&self.kept) {
+            if let Some(value) = value {
+                headers.insert(name, value.clone());
+            }
         }
         match &self.cookies {
             CookieLines::None => {}
@@ -103,11 +111,6 @@ pub(crate) fn run<S: RevocationStore>(
     })
 }
 
-pub(crate) fn store_failed(error: StoreError) -> Rejection {
-    tracing::warn!(%error, "revocation store failed; refusing the request");
-    Rejection::StoreUnavailable
-}
-
 /// Signs the pair, then records the session; cookies are only set for a
 /// session the store acknowledged.
 async fn issue<S: RevocationStore>(
@@ -127,6 +130,7 @@ async fn issue<S: RevocationStore>(
         sid: &sid,
         refresh_jti: &refresh_jti,
         auth_time: now,
+        idle_expires_at: None,
         custom: &custom,
     };
     let pair = mint_pair(shared, &spec, now)?;
@@ -143,29 +147,35 @@ async fn issue<S: RevocationStore>(
         .store
         .start_session(start)
         .await
-        .map_err(store_failed)?;
+        .map_err(StoreError::fail_closed)?;
     Ok(cookies)
 }
 
-/// Revokes the request's session (or every session of its subject), then
-/// clears the cookies. Without a valid session there is nothing to revoke:
-/// the cookies are cleared all the same. If the store fails, the cookies are
-/// kept so that the user can retry the logout.
+/// Revokes every session the request's cookies name (or every session of
+/// each subject they name), then clears the cookies. Without a valid session
+/// there is nothing to revoke: the cookies are cleared all the same. If the
+/// store fails, the cookies are kept so that the user can retry the logout.
 async fn end<S: RevocationStore>(
     shared: &Shared<S>,
     headers: &HeaderMap,
     now: i64,
     everywhere: bool,
 ) -> Result<[HeaderValue; 2], Rejection> {
-    if let Some(current) = current_session(shared, headers, now) {
-        let s = &shared.sessions;
-        let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
-        let revoked = if everywhere {
+    let s = &shared.sessions;
+    let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
+    let sessions = current_sessions(shared, headers);
+    let mut subjects: Vec<&str> = Vec::new();
+    for current in &sessions {
+        if everywhere {
+            if subjects.contains(&current.sub.as_str()) {
+                continue;
+            }
+            subjects.push(&current.sub);
             shared.store.revoke_subject(&current.sub, now, until).await
         } else {
             shared.store.revoke_session(&current.sid, until).await
-        };
-        revoked.map_err(store_failed)?;
+        }
+        .map_err(StoreError::fail_closed)?;
     }
     Ok(clear_cookies(shared))
 }

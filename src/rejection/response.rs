@@ -13,7 +13,10 @@ pub struct RequestInfo<'a> {
     pub method: &'a Method,
     /// The request URI.
     pub uri: &'a Uri,
-    /// The request headers.
+    /// The request headers: all of them where a layer answers before the
+    /// inner service (verifier, refresh endpoint, CSRF, CORS). For a session
+    /// command that fails after the handler ran, the issuer has kept only
+    /// `Accept`, `Content-Type`, `Origin` and `Cookie`.
     pub headers: &'a HeaderMap,
 }
 

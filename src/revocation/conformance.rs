@@ -151,6 +151,7 @@ pub async fn run_all<S: RevocationStore>(store: &S) {
     rotate_after_absolute_expiry_is_unknown(store).await;
     concurrent_rotations_of_one_token_yield_exactly_one_rotated(store).await;
     no_descendant_rotates_after_the_family_is_revoked(store).await;
+    revoked_sessions_stay_revoked_until_their_absolute_expiry(store).await;
 }
 
 /// A token nothing revoked is `Active`.
@@ -412,8 +413,10 @@ pub async fn rotate_previous_token_within_grace_changes_nothing<S: RevocationSto
     .await;
     rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
     let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 14, 5).await;
+    // The rotation at t0 + 10 moved the idle expiry to t0 + 10 + 3600.
     let want = RotateOutcome::WithinGrace {
         current_jti: r.id("r2"),
+        idle_expires_at: t0 + 10 + 3600,
     };
     expect(
         RULE,
@@ -669,7 +672,15 @@ async fn join_all<'a, T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + Send 
         .collect()
 }
 
-fn check_race(rule: &str, outcomes: &[RotateOutcome], nexts: &[String], grace: i64) -> String {
+/// Checks a race's outcomes; `idle_expires_at` is the idle expiry the
+/// winning rotation set, which `WithinGrace` must report.
+fn check_race(
+    rule: &str,
+    outcomes: &[RotateOutcome],
+    nexts: &[String],
+    grace: i64,
+    idle_expires_at: i64,
+) -> String {
     let winners: Vec<usize> = (0..outcomes.len())
         .filter(|&i| outcomes[i] == RotateOutcome::Rotated)
         .collect();
@@ -689,6 +700,7 @@ fn check_race(rule: &str, outcomes: &[RotateOutcome], nexts: &[String], grace: i
             *outcome
                 == RotateOutcome::WithinGrace {
                     current_jti: winner.clone(),
+                    idle_expires_at,
                 }
         } else {
             matches!(outcome, RotateOutcome::Reused | RotateOutcome::Unknown)
@@ -697,7 +709,7 @@ fn check_race(rule: &str, outcomes: &[RotateOutcome], nexts: &[String], grace: i
             ok,
             "store contract rule `{rule}`: a losing rotation returned {outcome:?}; expected {}",
             if grace > 0 {
-                "WithinGrace on the winner's token"
+                "WithinGrace on the winner's token and idle expiry"
             } else {
                 "Reused or Unknown"
             }
@@ -741,7 +753,7 @@ pub async fn concurrent_rotations_of_one_token_yield_exactly_one_rotated<S: Revo
             })
             .collect();
         let outcomes = join_all(futures).await;
-        let winner = check_race(RULE, &outcomes, &nexts, grace);
+        let winner = check_race(RULE, &outcomes, &nexts, grace, t0 + 1 + 3600);
         let after = rotate(store, RULE, &sid, &winner, &r.id("after"), t0 + 2, grace).await;
         let want = if grace > 0 {
             RotateOutcome::Rotated
@@ -752,8 +764,9 @@ pub async fn concurrent_rotations_of_one_token_yield_exactly_one_rotated<S: Revo
     }
 }
 
-/// Reuse racing with rotations of the current token: once the reuse is
-/// detected no token of the family rotates, and its access tokens are revoked.
+/// Reuse racing with rotations of the current token: presenting a token two
+/// rotations old is detected as reuse whatever the interleaving, once it is
+/// no token of the family rotates, and its access tokens are revoked.
 pub async fn no_descendant_rotates_after_the_family_is_revoked<S: RevocationStore>(store: &S) {
     const RULE: &str = "no_descendant_rotates_after_the_family_is_revoked";
     let r = Rule::new(RULE);
@@ -767,31 +780,39 @@ pub async fn no_descendant_rotates_after_the_family_is_revoked<S: RevocationStor
         t0 + 5000,
     )
     .await;
-    rotate(store, RULE, &sid, &r.id("r0"), &r.id("r1"), t0, 0).await;
-    // r0 is now superseded (grace 0): presenting it is reuse, racing with
-    // rotations of the current token r1.
+    let (r0, r1, r2, stolen) = (r.id("r0"), r.id("r1"), r.id("r2"), r.id("stolen"));
+    rotate(store, RULE, &sid, &r0, &r1, t0, 5).await;
+    rotate(store, RULE, &sid, &r1, &r2, t0, 5).await;
+    // r0 is two rotations old: reuse even inside the grace window, racing
+    // with rotations of the current token r2 (whose losers, with a grace
+    // window, are not reuse themselves).
     let nexts: Vec<String> = (0..RACERS).map(|i| r.id(&format!("d{i}"))).collect();
-    let (r0, r1, stolen) = (r.id("r0"), r.id("r1"), r.id("stolen"));
     let mut futures: Vec<Pin<Box<dyn Future<Output = RotateOutcome> + Send + '_>>> = nexts
         .iter()
-        .map(|next| Box::pin(rotate(store, RULE, &sid, &r1, next, t0 + 1, 0)) as Pin<Box<_>>)
+        .map(|next| Box::pin(rotate(store, RULE, &sid, &r2, next, t0 + 1, 5)) as Pin<Box<_>>)
         .collect();
     futures.insert(
         RACERS / 2,
-        Box::pin(rotate(store, RULE, &sid, &r0, &stolen, t0 + 1, 0)),
+        Box::pin(rotate(store, RULE, &sid, &r0, &stolen, t0 + 1, 5)),
     );
-    let outcomes = join_all(futures).await;
-    let count = |want: &RotateOutcome| outcomes.iter().filter(|o| *o == want).count();
+    let mut outcomes = join_all(futures).await;
+    let reuse = outcomes.remove(RACERS / 2);
+    expect(
+        RULE,
+        "presenting a token two rotations old while the current one rotates",
+        reuse,
+        RotateOutcome::Reused,
+    );
+    let rotated = outcomes
+        .iter()
+        .filter(|o| **o == RotateOutcome::Rotated)
+        .count();
     assert!(
-        count(&RotateOutcome::Rotated) <= 1,
+        rotated <= 1,
         "store contract rule `{RULE}`: one token rotated twice: {outcomes:?}"
     );
-    assert!(
-        count(&RotateOutcome::Reused) >= 1,
-        "store contract rule `{RULE}`: presenting a superseded token was not detected as reuse: {outcomes:?}"
-    );
-    for jti in nexts.iter().chain([&r0, &r1, &stolen]) {
-        let got = rotate(store, RULE, &sid, jti, &r.id("late"), t0 + 2, 0).await;
+    for jti in nexts.iter().chain([&r0, &r1, &r2, &stolen]) {
+        let got = rotate(store, RULE, &sid, jti, &r.id("late"), t0 + 2, 5).await;
         expect(
             RULE,
             "any token of the family after the reuse",
@@ -806,6 +827,56 @@ pub async fn no_descendant_rotates_after_the_family_is_revoked<S: RevocationStor
         got,
         TokenStatus::Revoked,
     );
+}
+
+/// A session revoked by reuse, by `revoke_session` or by `revoke_subject`
+/// stays revoked until its absolute expiry (the latest `exp` any of its
+/// tokens can carry), even past its idle expiry and past a shorter
+/// `expires_at` passed in.
+pub async fn revoked_sessions_stay_revoked_until_their_absolute_expiry<S: RevocationStore>(
+    store: &S,
+) {
+    const RULE: &str = "revoked_sessions_stay_revoked_until_their_absolute_expiry";
+    for how in ["reuse", "revoke_session", "revoke_subject"] {
+        let r = Rule::new(RULE);
+        let (sid, sub, t0) = (r.id("sid"), r.id("sub"), r.t0);
+        let absolute = t0 + 5000;
+        start(
+            store,
+            RULE,
+            [&sid, &sub, &r.id("r1")],
+            t0,
+            t0 + 1000,
+            absolute,
+        )
+        .await;
+        // Idle expiry now t0 + 10 + 3600, well before the absolute one.
+        rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 0).await;
+        match how {
+            "reuse" => {
+                let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 20, 0).await;
+                expect(
+                    RULE,
+                    "presenting a superseded token",
+                    got,
+                    RotateOutcome::Reused,
+                );
+            }
+            "revoke_session" => {
+                store_ok(RULE, store.revoke_session(&sid, t0 + 30).await);
+            }
+            _ => store_ok(RULE, store.revoke_subject(&sub, t0 + 20, t0 + 30).await),
+        }
+        // An access token minted at t0 + 20 (after the cutoff second) that
+        // lives to the absolute expiry.
+        let got = status(store, RULE, &r.id("a"), &sid, &sub, t0 + 20, absolute - 1).await;
+        expect(
+            RULE,
+            &format!("a family access token at absolute expiry - 1, after {how}"),
+            got,
+            TokenStatus::Revoked,
+        );
+    }
 }
 
 struct ThreadWaker(std::thread::Thread);
@@ -866,6 +937,6 @@ pub fn run_parallel_races<S: RevocationStore>(store: &S, threads: usize) {
                 .map(|h| h.join().expect("a racing thread panicked"))
                 .collect()
         });
-        check_race(RULE, &outcomes, &nexts, grace);
+        check_race(RULE, &outcomes, &nexts, grace, t0 + 1 + 3600);
     }
 }

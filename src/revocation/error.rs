@@ -1,5 +1,7 @@
 use std::error::Error;
 
+use crate::rejection::Rejection;
+
 /// The store could not answer. The request that needed the answer is refused.
 #[derive(Debug, thiserror::Error)]
 #[error("revocation store unavailable: {source}")]
@@ -14,5 +16,12 @@ impl StoreError {
         Self {
             source: source.into(),
         }
+    }
+
+    /// Logs the failure and refuses the request that needed the answer
+    /// (503 / gRPC UNAVAILABLE): every layer fails closed the same way.
+    pub(crate) fn fail_closed(self) -> Rejection {
+        tracing::warn!(error = %self, "revocation store failed; refusing the request");
+        Rejection::StoreUnavailable
     }
 }

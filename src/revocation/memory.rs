@@ -80,13 +80,26 @@ struct Session {
     rotated_at: i64,
     idle_expires_at: i64,
     absolute_expires_at: i64,
-    /// Set when the session was revoked; kept until it would have expired.
+    /// Set when the session was revoked; kept until [`Session::forget_at`].
     revoked: bool,
 }
 
 impl Session {
+    /// When the session ends (it can no longer rotate).
     fn expires_at(&self) -> i64 {
         self.idle_expires_at.min(self.absolute_expires_at)
+    }
+
+    /// When the entry may be dropped. A revoked session is kept until its
+    /// absolute expiry: an access token minted near its idle expiry (or
+    /// re-minted in the grace window) can outlive the idle expiry, never the
+    /// absolute one, and must stay refused until it expires.
+    fn forget_at(&self) -> i64 {
+        if self.revoked {
+            self.absolute_expires_at
+        } else {
+            self.expires_at()
+        }
     }
 }
 
@@ -169,7 +182,7 @@ impl MemoryStore {
         read(self.shard(sid))
             .sessions
             .get(sid)
-            .is_some_and(|s| s.revoked && s.expires_at() > now)
+            .is_some_and(|s| s.revoked && s.forget_at() > now)
     }
 
     fn subject_cutoff(&self, sub: &str, now: i64) -> Option<i64> {
@@ -186,7 +199,6 @@ impl MemoryStore {
         match shard.sessions.get_mut(sid) {
             Some(session) => {
                 session.revoked = true;
-                session.idle_expires_at = session.idle_expires_at.max(expires_at);
                 session.absolute_expires_at = session.absolute_expires_at.max(expires_at);
             }
             None => {
@@ -230,7 +242,7 @@ impl Shard {
             s.forget_expired(now);
             !s.is_empty()
         });
-        self.sessions.retain(|_, s| s.expires_at() > now);
+        self.sessions.retain(|_, s| s.forget_at() > now);
         self.writes = 0;
     }
 }
@@ -357,6 +369,7 @@ impl RevocationStore for MemoryStore {
         {
             RotateOutcome::WithinGrace {
                 current_jti: session.current.to_string(),
+                idle_expires_at: session.expires_at(),
             }
         } else {
             session.revoked = true;

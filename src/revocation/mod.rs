@@ -103,6 +103,10 @@ pub enum RotateOutcome {
     WithinGrace {
         /// The `jti` of the family's current refresh token.
         current_jti: String,
+        /// The session's current idle expiry (as set by the rotation that made
+        /// `current_jti` current): the issuer re-mints the current refresh
+        /// token with no later `exp`, so the cookie never outlives the session.
+        idle_expires_at: i64,
     },
     /// The presented token was superseded: the whole family is now revoked.
     Reused,
@@ -118,6 +122,18 @@ pub enum RotateOutcome {
 /// token exactly one returns [`RotateOutcome::Rotated`]. Times are seconds
 /// since the Unix epoch; every entry may be forgotten after the `expires_at`
 /// it was written with. Methods can be written as `async fn`.
+///
+/// # How long a revoked session stays revoked
+///
+/// A session revoked by [`revoke_session`](Self::revoke_session),
+/// [`revoke_subject`](Self::revoke_subject) or reuse
+/// ([`RotateOutcome::Reused`]) must answer `Revoked` for its access tokens
+/// until the latest `exp` any of its tokens can carry: its **absolute** expiry
+/// (and at least the `expires_at` passed in), not its idle expiry. Access
+/// tokens are capped by the absolute lifetime only, so one minted shortly
+/// before the idle expiry outlives it; forgetting the revocation at the idle
+/// expiry would make it valid again. The conformance rule
+/// `revoked_sessions_stay_revoked_until_their_absolute_expiry` checks this.
 pub trait RevocationStore: Send + Sync + 'static {
     /// Whether an access token is revoked: by its `jti`, its session, or a
     /// cutoff for its subject later than its `iat`.
@@ -143,7 +159,8 @@ pub trait RevocationStore: Send + Sync + 'static {
         expires_at: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Revokes a session (logout): its access tokens and its refresh family.
+    /// Revokes a session (logout): its access tokens and its refresh family,
+    /// until `expires_at` or the session's absolute expiry, whichever is later.
     fn revoke_session(
         &self,
         sid: &str,
@@ -152,7 +169,8 @@ pub trait RevocationStore: Send + Sync + 'static {
 
     /// Logout everywhere: revokes every token of `sub` issued strictly before
     /// `issued_before` (remembered until `expires_at`) AND every session of
-    /// `sub` started before this call, whatever its start second. Sessions
+    /// `sub` started before this call, whatever its start second (each until
+    /// its absolute expiry or `expires_at`, whichever is later). Sessions
     /// started after the call are not affected, so a login in the same second
     /// as the logout works while every earlier token of that second is
     /// refused. The issuer passes `issued_before = now`.
@@ -179,9 +197,11 @@ pub trait RevocationStore: Send + Sync + 'static {
     ///   presented one becomes previous, the idle expiry moves to
     ///   `idle_expires_at` (capped by the absolute expiry): `Rotated`;
     /// * `presented_jti` is the previous one and `now < last rotation +
-    ///   grace_secs`: nothing changes: `WithinGrace { current_jti }`;
+    ///   grace_secs`: nothing changes: `WithinGrace { current_jti,
+    ///   idle_expires_at }` with the session's current idle expiry;
     /// * any other `jti` (older, or previous after the grace window): the
-    ///   session is revoked, as by [`revoke_session`](Self::revoke_session): `Reused`.
+    ///   session is revoked, as by [`revoke_session`](Self::revoke_session),
+    ///   until its absolute expiry: `Reused`.
     fn rotate(
         &self,
         rotation: Rotation<'_>,

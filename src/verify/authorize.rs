@@ -11,7 +11,7 @@ use http::header::AUTHORIZATION;
 
 use super::TokenSource;
 use crate::config::Shared;
-use crate::cookie::{CookieLookup, find_cookie};
+use crate::cookie::token_cookie;
 use crate::header::{Single, single};
 use crate::rejection::Rejection;
 use crate::revocation::{AccessCheck, RevocationStore, StoreError, TokenStatus};
@@ -34,11 +34,12 @@ pub(crate) fn find_token<'a, S>(
     {
         return Ok((token, TokenSource::Bearer));
     }
-    match find_cookie(headers, &shared.access_cookie, shared.duplicates) {
-        CookieLookup::Found([]) | CookieLookup::Missing => Err(Rejection::MissingToken),
-        CookieLookup::Found(token) => Ok((token, TokenSource::Cookie)),
-        CookieLookup::Duplicate => Err(Rejection::DuplicateCookie),
-    }
+    token_cookie(
+        headers,
+        shared.sessions.access_cookie.name(),
+        shared.duplicates,
+    )
+    .map(|token| (token, TokenSource::Cookie))
 }
 
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).
@@ -139,9 +140,6 @@ fn revocation_verdict(answer: Result<TokenStatus, StoreError>) -> Result<(), Rej
     match answer {
         Ok(TokenStatus::Active) => Ok(()),
         Ok(TokenStatus::Revoked) => Err(Rejection::Revoked),
-        Err(error) => {
-            tracing::warn!(%error, "revocation store failed; refusing the request");
-            Err(Rejection::StoreUnavailable)
-        }
+        Err(error) => Err(error.fail_closed()),
     }
 }
