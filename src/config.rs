@@ -53,6 +53,11 @@ pub enum ConfigError {
     InvalidOrigin(OriginError),
 
     // --- Sessions: JwtCookieIssuer and its cookies ---
+    /// The double-submit check was asked for, but no tokens were configured.
+    #[error(
+        "no CSRF tokens configured: call `.csrf_double_submit(CsrfTokens::new(&secret)?)` on the builder, so the issuer sets the cookie the check reads"
+    )]
+    NoCsrfTokens,
     /// The key provider has no signing key, so the issuer cannot sign.
     #[error(
         "the key set has no signing key: build the KeyRing with `KeyRing::with_signing_key(..)` (a verifier-only key set cannot issue sessions)"
@@ -144,6 +149,8 @@ pub(crate) struct Shared<S> {
     pub(crate) duplicates: DuplicateCookies,
     pub(crate) responder: Arc<dyn Responder>,
     pub(crate) allowed_origins: Vec<Origin>,
+    /// Signed double-submit tokens, when enabled: the issuer sets their cookie.
+    pub(crate) csrf_tokens: Option<CsrfTokens>,
     /// Issuer settings (JwtCookieIssuer).
     pub(crate) sessions: SessionSettings,
 }
@@ -187,6 +194,7 @@ impl<S: RevocationStore> CookieAuth<S> {
             duplicates: DuplicateCookies::default(),
             responder: Arc::new(DefaultResponder),
             allowed_origins: Vec::new(),
+            csrf_tokens: None,
             sessions: SessionOptions::default(),
         }
     }
@@ -255,6 +263,7 @@ pub struct CookieAuthBuilder<S> {
     duplicates: DuplicateCookies,
     responder: Arc<dyn Responder>,
     allowed_origins: Vec<String>,
+    csrf_tokens: Option<CsrfTokens>,
     sessions: SessionOptions,
 }
 
@@ -469,6 +478,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
                 duplicates: self.duplicates,
                 responder: self.responder,
                 allowed_origins,
+                csrf_tokens: self.csrf_tokens,
                 sessions,
             }),
         })
@@ -500,6 +510,16 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
             .extend(origins.into_iter().map(Into::into));
         self
     }
+
+    /// Enables signed double-submit CSRF tokens (defence in depth behind the
+    /// Fetch-Metadata guard): the issuer sets a script-readable `__Host-csrf`
+    /// cookie bound to the session on login and refresh and clears it on
+    /// logout, and [`CookieAuth::csrf_token_check`] requires it back in a
+    /// header. Use a secret of its own, not a JWT key.
+    pub fn csrf_double_submit(mut self, tokens: CsrfTokens) -> Self {
+        self.csrf_tokens = Some(tokens);
+        self
+    }
 }
 
 impl<S> CookieAuth<S> {
@@ -528,8 +548,15 @@ impl<S> CookieAuth<S> {
     }
 
     /// The double-submit check for sessions verified by `verifier::<C>()`,
-    /// with this configuration's responder. Place it inside the verifier.
-    pub fn csrf_token_check<C>(&self, tokens: CsrfTokens) -> CsrfTokenCheck<C> {
-        CsrfTokenCheck::new(tokens).with_responder(Arc::clone(&self.shared.responder))
+    /// with the tokens the issuer sets and this configuration's responder.
+    /// Place it inside the verifier. An error unless
+    /// [`csrf_double_submit`](CookieAuthBuilder::csrf_double_submit) was set.
+    pub fn csrf_token_check<C>(&self) -> Result<CsrfTokenCheck<C>, ConfigError> {
+        let tokens = self
+            .shared
+            .csrf_tokens
+            .clone()
+            .ok_or(ConfigError::NoCsrfTokens)?;
+        Ok(CsrfTokenCheck::new(tokens).with_responder(Arc::clone(&self.shared.responder)))
     }
 }

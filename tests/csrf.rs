@@ -674,16 +674,39 @@ mod double_submit {
     use support::{access_token, auth_with_origins};
     use tower::ServiceBuilder;
     use tower_jwt_cookie::csrf::{CsrfTokenCheck, CsrfTokens};
+    use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+    use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
 
     const SECRET: [u8; 32] = [0x42; 32];
 
+    /// A configuration with double-submit tokens keyed by `SECRET`.
+    fn auth_with_tokens(bearer: bool) -> CookieAuth<MemoryStore> {
+        let key = SigningKey::hmac("k1", Algorithm::HS256, &support::HMAC_SECRET).unwrap();
+        CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
+            .issuer(support::ISSUER)
+            .audience(support::AUDIENCE)
+            .bearer(bearer)
+            .csrf_double_submit(CsrfTokens::new(&SECRET).unwrap())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_token_check_needs_tokens_configured_on_the_builder() {
+        let err = auth_with_origins(&[])
+            .csrf_token_check::<serde_json::Value>()
+            .unwrap_err();
+        assert_eq!(err, tower_jwt_cookie::ConfigError::NoCsrfTokens);
+        assert!(err.to_string().contains(".csrf_double_submit("), "{err}");
+    }
+
     /// verifier → double-submit check → counting handler, as documented.
     async fn post(headers: &[(&str, String)]) -> (StatusCode, Option<Rejection>, usize) {
-        let auth = auth_with_origins(&[]);
+        let auth = auth_with_tokens(false);
         let calls = Calls::default();
         let service = ServiceBuilder::new()
             .layer(auth.verifier::<serde_json::Value>())
-            .layer(auth.csrf_token_check::<serde_json::Value>(CsrfTokens::new(&SECRET).unwrap()))
+            .layer(auth.csrf_token_check::<serde_json::Value>().unwrap())
             .service(calls.service());
         let mut req = request("POST", "/api/notes", &[("sec-fetch-site", "same-origin")]);
         for (name, value) in headers {
@@ -722,22 +745,15 @@ mod double_submit {
     #[tokio::test]
     async fn bearer_requests_skip_the_double_submit_check_cookie_requests_do_not() {
         use std::sync::Mutex;
-        use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-        use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, TokenSource, VerifiedClaims};
+        use tower_jwt_cookie::{TokenSource, VerifiedClaims};
 
-        let key = SigningKey::hmac("k1", Algorithm::HS256, &support::HMAC_SECRET).unwrap();
-        let auth = CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
-            .issuer(support::ISSUER)
-            .audience(support::AUDIENCE)
-            .bearer(true)
-            .build()
-            .unwrap();
+        let auth = auth_with_tokens(true);
         let token = access_token(&auth, "session-1");
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
         let service = ServiceBuilder::new()
             .layer(auth.verifier::<serde_json::Value>())
-            .layer(auth.csrf_token_check::<serde_json::Value>(CsrfTokens::new(&SECRET).unwrap()))
+            .layer(auth.csrf_token_check::<serde_json::Value>().unwrap())
             .service(tower::service_fn(move |req: http::Request<String>| {
                 let claims = req.extensions().get::<VerifiedClaims<serde_json::Value>>();
                 log.lock().unwrap().push(claims.unwrap().source());

@@ -28,8 +28,10 @@
 //! [`CsrfGuardHandle`].
 //!
 //! For defence in depth, [`CsrfTokens`] mints signed double-submit tokens
-//! bound to the session, and [`CsrfTokenCheck`] (placed after the verifier)
-//! requires them. CORS is not CSRF protection: a simple cross-site form POST
+//! bound to the session; with `CookieAuthBuilder::csrf_double_submit` the
+//! issuer sets them in the readable `__Host-csrf` cookie, and
+//! [`CsrfTokenCheck`] (`CookieAuth::csrf_token_check`, placed after the
+//! verifier) requires them back in `X-CSRF-Token`. CORS is not CSRF protection: a simple cross-site form POST
 //! needs no preflight, so use this guard even with [`CredentialedCors`](crate::cors::CredentialedCors).
 //!
 //! ```

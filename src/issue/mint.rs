@@ -4,6 +4,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::{CACHE_CONTROL, SET_COOKIE};
+use std::time::Duration;
+
 use http::{HeaderMap, HeaderValue};
 use serde_json::{Map, Value};
 
@@ -37,6 +39,7 @@ pub(crate) struct PairSpec<'a> {
 
 /// A signed access + refresh pair.
 pub(crate) struct Pair {
+    pub(crate) sid: String,
     pub(crate) access: String,
     pub(crate) access_exp: i64,
     pub(crate) refresh: String,
@@ -90,6 +93,7 @@ pub(crate) fn mint_pair<S>(
     );
     let refresh = token::encode(&key, TokenKind::Refresh, &claims).map_err(failed)?;
     Ok(Pair {
+        sid: spec.sid.to_owned(),
         access,
         access_exp,
         refresh,
@@ -98,13 +102,14 @@ pub(crate) fn mint_pair<S>(
     })
 }
 
-/// The two `Set-Cookie` values for `pair`; each Max-Age ends no later than
-/// its token's `exp`.
+/// The `Set-Cookie` values for `pair` (and, when enabled, the double-submit
+/// CSRF cookie bound to its session); each Max-Age ends no later than its
+/// token's `exp`.
 pub(crate) fn set_cookies<S>(
     shared: &Shared<S>,
     pair: &Pair,
     now: i64,
-) -> Result<[HeaderValue; 2], Rejection> {
+) -> Result<Vec<HeaderValue>, Rejection> {
     let s = &shared.sessions;
     let cap = |exp: i64, configured: Option<i64>| {
         let life = exp.saturating_sub(now);
@@ -115,32 +120,41 @@ pub(crate) fn set_cookies<S>(
         .access_cookie
         .set(&pair.access, cap(pair.access_exp, s.access_cookie_max_age))
         .ok_or_else(failed)?;
+    let refresh_life = cap(pair.refresh_exp, s.refresh_cookie_max_age);
     let refresh = s
         .refresh_cookie
-        .set(
-            &pair.refresh,
-            cap(pair.refresh_exp, s.refresh_cookie_max_age),
-        )
+        .set(&pair.refresh, refresh_life)
         .ok_or_else(failed)?;
-    Ok([access, refresh])
+    let mut cookies = vec![access, refresh];
+    if let Some(tokens) = &shared.csrf_tokens {
+        // Lives as long as the refresh cookie: a refresh sets a new one.
+        let life = Duration::from_secs(u64::try_from(refresh_life).unwrap_or(0));
+        cookies.push(tokens.set_cookie(&tokens.mint(&pair.sid), life));
+    }
+    Ok(cookies)
 }
 
 /// Appends `cookies` as `Set-Cookie` lines and marks the response
 /// `Cache-Control: no-store`: a response that sets or clears credentials is
 /// never cached.
-pub(crate) fn append_cookies(headers: &mut HeaderMap, cookies: [HeaderValue; 2]) {
+pub(crate) fn append_cookies(headers: &mut HeaderMap, cookies: Vec<HeaderValue>) {
     for cookie in cookies {
         headers.append(SET_COOKIE, cookie);
     }
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-/// The two `Set-Cookie` values that remove both token cookies.
-pub(crate) fn clear_cookies<S>(shared: &Shared<S>) -> [HeaderValue; 2] {
-    [
+/// The `Set-Cookie` values that remove both token cookies (and the CSRF
+/// cookie, when enabled).
+pub(crate) fn clear_cookies<S>(shared: &Shared<S>) -> Vec<HeaderValue> {
+    let mut cookies = vec![
         shared.sessions.access_cookie.clear(),
         shared.sessions.refresh_cookie.clear(),
-    ]
+    ];
+    if let Some(tokens) = &shared.csrf_tokens {
+        cookies.push(tokens.clear_cookie());
+    }
+    cookies
 }
 
 /// A verified refresh token's content.

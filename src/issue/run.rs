@@ -19,7 +19,7 @@ use crate::revocation::{RevocationStore, SessionStart, StoreError};
 /// What a command's asynchronous part ends with.
 pub(crate) enum Finish {
     /// Append these `Set-Cookie` values to the inner response.
-    Cookies([HeaderValue; 2]),
+    Cookies(Vec<HeaderValue>),
     /// Replace the inner response with this one (a failure: fail closed).
     Replace(Response<Bytes>),
 }
@@ -118,7 +118,7 @@ async fn issue<S: RevocationStore>(
     subject: &str,
     claims: Result<Map<String, Value>, &'static str>,
     now: i64,
-) -> Result<[HeaderValue; 2], Rejection> {
+) -> Result<Vec<HeaderValue>, Rejection> {
     let custom = claims.map_err(Rejection::IssueFailed)?;
     if subject.is_empty() {
         return Err(Rejection::IssueFailed("the subject is empty"));
@@ -160,7 +160,7 @@ async fn end<S: RevocationStore>(
     headers: &HeaderMap,
     now: i64,
     everywhere: bool,
-) -> Result<[HeaderValue; 2], Rejection> {
+) -> Result<Vec<HeaderValue>, Rejection> {
     let s = &shared.sessions;
     let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
     let sessions = current_sessions(shared, headers);
