@@ -30,12 +30,12 @@ pin_project! {
 
 impl<B> ResponseBody<B> {
     /// Wraps the inner service's body.
-    pub fn inner(body: B) -> Self {
+    pub(crate) fn inner(body: B) -> Self {
         Self::Inner { body }
     }
 
     /// A complete body of `data`.
-    pub fn full(data: Bytes) -> Self {
+    pub(crate) fn full(data: Bytes) -> Self {
         let data = if data.is_empty() { None } else { Some(data) };
         Self::Full { data }
     }

@@ -302,6 +302,10 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
     }
 
     /// Accept tokens without `claim`. `exp` cannot be made optional.
+    ///
+    /// Revocation is keyed by `jti`, `sid` and `sub`: tokens without one of
+    /// them cannot be revoked that way (logout cannot reach a token without
+    /// `sid`). Relax these only for tokens this crate does not issue.
     pub fn allow_missing(mut self, claim: RequiredClaim) -> Self {
         self.optional.push(claim);
         self

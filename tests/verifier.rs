@@ -545,6 +545,59 @@ async fn survives_a_huge_cookie_header_and_non_utf8_bytes() {
     }
 }
 
+#[tokio::test]
+async fn rejects_headers_and_claims_that_are_json_arrays() {
+    // Serde structs read arrays by position; RFC 7515/7519 require objects.
+    let f = Fixture::new();
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"["HS256","at+jwt","k1",null]"#),
+        URL_SAFE_NO_PAD.encode(payload(NOW).to_string())
+    );
+    assert_refused(
+        &f.auth,
+        &sign_hs256(&input),
+        Rejection::Malformed("the header is not a JSON object"),
+    )
+    .await;
+    let claims = format!(
+        r#"["{ISSUER}","alice","{AUDIENCE}",{},null,{NOW},"j","s"]"#,
+        NOW + 900
+    );
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header("HS256").to_string()),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
+    assert_refused(
+        &f.auth,
+        &sign_hs256(&input),
+        Rejection::Malformed("the payload is not a JSON object of claims"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rejects_a_signature_whose_base64_differs_only_in_unused_bits() {
+    // A 32-byte HMAC is 43 base64url characters; the last carries 2 data bits
+    // and 4 unused ones. Flipping an unused bit decodes to the same bytes,
+    // so a lenient decoder would accept a second spelling of the token.
+    let f = Fixture::new();
+    let token = f.mint(|_| {});
+    assert_accepted(&f.auth, &token).await;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let last = *token.as_bytes().last().unwrap();
+    let index = ALPHABET.iter().position(|&c| c == last).unwrap();
+    let twin = ALPHABET[index ^ 1] as char;
+    let respelled = format!("{}{twin}", &token[..token.len() - 1]);
+    assert_refused(
+        &f.auth,
+        &respelled,
+        Rejection::Malformed("the signature is not base64url"),
+    )
+    .await;
+}
+
 // 8. Signature before claims.
 
 #[tokio::test]

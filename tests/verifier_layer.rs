@@ -16,6 +16,7 @@ use tower::{Service, ServiceBuilder, ServiceExt, service_fn};
 use tower_jwt_cookie::cookie::DuplicateCookies;
 use tower_jwt_cookie::keys::{KeyProvider, KeyRefresh, KeyRing, SigningKey, VerifyingKey};
 use tower_jwt_cookie::rejection::RequestInfo;
+use tower_jwt_cookie::revocation::RevocationStore;
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Rejection, VerifiedClaims};
 
 fn request_with(headers: &[(&str, &str)]) -> Request<Body> {
@@ -208,7 +209,10 @@ async fn answers_grpc_requests_with_a_grpc_status() {
         let request = request_with(&[("content-type", "application/grpc+proto")]);
         let outcome = send(&f.auth, stack, request).await;
         assert_eq!(outcome.status, StatusCode::OK);
-        assert_eq!(outcome.headers["content-type"], "application/grpc");
+        assert_eq!(
+            outcome.headers["content-type"], "application/grpc+proto",
+            "the request's own flavour"
+        );
         assert_eq!(outcome.headers["grpc-status"], "16");
         assert_eq!(outcome.headers["grpc-message"], "no token was presented");
         assert_eq!(outcome.rejection, Some(Rejection::MissingToken));
@@ -300,34 +304,38 @@ async fn inserts_typed_custom_claims_for_the_handler() {
     );
 }
 
-#[tokio::test]
-async fn calls_the_inner_service_that_was_polled_ready() {
-    // A service that is only ready once: the verifier must call the instance
-    // it polled, not a fresh clone (tower's clone + mem::replace pattern).
-    #[derive(Clone)]
-    struct ReadyOnce {
-        ready: bool,
+/// A service that must be polled ready before each call; clones start unready.
+struct ReadyOnce {
+    ready: bool,
+}
+
+impl Clone for ReadyOnce {
+    fn clone(&self) -> Self {
+        Self { ready: false }
     }
-    impl Service<Request<Body>> for ReadyOnce {
-        type Response = Response<Body>;
-        type Error = Infallible;
-        type Future = std::future::Ready<Result<Response<Body>, Infallible>>;
-        fn poll_ready(
-            &mut self,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Result<(), Infallible>> {
-            self.ready = true;
-            std::task::Poll::Ready(Ok(()))
-        }
-        fn call(&mut self, _: Request<Body>) -> Self::Future {
-            assert!(self.ready, "called without poll_ready");
-            std::future::ready(Ok(Response::new(Body::empty())))
-        }
+}
+
+impl Service<Request<Body>> for ReadyOnce {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Response<Body>, Infallible>>;
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        self.ready = true;
+        std::task::Poll::Ready(Ok(()))
     }
-    let f = Fixture::new();
-    let token = f.mint(|_| {});
+    fn call(&mut self, _: Request<Body>) -> Self::Future {
+        assert!(std::mem::take(&mut self.ready), "called without poll_ready");
+        std::future::ready(Ok(Response::new(Body::empty())))
+    }
+}
+
+async fn three_calls_through<S: RevocationStore>(fixture: &Fixture<S>) {
+    let token = fixture.mint(|_| {});
     let mut service = ServiceBuilder::new()
-        .layer(f.auth.verifier::<serde_json::Value>())
+        .layer(fixture.auth.verifier::<serde_json::Value>())
         .service(ReadyOnce { ready: false });
     for _ in 0..3 {
         let response = service
@@ -342,6 +350,15 @@ async fn calls_the_inner_service_that_was_polled_ready() {
 }
 
 #[tokio::test]
+async fn calls_the_inner_service_that_was_polled_ready() {
+    // MemoryStore answers at once (`check_now`): the polled service is called
+    // in `call`. CountingStore only answers asynchronously: the polled service
+    // is moved into the future and an unready clone stays behind.
+    three_calls_through(&Fixture::new()).await;
+    three_calls_through(&Fixture::with_store(CountingStore::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_of_a_rotated_key_verify_until_it_is_retired() {
     let f = Fixture::new();
     let old_token = f.mint(|_| {});
@@ -462,6 +479,108 @@ async fn waits_for_a_key_refresh_once_when_the_kid_is_unknown() {
             "exactly one refresh per request"
         );
     }
+}
+
+#[tokio::test]
+async fn a_key_learned_by_refresh_still_checks_the_signature_and_kid_shape() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let ring = KeyRing::with_signing_key(signing_key("k1", Algorithm::HS256));
+    let provider = RefreshingProvider {
+        ring,
+        refreshes: Arc::clone(&refreshes),
+        learns: true,
+    };
+    let auth = CookieAuth::builder(provider, MemoryStore::new())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .clock(tower_jwt_cookie::clock::ManualClock::new(NOW))
+        .build()
+        .unwrap();
+    // Names k2, which the refresh teaches, but is signed with another secret.
+    let forged = forge_hs256(
+        &json!({ "alg": "HS256", "typ": "at+jwt", "kid": "k2" }),
+        &payload(NOW),
+        &[0x33; 32],
+    );
+    let outcome = send(&auth, Stack::ServiceFn, cookie_request(&forged)).await;
+    assert_eq!(outcome.rejection, Some(Rejection::BadSignature));
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+    // A kid no configured key could have never reaches the refresh hook.
+    for kid in ["k".repeat(129), "../k2".to_owned(), "k 2".to_owned()] {
+        let forged = forge_hs256(
+            &json!({ "alg": "HS256", "typ": "at+jwt", "kid": kid }),
+            &payload(NOW),
+            &[0x22; 32],
+        );
+        let outcome = send(&auth, Stack::ServiceFn, cookie_request(&forged)).await;
+        assert_eq!(outcome.rejection, Some(Rejection::UnknownKey), "{kid}");
+    }
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+}
+
+/// A store whose synchronous answer is an error.
+#[derive(Default)]
+struct FailingNowStore(MemoryStore);
+
+impl RevocationStore for FailingNowStore {
+    async fn check(
+        &self,
+        token: tower_jwt_cookie::revocation::AccessCheck<'_>,
+    ) -> Result<tower_jwt_cookie::revocation::TokenStatus, tower_jwt_cookie::revocation::StoreError>
+    {
+        self.0.check(token).await
+    }
+    fn check_now(
+        &self,
+        _: tower_jwt_cookie::revocation::AccessCheck<'_>,
+    ) -> Option<
+        Result<tower_jwt_cookie::revocation::TokenStatus, tower_jwt_cookie::revocation::StoreError>,
+    > {
+        Some(Err(tower_jwt_cookie::revocation::StoreError::new(
+            "cache poisoned",
+        )))
+    }
+    async fn revoke_token(
+        &self,
+        jti: &str,
+        exp: i64,
+    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
+        self.0.revoke_token(jti, exp).await
+    }
+    async fn revoke_session(
+        &self,
+        sid: &str,
+        exp: i64,
+    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
+        self.0.revoke_session(sid, exp).await
+    }
+    async fn revoke_subject(
+        &self,
+        sub: &str,
+        before: i64,
+        exp: i64,
+    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
+        self.0.revoke_subject(sub, before, exp).await
+    }
+    async fn start_session(
+        &self,
+        s: tower_jwt_cookie::revocation::SessionStart<'_>,
+    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
+        self.0.start_session(s).await
+    }
+    async fn rotate(
+        &self,
+        r: tower_jwt_cookie::revocation::Rotation<'_>,
+    ) -> Result<tower_jwt_cookie::revocation::RotateOutcome, tower_jwt_cookie::revocation::StoreError>
+    {
+        self.0.rotate(r).await
+    }
+}
+
+#[tokio::test]
+async fn a_synchronous_store_error_fails_closed_too() {
+    let f = Fixture::with_store(FailingNowStore::default());
+    assert_refused(&f.auth, &f.mint(|_| {}), Rejection::StoreUnavailable).await;
 }
 
 #[tokio::test]

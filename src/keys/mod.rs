@@ -25,6 +25,7 @@ mod signing;
 mod verifying;
 
 pub use error::KeyError;
+pub(crate) use material::check_kid;
 pub use provider::{KeyProvider, KeyRefresh};
 pub use public::PublicKey;
 pub use ring::KeyRing;

@@ -118,7 +118,8 @@ mod aws {
         match len {
             0..=0x7f => out.push(len as u8),
             0x80..=0xff => out.extend_from_slice(&[0x81, len as u8]),
-            _ => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+            0x100..=0xffff => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+            _ => out.extend_from_slice(&[0x83, (len >> 16) as u8, (len >> 8) as u8, len as u8]),
         }
     }
 

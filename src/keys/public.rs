@@ -70,12 +70,10 @@ impl PublicKey {
                 "n": b64(n), "e": b64(e),
             }),
             Self::Ec { point } => {
-                let (x, y) = point[1..].split_at((point.len() - 1) / 2);
-                let crv = if alg == Algorithm::ES384 {
-                    "P-384"
-                } else {
-                    "P-256"
-                };
+                // An uncompressed SEC1 point: 0x04 || x || y; the curve follows its size.
+                let coordinates = point.get(1..).unwrap_or_default();
+                let (x, y) = coordinates.split_at(coordinates.len() / 2);
+                let crv = if x.len() == 48 { "P-384" } else { "P-256" };
                 json!({
                     "kty": "EC", "use": "sig", "alg": alg_name, "kid": kid,
                     "crv": crv, "x": b64(x), "y": b64(y),

@@ -72,7 +72,9 @@ pub struct DefaultResponder;
 impl Responder for DefaultResponder {
     fn respond(&self, rejection: &Rejection, request: &RequestInfo<'_>) -> Response<Bytes> {
         if request.is_grpc() {
-            grpc_response(rejection.grpc_code(), &rejection.to_string())
+            // Answer in the request's own flavour (grpc, grpc+proto, grpc-web…).
+            let content_type = request.headers.get(CONTENT_TYPE).cloned();
+            grpc_response(rejection.grpc_code(), &rejection.to_string(), content_type)
         } else {
             http_response(rejection)
         }
@@ -102,10 +104,11 @@ fn http_response(rejection: &Rejection) -> Response<Bytes> {
 }
 
 /// A trailers-only gRPC error response.
-pub(crate) fn grpc_response(code: u8, message: &str) -> Response<Bytes> {
+fn grpc_response(code: u8, message: &str, content_type: Option<HeaderValue>) -> Response<Bytes> {
     let mut response = Response::new(Bytes::new());
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    let content_type = content_type.unwrap_or(HeaderValue::from_static("application/grpc"));
+    headers.insert(CONTENT_TYPE, content_type);
     headers.insert("grpc-status", HeaderValue::from(u16::from(code)));
     if let Ok(value) = HeaderValue::try_from(grpc_percent_encode(message)) {
         headers.insert("grpc-message", value);

@@ -57,8 +57,8 @@ pub enum RequiredClaim {
 }
 
 impl RequiredClaim {
-    pub(crate) fn bit(self) -> u8 {
-        1 << self as u8
+    pub(crate) fn bit(self) -> u32 {
+        1 << self as u32
     }
 }
 
@@ -73,7 +73,7 @@ pub struct ValidationPolicy {
     pub(crate) refresh_audience: String,
     pub(crate) leeway: i64,
     pub(crate) max_age: Option<i64>,
-    pub(crate) required: u8,
+    pub(crate) required: u32,
     pub(crate) max_token_len: usize,
 }
 
@@ -117,6 +117,11 @@ impl ValidationPolicy {
     /// Clock-skew allowance in seconds for `exp`, `nbf` and `iat`.
     pub fn leeway(&self) -> i64 {
         self.leeway
+    }
+
+    /// Refuse tokens whose `iat` is older than this many seconds, if set.
+    pub fn max_age(&self) -> Option<i64> {
+        self.max_age
     }
 
     /// Longest accepted token in bytes.

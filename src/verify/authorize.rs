@@ -104,8 +104,14 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
             })));
         }
     };
-    decode::verify_signature(&compact, &header, &key)?;
-    let claims = decode::read_claims(&compact, &header, TokenKind::Access, &shared.policy, now)?;
+    let claims = decode::verify_with_key(
+        &compact,
+        &header,
+        &key,
+        TokenKind::Access,
+        &shared.policy,
+        now,
+    )?;
     if let Some(answer) = shared.store.check_now(access_check(&claims, now)) {
         return revocation_verdict(answer).map(|()| Authorized::Now(claims));
     }

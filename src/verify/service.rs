@@ -21,6 +21,23 @@ pub struct VerifierService<I, C, S> {
     pub(super) _claims: PhantomData<fn() -> C>,
 }
 
+impl<I, C, S> VerifierService<I, C, S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &I {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut I {
+        &mut self.inner
+    }
+
+    /// Consumes the verifier, returning the inner service.
+    pub fn into_inner(self) -> I {
+        self.inner
+    }
+}
+
 impl<I: Clone, C, S> Clone for VerifierService<I, C, S> {
     fn clone(&self) -> Self {
         Self {
