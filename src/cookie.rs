@@ -105,12 +105,30 @@ pub(crate) fn cookie_values<'a>(
     headers
         .get_all(COOKIE)
         .iter()
-        .flat_map(|line| line.as_bytes().split(|&b| b == b';'))
+        .flat_map(|line| pairs(line.as_bytes()))
         .filter_map(move |pair| {
             trim_leading_space(pair)
                 .strip_prefix(name)?
                 .strip_prefix(b"=")
         })
+}
+
+/// The `;`-separated pairs of one `Cookie` line (memchr: this runs on every request).
+fn pairs(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(line);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match memchr::memchr(b';', current) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 fn trim_leading_space(pair: &[u8]) -> &[u8] {

@@ -72,13 +72,12 @@ mod aws {
             Ok(Self::Public(parsed))
         }
 
-        #[allow(clippy::ptr_arg)] // one signature for both backends; jsonwebtoken's takes &Vec
         pub(crate) fn verify(
             &self,
             _: &DecodingKey,
             _: Algorithm,
             message: &[u8],
-            signature: &Vec<u8>,
+            signature: &[u8],
         ) -> bool {
             match self {
                 Self::Hmac(key) => hmac::verify(key, message, signature).is_ok(),
@@ -165,10 +164,11 @@ mod generic {
             key: &DecodingKey,
             alg: Algorithm,
             message: &[u8],
-            signature: &Vec<u8>,
+            signature: &[u8],
         ) -> bool {
             match (PROVIDER.verifier_factory)(&alg, key) {
-                Ok(verifier) => verifier.verify(message, signature).is_ok(),
+                // jsonwebtoken's verifier trait takes the signature as a Vec.
+                Ok(verifier) => verifier.verify(message, &signature.to_vec()).is_ok(),
                 Err(_) => false,
             }
         }

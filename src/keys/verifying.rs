@@ -116,8 +116,7 @@ impl VerifyingKey {
     }
 
     /// Checks `signature` (raw bytes) over `message` with this key's algorithm.
-    #[allow(clippy::ptr_arg)] // jsonwebtoken's verifier trait takes &Vec<u8>
-    pub(crate) fn verify(&self, message: &[u8], signature: &Vec<u8>) -> bool {
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         self.prepared
             .verify(&self.key, self.alg, message, signature)
     }

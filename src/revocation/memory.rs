@@ -1,5 +1,12 @@
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
+
+/// Keys are token, session and user ids the issuer wrote into signed tokens,
+/// not strings an attacker picks freely, so a fast per-process-seeded hasher
+/// (foldhash) replaces SipHash on this hot path.
+type Map<V> = HashMap<Box<str>, V, RandomState>;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -36,9 +43,9 @@ struct Inner {
 
 #[derive(Debug, Default)]
 struct Shard {
-    tokens: HashMap<Box<str>, i64>,
-    subjects: HashMap<Box<str>, Subject>,
-    sessions: HashMap<Box<str>, Session>,
+    tokens: Map<i64>,
+    subjects: Map<Subject>,
+    sessions: Map<Session>,
     writes: usize,
 }
 
@@ -109,7 +116,7 @@ impl MemoryStore {
         let shards = (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect();
         Self {
             inner: Arc::new(Inner {
-                hasher: RandomState::new(),
+                hasher: RandomState::default(),
                 shards,
                 latest_now: AtomicI64::new(i64::MIN),
             }),
