@@ -13,10 +13,10 @@
 mod app;
 #[path = "../examples/demo/page.rs"]
 mod page;
+#[path = "support/mod.rs"]
+mod support;
 #[path = "../examples/demo/users.rs"]
 mod users;
-
-use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::routing::get;
@@ -24,6 +24,7 @@ use axum::{Json, Router};
 use criterion::Criterion;
 use http::{Request, StatusCode};
 use serde_json::json;
+use support::Run;
 use tower::ServiceExt;
 use tower_jwt_cookie::Algorithm;
 use tower_jwt_cookie::keys::SigningKey;
@@ -103,31 +104,12 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// The mean of benchmark `id`, if it ran in this process.
-fn mean_ns(dir: &Path, id: &str, started: std::time::SystemTime) -> Option<f64> {
-    let path = dir.join(id).join("new/estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < started {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
 fn main() {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    let dir = target.join("criterion");
-    let started = std::time::SystemTime::now();
-    let mut criterion = Criterion::default()
-        .output_directory(&dir)
-        .configure_from_args();
+    let (run, mut criterion) = Run::start();
     bench(&mut criterion);
     criterion.final_summary();
 
-    let Some(bare) = mean_ns(&dir, "demo_stack/without_layers", started) else {
+    let Some(bare) = run.mean_ns("demo_stack/without_layers") else {
         return;
     };
     println!("\nGET /api/me through the whole demo stack vs the same answer without layers:");
@@ -136,11 +118,7 @@ fn main() {
         1e9 / bare
     );
     for (name, _) in ALGORITHMS {
-        if let Some(full) = mean_ns(
-            &dir,
-            &format!("demo_stack/{name}_whole_demo_stack"),
-            started,
-        ) {
+        if let Some(full) = run.mean_ns(&format!("demo_stack/{name}_whole_demo_stack")) {
             println!(
                 "  {name:6} stack   {full:>9.0} ns  ({:>7.0} requests/s per core)  ratio {:.1}x",
                 1e9 / full,

@@ -5,17 +5,19 @@
 //!
 //! `cargo bench --bench store -- --warm-up-time 1 --measurement-time 2`
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use criterion::Criterion;
+use support::Run;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::revocation::{AccessCheck, RevocationStore, Rotation, SessionStart};
 
@@ -50,15 +52,9 @@ fn check(store: &MemoryStore, jti: &str) -> bool {
     ready(store.check(token)).is_ok()
 }
 
-fn mean_ns(dir: &Path, id: &str) -> Option<f64> {
-    let text =
-        std::fs::read_to_string(dir.join("store").join(id).join("new/estimates.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
-fn print_ratios(dir: &Path) {
-    let Some(baseline) = mean_ns(dir, "baseline_hashmap_get_1m") else {
+fn print_ratios(run: &Run) {
+    let mean_ns = |id: &str| run.mean_ns(&format!("store/{id}"));
+    let Some(baseline) = mean_ns("baseline_hashmap_get_1m") else {
         return;
     };
     println!(
@@ -70,7 +66,7 @@ fn print_ratios(dir: &Path) {
         "memory_check_1m_while_one_reads_and_one_writes",
         "memory_rotate",
     ] {
-        if let Some(mean) = mean_ns(dir, id) {
+        if let Some(mean) = mean_ns(id) {
             println!(
                 "  {id:48} {mean:>8.1} ns  {:>6.2}x  {:>11.0} ops/s",
                 mean / baseline,
@@ -81,14 +77,7 @@ fn print_ratios(dir: &Path) {
 }
 
 fn main() {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    let dir = target.join("criterion");
-    let mut c = Criterion::default()
-        .output_directory(&dir)
-        .configure_from_args();
+    let (run, mut c) = Run::start();
     let store = filled_store();
     assert_eq!(store.len(), ENTRIES);
     let keys: HashMap<String, i64> = (0..ENTRIES)
@@ -181,6 +170,6 @@ fn main() {
     });
     group.finish();
     c.final_summary();
-    print_ratios(&dir);
+    print_ratios(&run);
     println!("background reader + writer during the contended check: {background:.0} ops/s");
 }

@@ -11,10 +11,12 @@
 //! pipeline, typed claims, a MemoryStore check against 1,000,000 revoked
 //! entries, and inserting `VerifiedClaims` into the request extensions.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
@@ -23,6 +25,7 @@ use http::{Request, Response};
 use jsonwebtoken::{DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::json;
+use support::Run;
 use tower::{Service, ServiceBuilder, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, KeyRing, SigningKey};
@@ -212,22 +215,10 @@ fn install_jsonwebtoken_provider() {
     let _ = provider.install_default();
 }
 
-/// The mean of benchmark `id`, if it ran in this process (a filtered run
-/// must not mix in figures left on disk by an earlier run).
-fn mean_ns(dir: &Path, id: &str, started: std::time::SystemTime) -> Option<f64> {
-    let path = dir.join(id).join("new/estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < started {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["mean"]["point_estimate"].as_f64()
-}
-
-fn print_ratios(dir: &Path, started: std::time::SystemTime) {
+fn print_ratios(run: &Run) {
     println!("\nmeans of this run; ratios to bare jsonwebtoken::decode, and the layer's own cost:");
     for (name, _) in ALGORITHMS {
-        let mean = |case: &str| mean_ns(dir, &format!("verify/{name}_{case}"), started);
+        let mean = |case: &str| run.mean_ns(&format!("verify/{name}_{case}"));
         let (Some(bare), Some(pipeline), Some(service)) = (
             mean("bare_jsonwebtoken_decode"),
             mean("pipeline_only"),
@@ -245,16 +236,8 @@ fn print_ratios(dir: &Path, started: std::time::SystemTime) {
 }
 
 fn main() {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    let dir = target.join("criterion");
-    let started = std::time::SystemTime::now();
-    let mut criterion = Criterion::default()
-        .output_directory(&dir)
-        .configure_from_args();
+    let (run, mut criterion) = Run::start();
     bench(&mut criterion);
     criterion.final_summary();
-    print_ratios(&dir, started);
+    print_ratios(&run);
 }
