@@ -4,7 +4,7 @@
 //! Duplicate names: a `Cookie` header can carry the same name twice (a cookie
 //! set for a parent domain or another path, possibly by an attacker on a
 //! sibling subdomain: "cookie tossing"). By default that request is refused
-//! with [`Rejection::DuplicateCookie`](crate::Rejection::DuplicateCookie)
+//! with [`Rejection::DuplicateCookie`]
 //! rather than guessing which one is genuine; [`DuplicateCookies::First`]
 //! takes the first, which browsers order most-specific path first.
 //!
