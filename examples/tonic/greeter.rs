@@ -1,0 +1,190 @@
+//! `greeter.Greeter/SayHello`: a one-method gRPC service, its client, and the
+//! server with the verifier in front, shared by `examples/tonic` and
+//! `tests/grpc.rs`.
+//!
+//! Written by hand the way `tonic-build` would generate it, so building needs
+//! no `protoc`. The wire contract is this proto:
+//!
+//! ```proto
+//! syntax = "proto3";
+//! package greeter;
+//! service Greeter { rpc SayHello(HelloRequest) returns (HelloReply); }
+//! message HelloRequest { string name = 1; }
+//! message HelloReply { string message = 1; string subject = 2; }
+//! ```
+
+use std::convert::Infallible;
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use http::uri::PathAndQuery;
+use tokio::net::TcpListener;
+use tonic::body::Body;
+use tonic::metadata::MetadataValue;
+use tonic::server::{Grpc, NamedService, UnaryService};
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Channel, Server};
+use tonic::{GrpcMethod, IntoRequest, Request, Response, Status};
+use tonic_prost::ProstCodec;
+use tower::Service;
+use tower_jwt_cookie::{CookieAuth, RevocationStore, VerifiedClaims};
+
+/// The service's full name, as in the proto.
+pub const SERVICE: &str = "greeter.Greeter";
+const SAY_HELLO: &str = "/greeter.Greeter/SayHello";
+
+/// `HelloRequest`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HelloRequest {
+    /// Whom to greet.
+    #[prost(string, tag = "1")]
+    pub name: String,
+}
+
+/// `HelloReply`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct HelloReply {
+    /// The greeting.
+    #[prost(string, tag = "1")]
+    pub message: String,
+    /// The `sub` of the verified access token: who the server thinks called.
+    #[prost(string, tag = "2")]
+    pub subject: String,
+}
+
+/// A request carrying `token` as `authorization: Bearer` metadata: gRPC
+/// clients present the access token themselves (no cookie jar, so no CSRF).
+pub fn with_bearer(
+    message: HelloRequest,
+    token: &str,
+) -> Result<Request<HelloRequest>, tonic::metadata::errors::InvalidMetadataValue> {
+    let mut request = Request::new(message);
+    let value = MetadataValue::try_from(format!("Bearer {token}"))?;
+    request.metadata_mut().insert("authorization", value);
+    Ok(request)
+}
+
+/// The server side: routes `SayHello` to the handler and counts its calls
+/// (so a test can prove a refused request never reached it).
+#[derive(Clone, Debug, Default)]
+pub struct GreeterServer {
+    calls: Arc<AtomicUsize>,
+}
+
+impl GreeterServer {
+    /// How many times the handler has run.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl NamedService for GreeterServer {
+    const NAME: &'static str = SERVICE;
+}
+
+impl<B> Service<http::Request<B>> for GreeterServer
+where
+    B: http_body::Body + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        if request.uri().path() != SAY_HELLO {
+            return Box::pin(ready(Ok(Status::unimplemented("").into_http())));
+        }
+        let handler = SayHello {
+            calls: Arc::clone(&self.calls),
+        };
+        Box::pin(async move {
+            let mut grpc = Grpc::new(ProstCodec::<HelloReply, HelloRequest>::default());
+            Ok(grpc.unary(handler, request).await)
+        })
+    }
+}
+
+/// The `SayHello` handler.
+struct SayHello {
+    calls: Arc<AtomicUsize>,
+}
+
+impl UnaryService<HelloRequest> for SayHello {
+    type Response = HelloReply;
+    type Future = Ready<Result<Response<HelloReply>, Status>>;
+
+    fn call(&mut self, request: Request<HelloRequest>) -> Self::Future {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        // tonic keeps the HTTP request's extensions, where the verifier put
+        // the claims. Absent only if the verifier is not in front: refuse.
+        let Some(claims) = request.extensions().get::<VerifiedClaims>() else {
+            return ready(Err(Status::unauthenticated("no verified claims")));
+        };
+        let subject = claims.subject().to_owned();
+        let name = &request.get_ref().name;
+        ready(Ok(Response::new(HelloReply {
+            message: format!("hello {name}"),
+            subject,
+        })))
+    }
+}
+
+/// Serves `greeter` on `listener` behind `auth`'s verifier until `shutdown`.
+///
+/// `Server::layer` takes the verifier as it is: its response body
+/// (`ResponseBody<tonic::body::Body>`) is already an `http_body::Body` with
+/// `Bytes` data, and refusals are trailers-only gRPC statuses.
+pub async fn serve<S: RevocationStore>(
+    auth: &CookieAuth<S>,
+    greeter: GreeterServer,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), tonic::transport::Error> {
+    Server::builder()
+        .layer(auth.verifier::<tower_jwt_cookie::token::NoCustomClaims>())
+        .add_service(greeter)
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+        .await
+}
+
+/// The client side.
+#[derive(Clone, Debug)]
+pub struct GreeterClient {
+    inner: tonic::client::Grpc<Channel>,
+}
+
+impl GreeterClient {
+    /// A client over `channel`.
+    pub fn new(channel: Channel) -> Self {
+        Self {
+            inner: tonic::client::Grpc::new(channel),
+        }
+    }
+
+    /// Calls `SayHello`.
+    pub async fn say_hello(
+        &mut self,
+        request: impl IntoRequest<HelloRequest>,
+    ) -> Result<Response<HelloReply>, Status> {
+        self.inner
+            .ready()
+            .await
+            .map_err(|e| Status::unavailable(format!("the channel is not ready: {e}")))?;
+        let mut request = request.into_request();
+        request
+            .extensions_mut()
+            .insert(GrpcMethod::new(SERVICE, "SayHello"));
+        let codec = ProstCodec::<HelloRequest, HelloReply>::default();
+        self.inner
+            .unary(request, PathAndQuery::from_static(SAY_HELLO), codec)
+            .await
+    }
+}
