@@ -231,3 +231,58 @@ async fn the_same_token_is_accepted_until_its_session_is_revoked() {
     assert_eq!(running.greeter.calls(), 1, "only the first call ran");
     running.stop().await;
 }
+
+/// With feature `tonic` the verifier wraps one service (`add_service`), not
+/// the whole server: routing by the service's gRPC name still works.
+#[cfg(feature = "tonic")]
+#[tokio::test]
+async fn the_verifier_can_guard_a_single_service() {
+    use tower::Layer;
+
+    let fixture = fixture(MemoryStore::new());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let greeter = GreeterServer::default();
+    let guarded = fixture
+        .auth
+        .verifier::<tower_jwt_cookie::token::NoCustomClaims>()
+        .layer(greeter.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(guarded)
+            .serve_with_incoming_shutdown(
+                tonic::transport::server::TcpIncoming::from(listener),
+                async {
+                    let _ = stopped.await;
+                },
+            ),
+    );
+    let channel = Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect_timeout(DEADLINE);
+    let mut client = GreeterClient::new(within("connecting", channel.connect()).await.unwrap());
+
+    let refused = within(
+        "the call",
+        client.say_hello(tonic::Request::new(HelloRequest { name: "x".into() })),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        code_and_message(&refused),
+        (Code::Unauthenticated, "no token was presented")
+    );
+    assert_eq!(greeter.calls(), 0);
+    let token = fixture.mint(|_| {});
+    let request = with_bearer(HelloRequest { name: "x".into() }, &token).unwrap();
+    let reply = within("the call", client.say_hello(request))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reply.subject, "alice");
+    assert_eq!(greeter.calls(), 1);
+
+    let _ = stop.send(());
+    within("shutdown", server).await.unwrap().unwrap();
+}

@@ -96,3 +96,12 @@ where
         }
     }
 }
+
+/// Keeps the inner service's gRPC name, so tonic routes to a verified service
+/// exactly as to the bare one.
+#[cfg(feature = "tonic")]
+impl<I: tonic::server::NamedService, C, S> tonic::server::NamedService
+    for VerifierService<I, C, S>
+{
+    const NAME: &'static str = I::NAME;
+}
