@@ -1,23 +1,27 @@
 //! Verification state built once per key instead of once per token.
 //!
-//! With the `aws_lc_rs` backend the HMAC key schedule and the parsed public key
-//! are kept with the key, which saves re-parsing RSA/EC keys on every request
-//! (jsonwebtoken's `verify` rebuilds them each call). Other backends go through
-//! jsonwebtoken's provider per call.
+//! With the `aws_lc_rs` backend the HMAC key schedule, the parsed public key
+//! and the parsed key pair are kept with the key, which saves re-parsing
+//! RSA/EC keys on every request and every signature (jsonwebtoken rebuilds
+//! them each call). Other backends go through jsonwebtoken's provider per call.
 
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
 use super::{KeyError, PublicKey};
 
 #[cfg(feature = "aws_lc_rs")]
-pub(crate) use aws::Prepared;
+pub(crate) use aws::{Prepared, PreparedSigner};
 #[cfg(not(feature = "aws_lc_rs"))]
-pub(crate) use generic::Prepared;
+pub(crate) use generic::{Prepared, PreparedSigner};
 
 #[cfg(feature = "aws_lc_rs")]
 mod aws {
     use aws_lc_rs::hmac;
-    use aws_lc_rs::signature::{self, ParsedPublicKey, VerificationAlgorithm};
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{
+        self, EcdsaKeyPair, Ed25519KeyPair, ParsedPublicKey, RsaEncoding, RsaKeyPair,
+        VerificationAlgorithm,
+    };
 
     use super::*;
 
@@ -86,6 +90,76 @@ mod aws {
         }
     }
 
+    /// A signer built once per key: the parsed key pair or HMAC key schedule.
+    pub(crate) enum PreparedSigner {
+        // Boxed like `Prepared::Hmac`: the key schedule is large.
+        Hmac(Box<hmac::Key>),
+        Ecdsa(EcdsaKeyPair),
+        Ed25519(Ed25519KeyPair),
+        Rsa(RsaKeyPair, &'static dyn RsaEncoding),
+    }
+
+    impl PreparedSigner {
+        pub(crate) fn new(alg: Algorithm, key: &EncodingKey) -> Result<Self, KeyError> {
+            let bytes = key.as_bytes();
+            let refused = |_| KeyError::WrongKeyType {
+                alg,
+                detail: "the private key was refused by the crypto backend",
+            };
+            let rsa = |encoding: &'static dyn RsaEncoding| {
+                RsaKeyPair::from_der(bytes).map(|pair| Self::Rsa(pair, encoding))
+            };
+            Ok(match alg {
+                Algorithm::HS256 => Self::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA256, bytes))),
+                Algorithm::HS384 => Self::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA384, bytes))),
+                Algorithm::HS512 => Self::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA512, bytes))),
+                Algorithm::ES256 => Self::Ecdsa(
+                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, bytes)
+                        .map_err(refused)?,
+                ),
+                Algorithm::ES384 => Self::Ecdsa(
+                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, bytes)
+                        .map_err(refused)?,
+                ),
+                Algorithm::EdDSA => {
+                    Self::Ed25519(Ed25519KeyPair::from_pkcs8(bytes).map_err(refused)?)
+                }
+                Algorithm::RS256 => rsa(&signature::RSA_PKCS1_SHA256).map_err(refused)?,
+                Algorithm::RS384 => rsa(&signature::RSA_PKCS1_SHA384).map_err(refused)?,
+                Algorithm::RS512 => rsa(&signature::RSA_PKCS1_SHA512).map_err(refused)?,
+                Algorithm::PS256 => rsa(&signature::RSA_PSS_SHA256).map_err(refused)?,
+                Algorithm::PS384 => rsa(&signature::RSA_PSS_SHA384).map_err(refused)?,
+                Algorithm::PS512 => rsa(&signature::RSA_PSS_SHA512).map_err(refused)?,
+                _ => {
+                    return Err(KeyError::WrongKeyType {
+                        alg,
+                        detail: "this algorithm is not supported",
+                    });
+                }
+            })
+        }
+
+        /// The raw signature over `message`; `None` if the backend failed.
+        pub(crate) fn sign(
+            &self,
+            _: &EncodingKey,
+            _: Algorithm,
+            message: &[u8],
+        ) -> Option<Vec<u8>> {
+            let rng = SystemRandom::new();
+            match self {
+                Self::Hmac(key) => Some(hmac::sign(key, message).as_ref().to_vec()),
+                Self::Ecdsa(pair) => pair.sign(&rng, message).ok().map(|s| s.as_ref().to_vec()),
+                Self::Ed25519(pair) => Some(pair.sign(message).as_ref().to_vec()),
+                Self::Rsa(pair, encoding) => {
+                    let mut signature = vec![0; pair.public_modulus_len()];
+                    pair.sign(*encoding, &rng, message, &mut signature).ok()?;
+                    Some(signature)
+                }
+            }
+        }
+    }
+
     /// PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
     fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
         let mut body = Vec::with_capacity(n.len() + e.len() + 16);
@@ -144,6 +218,29 @@ mod generic {
     use super::*;
 
     pub(crate) struct Prepared;
+
+    /// Other backends build their signer per call, through jsonwebtoken.
+    pub(crate) struct PreparedSigner;
+
+    impl PreparedSigner {
+        pub(crate) fn new(alg: Algorithm, key: &EncodingKey) -> Result<Self, KeyError> {
+            (PROVIDER.signer_factory)(&alg, key)
+                .map_err(|source| KeyError::Invalid { alg, source })?;
+            Ok(Self)
+        }
+
+        pub(crate) fn sign(
+            &self,
+            key: &EncodingKey,
+            alg: Algorithm,
+            message: &[u8],
+        ) -> Option<Vec<u8>> {
+            (PROVIDER.signer_factory)(&alg, key)
+                .ok()?
+                .try_sign(message)
+                .ok()
+        }
+    }
 
     impl Prepared {
         pub(crate) fn hmac(_: Algorithm, _: &[u8]) -> Self {

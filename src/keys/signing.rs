@@ -11,6 +11,7 @@ use super::backend::PROVIDER;
 use super::material::{
     check_kid, check_rsa_modulus, invalid, pkcs1_private_modulus, require_asymmetric,
 };
+use super::prepared::PreparedSigner;
 use super::{KeyError, PublicKey, VerifyingKey};
 
 /// A private key (or HMAC secret) bound to exactly one algorithm, with the
@@ -21,6 +22,7 @@ use super::{KeyError, PublicKey, VerifyingKey};
 pub struct SigningKey {
     alg: Algorithm,
     key: EncodingKey,
+    signer: PreparedSigner,
     verifying: Arc<VerifyingKey>,
 }
 
@@ -29,7 +31,7 @@ impl SigningKey {
     pub fn hmac(kid: &str, alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         let verifying = VerifyingKey::hmac(kid, alg, secret)?;
         let key = EncodingKey::from_secret(secret).map_err(invalid(alg))?;
-        Ok(Self::assemble(alg, key, verifying))
+        Self::assemble(alg, key, verifying)
     }
 
     /// A private key in PEM: PKCS#1 or PKCS#8 for RSA, PKCS#8 for ECDSA and Ed25519.
@@ -109,16 +111,20 @@ impl SigningKey {
             }
         };
         let verifying = VerifyingKey::from_public(kid, alg, public)?;
-        (PROVIDER.signer_factory)(&alg, &key).map_err(invalid(alg))?;
-        Ok(Self::assemble(alg, key, verifying))
+        Self::assemble(alg, key, verifying)
     }
 
-    fn assemble(alg: Algorithm, key: EncodingKey, verifying: VerifyingKey) -> Self {
-        Self {
+    fn assemble(
+        alg: Algorithm,
+        key: EncodingKey,
+        verifying: VerifyingKey,
+    ) -> Result<Self, KeyError> {
+        Ok(Self {
             alg,
+            signer: PreparedSigner::new(alg, &key)?,
             key,
             verifying: Arc::new(verifying),
-        }
+        })
     }
 
     /// The key id written into the `kid` header of every token this key signs.
@@ -137,9 +143,8 @@ impl SigningKey {
     }
 
     /// Signs `message`, returning the raw signature bytes.
-    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, jsonwebtoken::errors::Error> {
-        let signer = (PROVIDER.signer_factory)(&self.alg, &self.key)?;
-        Ok(signer.try_sign(message)?)
+    pub(crate) fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+        self.signer.sign(&self.key, self.alg, message)
     }
 }
 
