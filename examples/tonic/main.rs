@@ -17,7 +17,7 @@
 //! for `alice`, valid for an hour (tokens die with the process). Call it:
 //!
 //! ```text
-//! cargo run --example tonic -- call <token>   # hello, you are alice
+//! cargo run --example tonic -- call <token>   # hello you, you are alice
 //! cargo run --example tonic -- call           # UNAUTHENTICATED: no token was presented
 //! ```
 //!
@@ -53,6 +53,8 @@ const DEMO_TOKEN_SECS: i64 = 3600;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        // Colours only on a terminal: logs redirected to a file stay plain.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
