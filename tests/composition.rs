@@ -1,7 +1,7 @@
 //! The documented stack on axum: CredentialedCors → CsrfSameSiteGuard →
 //! JwtCookieVerifier → handler, all from one `CookieAuth` (checklist 28, 35).
 
-mod support;
+mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::post;
+use common::{access_token, auth_with_origins};
 use http::{Request, StatusCode, header};
-use support::{access_token, auth_with_origins};
 use tower::{ServiceBuilder, ServiceExt};
 use tower_jwt_cookie::cors::CorsConfigError;
 use tower_jwt_cookie::csrf::CsrfReason;
@@ -306,7 +306,7 @@ mod properties {
                 let cors = CredentialedCors::builder().allow_origin(SPA).allow_private_network(true).build().unwrap();
                 let guard = CsrfSameSiteGuard::builder().trusted_origin(SPA).bypass(http::Method::POST, "/hook").build().unwrap();
                 let tokens = CsrfTokenCheck::<serde_json::Value>::new(CsrfTokens::new(&[9; 32]).unwrap());
-                let calls = support::Calls::default();
+                let calls = common::Calls::default();
                 let service = cors.layer(guard.layer(tokens.layer(calls.service())));
                 let mut request = http::Request::builder().method(method).uri(path.as_str()).body(String::new()).unwrap();
                 for (name, bytes) in &lines {
@@ -339,7 +339,7 @@ mod properties {
                 let cors = CredentialedCors::builder().allow_origin(input.as_str()).build().unwrap();
                 let guard = CsrfSameSiteGuard::builder().trusted_origin(input.as_str()).build().unwrap();
                 for (sent, allowed) in [(origin.as_str(), true), ("https://other.invalid", false)] {
-                    let calls = support::Calls::default();
+                    let calls = common::Calls::default();
                     let service = cors.clone().layer(guard.layer(calls.service()));
                     let request = http::Request::post("/api")
                         .header("host", "api.invalid")

@@ -5,14 +5,14 @@
 //! go.dev/issue/75054); each Go request targets `https://example.com/`, so
 //! `Host: example.com` here.
 
-mod support;
+mod common;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
+use common::{Calls, body_bytes, request};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{Method, Response, StatusCode};
-use support::{Calls, body_bytes, request};
 use tower::{Layer, ServiceExt};
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::csrf::{CsrfConfigError, CsrfReason, CsrfSameSiteGuard};
@@ -620,7 +620,7 @@ fn report_only_mode_lets_refused_requests_through() {
         ("origin", "https://attacker.example"),
     ];
     let events = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let subscriber = support::capture::Capture(events.clone());
+    let subscriber = common::capture::Capture(events.clone());
     let outcome = tracing::subscriber::with_default(subscriber, || {
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -671,7 +671,7 @@ fn csrf_rejections_are_403_permission_denied_without_a_challenge() {
 
 mod double_submit {
     use super::*;
-    use support::{access_token, auth_with_origins};
+    use common::{access_token, auth_with_origins};
     use tower::ServiceBuilder;
     use tower_jwt_cookie::csrf::{CsrfTokenCheck, CsrfTokens};
     use tower_jwt_cookie::keys::{KeyRing, SigningKey};
@@ -681,10 +681,10 @@ mod double_submit {
 
     /// A configuration with double-submit tokens keyed by `SECRET`.
     fn auth_with_tokens(bearer: bool) -> CookieAuth<MemoryStore> {
-        let key = SigningKey::hmac("k1", Algorithm::HS256, &support::HMAC_SECRET).unwrap();
+        let key = SigningKey::hmac("k1", Algorithm::HS256, &common::HMAC_SECRET).unwrap();
         CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
-            .issuer(support::ISSUER)
-            .audience(support::AUDIENCE)
+            .issuer(common::ISSUER)
+            .audience(common::AUDIENCE)
             .bearer(bearer)
             .csrf_double_submit(CsrfTokens::new(&SECRET).unwrap())
             .build()

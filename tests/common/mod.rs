@@ -3,6 +3,12 @@
 //! bare `tower::service_fn`).
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod capture;
+mod cross_origin;
+
+#[allow(unused_imports)] // not every test file uses these
+pub use cross_origin::*;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,8 +1,5 @@
-//! Fixtures shared by the CSRF, CORS and composition tests: a counting inner
+//! Fixtures of the CSRF, CORS and composition tests: a counting inner
 //! service, request building, and access tokens for a real verifier.
-#![allow(dead_code)] // each test file uses a different part
-
-pub mod capture;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,11 +10,10 @@ use http::{Request, Response};
 use http_body_util::BodyExt;
 use tower::service_fn;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
-use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
+use tower_jwt_cookie::token::{self, TokenKind};
 
-pub const ISSUER: &str = "https://app.example";
-pub const AUDIENCE: &str = "app";
+use super::{AUDIENCE, HMAC_SECRET, ISSUER, valid_claims};
+use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
 
 /// Counts how often the handler ran: a refused request must leave it at zero.
 #[derive(Clone, Default)]
@@ -67,8 +63,6 @@ where
     body.collect().await.unwrap().to_bytes()
 }
 
-pub const HMAC_SECRET: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
-
 /// A configuration with an HS256 key, allowing `origins` cross-origin.
 pub fn auth_with_origins(origins: &[&str]) -> CookieAuth<MemoryStore> {
     let key = SigningKey::hmac("k1", Algorithm::HS256, &HMAC_SECRET).unwrap();
@@ -82,20 +76,11 @@ pub fn auth_with_origins(origins: &[&str]) -> CookieAuth<MemoryStore> {
 
 /// A valid access token of session `sid` for `auth`.
 pub fn access_token(auth: &CookieAuth<MemoryStore>, sid: &str) -> String {
-    let now = auth.now();
-    let claims = Claims {
-        registered: RegisteredClaims {
-            iss: Some(ISSUER.into()),
-            sub: Some("alice".into()),
-            aud: vec![AUDIENCE.into()],
-            exp: Some(now + 600),
-            nbf: None,
-            iat: Some(now),
-            jti: Some(format!("jti-{sid}")),
-            sid: Some(sid.into()),
-        },
-        custom: serde_json::json!({}),
-    };
+    let mut claims = valid_claims(auth.now());
+    claims.registered.exp = Some(auth.now() + 600);
+    claims.registered.jti = Some(format!("jti-{sid}"));
+    claims.registered.sid = Some(sid.into());
+    claims.custom = serde_json::json!({});
     let key = auth.keys().signing_key().unwrap();
     token::encode(&key, TokenKind::Access, &claims).unwrap()
 }
