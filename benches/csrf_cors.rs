@@ -105,7 +105,7 @@ fn benches(c: &mut Criterion) {
     });
 
     let tokens = CsrfTokens::new(&[7; 32]).unwrap();
-    let token = tokens.mint("session-1");
+    let token = tokens.mint("session-1").unwrap();
     let cookie: &'static str = Box::leak(format!("__Host-csrf={token}").into_boxed_str());
     let header: &'static str = Box::leak(String::from(token).into_boxed_str());
     let with_token = request(

@@ -731,7 +731,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn token_minted_for_this_session_passes() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
+        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
             ("x-csrf-token", token.to_string()),
@@ -785,7 +785,7 @@ mod double_submit {
         );
         assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
 
-        let csrf_token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
+        let csrf_token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
         let with_token = send(vec![
             (
                 "cookie",
@@ -803,7 +803,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn token_minted_for_another_session_fails() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-2");
+        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-2").unwrap();
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
             ("x-csrf-token", token.to_string()),
@@ -817,7 +817,10 @@ mod double_submit {
 
     #[tokio::test]
     async fn token_signed_with_another_secret_fails() {
-        let token = CsrfTokens::new(&[0x43; 32]).unwrap().mint("session-1");
+        let token = CsrfTokens::new(&[0x43; 32])
+            .unwrap()
+            .mint("session-1")
+            .unwrap();
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
             ("x-csrf-token", token.to_string()),
@@ -829,7 +832,10 @@ mod double_submit {
     #[tokio::test]
     async fn header_must_equal_cookie() {
         let tokens = CsrfTokens::new(&SECRET).unwrap();
-        let (a, b) = (tokens.mint("session-1"), tokens.mint("session-1"));
+        let (a, b) = (
+            tokens.mint("session-1").unwrap(),
+            tokens.mint("session-1").unwrap(),
+        );
         let got = post(&[
             ("cookie", cookies("session-1", &a)),
             ("x-csrf-token", b.to_string()),
@@ -843,7 +849,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn missing_header_or_cookie_is_refused() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
+        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
         let no_header = post(&[("cookie", cookies("session-1", &token))]).await;
         assert_eq!(
             no_header,
@@ -857,7 +863,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn duplicated_csrf_cookie_or_header_is_refused() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1");
+        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
         let tossed = format!("{}; __Host-csrf={token}", cookies("session-1", &token));
         assert_eq!(
             post(&[("cookie", tossed), ("x-csrf-token", token.to_string())])
@@ -899,7 +905,7 @@ mod double_submit {
     #[test]
     fn set_cookie_is_readable_host_only_and_strict() {
         let tokens = CsrfTokens::new(&SECRET).unwrap();
-        let token = tokens.mint("s");
+        let token = tokens.mint("s").unwrap();
         let header = tokens.set_cookie(&token, std::time::Duration::from_secs(3600));
         assert_eq!(
             header.to_str().unwrap(),

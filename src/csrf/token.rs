@@ -111,6 +111,9 @@ pub enum CsrfTokenError {
     /// The secret is shorter than 32 bytes.
     #[error("the CSRF secret is {0} bytes: use at least 32 random bytes (not the JWT signing key)")]
     SecretTooShort(usize),
+    /// The operating system's random generator failed while minting.
+    #[error("the operating system's random number generator failed")]
+    RandomUnavailable,
     /// The cookie name is not a valid cookie name.
     #[error("CSRF cookie name `{0}` is not a valid cookie name")]
     InvalidCookieName(String),
@@ -170,15 +173,14 @@ impl CsrfTokens {
 
     /// A fresh token for session `sid` (the `sid` claim of its access token).
     /// The issuer calls this when it starts or rotates a session.
-    pub fn mint(&self, sid: &str) -> CsrfToken {
+    pub fn mint(&self, sid: &str) -> Result<CsrfToken, CsrfTokenError> {
         let mut random = [0u8; RANDOM_LEN];
-        getrandom::fill(&mut random)
-            .expect("the operating system's random number generator failed");
+        getrandom::fill(&mut random).map_err(|_| CsrfTokenError::RandomUnavailable)?;
         let tag = self.tag(sid, &random);
         let mut token = URL_SAFE_NO_PAD.encode(random);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(tag, &mut token);
-        CsrfToken(token)
+        Ok(CsrfToken(token))
     }
 
     /// Whether `token` was minted by this secret for session `sid`. The MAC is
@@ -306,7 +308,7 @@ mod tests {
     #[test]
     fn minted_token_verifies_only_for_its_session() {
         let t = tokens();
-        let token = t.mint("s1");
+        let token = t.mint("s1").unwrap();
         assert_eq!(token.len(), 66);
         assert!(t.verify("s1", token.as_bytes()));
         assert!(!t.verify("s2", token.as_bytes()));

@@ -129,7 +129,10 @@ pub(crate) fn set_cookies<S>(
     if let Some(tokens) = &shared.csrf_tokens {
         // Lives as long as the refresh cookie: a refresh sets a new one.
         let life = Duration::from_secs(u64::try_from(refresh_life).unwrap_or(0));
-        cookies.push(tokens.set_cookie(&tokens.mint(&pair.sid), life));
+        let token = tokens
+            .mint(&pair.sid)
+            .map_err(|_| Rejection::IssueFailed("the system random generator failed"))?;
+        cookies.push(tokens.set_cookie(&token, life));
     }
     Ok(cookies)
 }
