@@ -518,68 +518,9 @@ async fn a_key_learned_by_refresh_still_checks_the_signature_and_kid_shape() {
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
 }
 
-/// A store whose synchronous answer is an error.
-#[derive(Default)]
-struct FailingNowStore(MemoryStore);
-
-impl RevocationStore for FailingNowStore {
-    async fn check(
-        &self,
-        token: tower_jwt_cookie::revocation::AccessCheck<'_>,
-    ) -> Result<tower_jwt_cookie::revocation::TokenStatus, tower_jwt_cookie::revocation::StoreError>
-    {
-        self.0.check(token).await
-    }
-    fn check_now(
-        &self,
-        _: tower_jwt_cookie::revocation::AccessCheck<'_>,
-    ) -> Option<
-        Result<tower_jwt_cookie::revocation::TokenStatus, tower_jwt_cookie::revocation::StoreError>,
-    > {
-        Some(Err(tower_jwt_cookie::revocation::StoreError::new(
-            "cache poisoned",
-        )))
-    }
-    async fn revoke_token(
-        &self,
-        jti: &str,
-        exp: i64,
-    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
-        self.0.revoke_token(jti, exp).await
-    }
-    async fn revoke_session(
-        &self,
-        sid: &str,
-        exp: i64,
-    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
-        self.0.revoke_session(sid, exp).await
-    }
-    async fn revoke_subject(
-        &self,
-        sub: &str,
-        before: i64,
-        exp: i64,
-    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
-        self.0.revoke_subject(sub, before, exp).await
-    }
-    async fn start_session(
-        &self,
-        s: tower_jwt_cookie::revocation::SessionStart<'_>,
-    ) -> Result<(), tower_jwt_cookie::revocation::StoreError> {
-        self.0.start_session(s).await
-    }
-    async fn rotate(
-        &self,
-        r: tower_jwt_cookie::revocation::Rotation<'_>,
-    ) -> Result<tower_jwt_cookie::revocation::RotateOutcome, tower_jwt_cookie::revocation::StoreError>
-    {
-        self.0.rotate(r).await
-    }
-}
-
 #[tokio::test]
 async fn a_synchronous_store_error_fails_closed_too() {
-    let f = Fixture::with_store(FailingNowStore::default());
+    let f = Fixture::with_store(CountingStore::failing_now());
     assert_refused(&f.auth, &f.mint(|_| {}), Rejection::StoreUnavailable).await;
 }
 

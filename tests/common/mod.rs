@@ -340,17 +340,34 @@ impl RevocationStore for BrokenStore {
     }
 }
 
-/// A MemoryStore that counts checks (to prove what never reaches the store).
+/// A MemoryStore that counts checks (to prove what never reaches the store)
+/// and answers only asynchronously, or, with `fail_now`, fails its
+/// synchronous `check_now`.
 #[derive(Default)]
 pub struct CountingStore {
     pub inner: MemoryStore,
     pub checks: AtomicUsize,
+    pub fail_now: bool,
+}
+
+impl CountingStore {
+    /// A store whose `check_now` answers with an error.
+    pub fn failing_now() -> Self {
+        Self {
+            fail_now: true,
+            ..Self::default()
+        }
+    }
 }
 
 impl RevocationStore for CountingStore {
     async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         self.inner.check(token).await
+    }
+    fn check_now(&self, _: AccessCheck<'_>) -> Option<Result<TokenStatus, StoreError>> {
+        self.fail_now
+            .then(|| Err(StoreError::new("cache poisoned")))
     }
     async fn revoke_token(&self, jti: &str, exp: i64) -> Result<(), StoreError> {
         self.inner.revoke_token(jti, exp).await
