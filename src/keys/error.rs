@@ -38,9 +38,10 @@ pub enum KeyError {
     Invalid {
         /// The algorithm the key was bound to.
         alg: Algorithm,
-        /// The parser's error.
+        /// The parser's error (opaque, so a jsonwebtoken upgrade is not a
+        /// breaking change here).
         #[source]
-        source: jsonwebtoken::errors::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// An environment variable holding a key is missing or unreadable.
     #[error("environment variable `{name}` {problem}")]

@@ -114,7 +114,10 @@ pub(crate) fn ec_point_len(alg: Algorithm) -> usize {
 }
 
 pub(crate) fn invalid(alg: Algorithm) -> impl FnOnce(jsonwebtoken::errors::Error) -> KeyError {
-    move |source| KeyError::Invalid { alg, source }
+    move |source| KeyError::Invalid {
+        alg,
+        source: Box::new(source),
+    }
 }
 
 #[cfg(test)]

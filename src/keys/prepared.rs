@@ -224,8 +224,7 @@ mod generic {
 
     impl PreparedSigner {
         pub(crate) fn new(alg: Algorithm, key: &EncodingKey) -> Result<Self, KeyError> {
-            (PROVIDER.signer_factory)(&alg, key)
-                .map_err(|source| KeyError::Invalid { alg, source })?;
+            (PROVIDER.signer_factory)(&alg, key).map_err(super::super::material::invalid(alg))?;
             Ok(Self)
         }
 
