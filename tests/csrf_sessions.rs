@@ -78,7 +78,7 @@ async fn logout_clears_the_csrf_cookie_too() {
     let (_auth, app) = setup();
     let mut browser = Browser::default();
     browser.login(&app, "alice").await;
-    let reply = browser.send(&app, Method::POST, "/auth/logout", "").await;
+    let reply = browser.logout(&app).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     let lines = reply.set_cookies();
     assert_eq!(lines.len(), 3, "{lines:?}");

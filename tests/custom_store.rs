@@ -8,7 +8,6 @@ mod sqlite_store;
 
 mod session_support;
 
-use http::Method;
 use session_support::*;
 use sqlite_store::SqliteStore;
 use tower_jwt_cookie::clock::ManualClock;
@@ -62,13 +61,7 @@ async fn sessions_work_end_to_end_on_the_sqlite_store() {
     assert_eq!(browser.refresh(&app).await.reason(), Some("revoked"));
     let mut other = Browser::default();
     other.login(&app, "alice").await;
-    assert_eq!(
-        other
-            .send(&app, Method::POST, "/auth/logout", "")
-            .await
-            .status,
-        204
-    );
+    assert_eq!(other.logout(&app).await.status, 204);
 }
 
 #[tokio::test]

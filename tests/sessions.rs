@@ -91,7 +91,7 @@ async fn logout_clears_both_cookies_repeating_their_paths() {
     let (_clock, app) = setup();
     let mut browser = Browser::default();
     browser.login(&app, "alice").await;
-    let reply = browser.send(&app, Method::POST, "/auth/logout", "").await;
+    let reply = browser.logout(&app).await;
     assert_eq!(reply.status, 204);
     assert_eq!(
         reply.set_cookies(),
@@ -126,7 +126,7 @@ async fn reuse_and_clearing_cookies_repeat_a_configured_domain() {
     assert!(set[1].ends_with(
         "; HttpOnly; SameSite=Lax; Secure; Path=/auth; Domain=app.example; Max-Age=86400"
     ));
-    let reply = browser.send(&app, Method::POST, "/auth/logout", "").await;
+    let reply = browser.logout(&app).await;
     assert_eq!(
         reply.set_cookies(),
         [
@@ -165,13 +165,7 @@ async fn login_me_refresh_me_logout_me_is_refused_with_the_access_token_unexpire
         "custom claims survive a refresh"
     );
     let kept = browser.clone();
-    assert_eq!(
-        browser
-            .send(&app, Method::POST, "/auth/logout", "")
-            .await
-            .status,
-        204
-    );
+    assert_eq!(browser.logout(&app).await.status, 204);
 
     // The access token the browser just had is still unexpired...
     let mut attacker = kept;
@@ -323,9 +317,7 @@ async fn logout_everywhere_revokes_a_second_session_on_the_next_request_and_a_la
     bob.login(&app, "bob").await;
     assert_eq!(phone.me(&app).await.status, 200);
 
-    let reply = laptop
-        .send(&app, Method::POST, "/auth/logout-all", "")
-        .await;
+    let reply = laptop.logout_all(&app).await;
     assert_eq!(reply.status, 204);
     assert_eq!(reply.set_cookies().len(), 2);
 
@@ -452,7 +444,7 @@ async fn logout_without_a_session_just_clears_the_cookies() {
     let (_clock, app) = setup();
     let mut browser = Browser::default();
     browser.set_refresh("not.a.token");
-    let reply = browser.send(&app, Method::POST, "/auth/logout", "").await;
+    let reply = browser.logout(&app).await;
     assert_eq!(reply.status, 204);
     assert_eq!(reply.set_cookies().len(), 2);
 }
@@ -467,13 +459,7 @@ async fn logout_takes_effect_on_every_instance_sharing_the_store() {
     browser.login(&instance_a, "alice").await;
     let mut copy = browser.clone();
     assert_eq!(copy.me(&instance_b).await.status, 200);
-    assert_eq!(
-        browser
-            .send(&instance_a, Method::POST, "/auth/logout", "")
-            .await
-            .status,
-        204
-    );
+    assert_eq!(browser.logout(&instance_a).await.status, 204);
     let me = copy.me(&instance_b).await;
     assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
     let refresh = copy.refresh(&instance_b).await;
@@ -682,7 +668,7 @@ async fn a_refresh_of_a_logged_out_session_clears_the_cookies() {
     let mut browser = Browser::default();
     browser.login(&app, "alice").await;
     let mut other_tab = browser.clone();
-    browser.send(&app, Method::POST, "/auth/logout", "").await;
+    browser.logout(&app).await;
     let reply = other_tab.refresh(&app).await;
     assert_eq!(
         (reply.status.as_u16(), reply.reason()),

@@ -54,15 +54,13 @@ async fn logout_while_the_store_is_down_answers_503_and_keeps_the_cookies() {
     let mut browser = Browser::default();
     browser.login(&app, "alice").await;
     store.set_failing(true);
-    let reply = browser.send(&app, Method::POST, "/auth/logout", "").await;
+    let reply = browser.logout(&app).await;
     assert_eq!(
         (reply.status.as_u16(), reply.reason()),
         (503, Some("store_unavailable"))
     );
     assert!(reply.set_cookies().is_empty());
-    let reply = browser
-        .send(&app, Method::POST, "/auth/logout-all", "")
-        .await;
+    let reply = browser.logout_all(&app).await;
     assert_eq!(
         (reply.status.as_u16(), reply.reason()),
         (503, Some("store_unavailable"))
@@ -75,13 +73,7 @@ async fn logout_while_the_store_is_down_answers_503_and_keeps_the_cookies() {
     assert!(browser.cookie("__Secure-refresh").is_some());
     store.set_failing(false);
     let kept = browser.clone();
-    assert_eq!(
-        browser
-            .send(&app, Method::POST, "/auth/logout", "")
-            .await
-            .status,
-        204
-    );
+    assert_eq!(browser.logout(&app).await.status, 204);
     let mut kept = kept;
     assert_eq!(kept.me(&app).await.reason(), Some("revoked"));
 }

@@ -446,22 +446,27 @@ impl KeyProvider for RefreshingProvider {
     }
 }
 
+/// A configuration over a [`RefreshingProvider`] holding `k1`, and its refresh count.
+fn refreshing_auth(learns: bool) -> (CookieAuth<MemoryStore>, Arc<AtomicUsize>) {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let provider = RefreshingProvider {
+        ring: KeyRing::with_signing_key(signing_key("k1", Algorithm::HS256)),
+        refreshes: Arc::clone(&refreshes),
+        learns,
+    };
+    let auth = CookieAuth::builder(provider, MemoryStore::new())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .clock(tower_jwt_cookie::clock::ManualClock::new(NOW))
+        .build()
+        .unwrap();
+    (auth, refreshes)
+}
+
 #[tokio::test]
 async fn waits_for_a_key_refresh_once_when_the_kid_is_unknown() {
     for learns in [true, false] {
-        let refreshes = Arc::new(AtomicUsize::new(0));
-        let ring = KeyRing::with_signing_key(signing_key("k1", Algorithm::HS256));
-        let provider = RefreshingProvider {
-            ring: ring.clone(),
-            refreshes: Arc::clone(&refreshes),
-            learns,
-        };
-        let auth = CookieAuth::builder(provider, MemoryStore::new())
-            .issuer(ISSUER)
-            .audience(AUDIENCE)
-            .clock(tower_jwt_cookie::clock::ManualClock::new(NOW))
-            .build()
-            .unwrap();
+        let (auth, refreshes) = refreshing_auth(learns);
         let forged = forge_hs256(
             &json!({ "alg": "HS256", "typ": "at+jwt", "kid": "k2" }),
             &payload(NOW),
@@ -483,19 +488,7 @@ async fn waits_for_a_key_refresh_once_when_the_kid_is_unknown() {
 
 #[tokio::test]
 async fn a_key_learned_by_refresh_still_checks_the_signature_and_kid_shape() {
-    let refreshes = Arc::new(AtomicUsize::new(0));
-    let ring = KeyRing::with_signing_key(signing_key("k1", Algorithm::HS256));
-    let provider = RefreshingProvider {
-        ring,
-        refreshes: Arc::clone(&refreshes),
-        learns: true,
-    };
-    let auth = CookieAuth::builder(provider, MemoryStore::new())
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .clock(tower_jwt_cookie::clock::ManualClock::new(NOW))
-        .build()
-        .unwrap();
+    let (auth, refreshes) = refreshing_auth(true);
     // Names k2, which the refresh teaches, but is signed with another secret.
     let forged = forge_hs256(
         &json!({ "alg": "HS256", "typ": "at+jwt", "kid": "k2" }),

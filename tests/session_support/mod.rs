@@ -194,6 +194,14 @@ impl Browser {
         self.send(app, Method::GET, "/api/me", "").await
     }
 
+    pub async fn logout(&mut self, app: &App) -> Reply {
+        self.send(app, Method::POST, "/auth/logout", "").await
+    }
+
+    pub async fn logout_all(&mut self, app: &App) -> Reply {
+        self.send(app, Method::POST, "/auth/logout-all", "").await
+    }
+
     pub async fn refresh(&mut self, app: &App) -> Reply {
         self.send(app, Method::POST, "/auth/refresh", "").await
     }
