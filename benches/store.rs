@@ -52,6 +52,23 @@ fn check(store: &MemoryStore, jti: &str) -> bool {
     ready(store.check(token)).is_ok()
 }
 
+/// Runs `step(0), step(1), …` on a thread until `stop`, then adds the count to `ops`.
+fn spawn_until(
+    stop: &Arc<AtomicBool>,
+    ops: &Arc<AtomicU64>,
+    mut step: impl FnMut(u64) + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    let (stop, ops) = (Arc::clone(stop), Arc::clone(ops));
+    std::thread::spawn(move || {
+        let mut i = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            step(i);
+            i += 1;
+        }
+        ops.fetch_add(i, Ordering::Relaxed);
+    })
+}
+
 fn print_ratios(run: &Run) {
     let mean_ns = |id: &str| run.mean_ns(&format!("store/{id}"));
     let Some(baseline) = mean_ns("baseline_hashmap_get_1m") else {
@@ -98,38 +115,20 @@ fn main() {
     // Another reader and a writer run while this thread measures.
     let stop = Arc::new(AtomicBool::new(false));
     let background_ops = Arc::new(AtomicU64::new(0));
-    let reader = {
-        let (store, stop, ops) = (
-            store.clone(),
-            Arc::clone(&stop),
-            Arc::clone(&background_ops),
-        );
-        std::thread::spawn(move || {
-            let mut i = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                black_box(check(&store, &format!("revoked-{}", i % ENTRIES as u64)));
-                i += 1;
-            }
-            ops.fetch_add(i, Ordering::Relaxed);
-        })
-    };
-    let writer = {
-        let (store, stop, ops) = (
-            store.clone(),
-            Arc::clone(&stop),
-            Arc::clone(&background_ops),
-        );
-        std::thread::spawn(move || {
-            let mut i = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                // Cycles over a million keys: the store stays at its size.
-                ready(store.revoke_token(&format!("written-{}", i % ENTRIES as u64), NOW + 3600))
-                    .unwrap();
-                i += 1;
-            }
-            ops.fetch_add(i, Ordering::Relaxed);
-        })
-    };
+    let reader = spawn_until(&stop, &background_ops, {
+        let store = store.clone();
+        move |i| {
+            black_box(check(&store, &format!("revoked-{}", i % ENTRIES as u64)));
+        }
+    });
+    let writer = spawn_until(&stop, &background_ops, {
+        let store = store.clone();
+        move |i| {
+            // Cycles over a million keys: the store stays at its size.
+            ready(store.revoke_token(&format!("written-{}", i % ENTRIES as u64), NOW + 3600))
+                .unwrap();
+        }
+    });
     let started = Instant::now();
     group.bench_function("memory_check_1m_while_one_reads_and_one_writes", |b| {
         b.iter(|| check(&store, black_box("revoked-424242")))
