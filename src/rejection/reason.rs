@@ -116,70 +116,10 @@ impl Rejection {
         }
     }
 
-    /// The HTTP status the default responder uses.
-    ///
-    /// Every variant is listed (no `_`), so a new reason cannot silently
-    /// become a 401 with a `WWW-Authenticate` challenge.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::MissingToken
-            | Self::DuplicateCookie
-            | Self::TooLarge { .. }
-            | Self::Malformed(_)
-            | Self::AlgorithmNotAllowed
-            | Self::UnsupportedCritical
-            | Self::UnknownKey
-            | Self::BadSignature
-            | Self::InvalidClaim(_)
-            | Self::Expired
-            | Self::NotYetValid
-            | Self::IssuedInFuture
-            | Self::TooOld
-            | Self::WrongIssuer
-            | Self::WrongAudience
-            | Self::WrongType
-            | Self::Revoked
-            | Self::RefreshReused
-            | Self::SessionExpired => StatusCode::UNAUTHORIZED,
-            Self::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Csrf(_) | Self::Cors(_) => StatusCode::FORBIDDEN,
-            Self::IssueFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The gRPC status code the default responder uses for gRPC requests.
-    /// Exhaustive for the same reason as [`status`](Self::status).
-    pub fn grpc_code(&self) -> u8 {
-        match self {
-            Self::MissingToken
-            | Self::DuplicateCookie
-            | Self::TooLarge { .. }
-            | Self::Malformed(_)
-            | Self::AlgorithmNotAllowed
-            | Self::UnsupportedCritical
-            | Self::UnknownKey
-            | Self::BadSignature
-            | Self::InvalidClaim(_)
-            | Self::Expired
-            | Self::NotYetValid
-            | Self::IssuedInFuture
-            | Self::TooOld
-            | Self::WrongIssuer
-            | Self::WrongAudience
-            | Self::WrongType
-            | Self::Revoked
-            | Self::RefreshReused
-            | Self::SessionExpired => 16, // UNAUTHENTICATED
-            Self::StoreUnavailable => 14,       // UNAVAILABLE
-            Self::Csrf(_) | Self::Cors(_) => 7, // PERMISSION_DENIED
-            Self::IssueFailed(_) => 13,         // INTERNAL
-        }
-    }
-
-    /// Whether this is a problem with a presented token, answered with
-    /// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1).
-    /// Exhaustive for the same reason as [`status`](Self::status).
-    pub fn is_invalid_token(&self) -> bool {
+    /// The one exhaustive classification (no `_`): a new reason must pick
+    /// its kind, so it cannot silently become a 401 with a challenge.
+    /// Status, gRPC code and challenge all follow from it.
+    fn kind(&self) -> Kind {
         match self {
             Self::DuplicateCookie
             | Self::TooLarge { .. }
@@ -198,15 +138,55 @@ impl Rejection {
             | Self::WrongType
             | Self::Revoked
             | Self::RefreshReused
-            | Self::SessionExpired => true,
-            // No token at all is a challenge without an error code (RFC 6750 §3.1).
-            Self::MissingToken
-            | Self::StoreUnavailable
-            | Self::IssueFailed(_)
-            | Self::Csrf(_)
-            | Self::Cors(_) => false,
+            | Self::SessionExpired => Kind::InvalidToken,
+            Self::MissingToken => Kind::NoToken,
+            Self::StoreUnavailable => Kind::StoreDown,
+            Self::Csrf(_) | Self::Cors(_) => Kind::Forbidden,
+            Self::IssueFailed(_) => Kind::Internal,
         }
     }
+
+    /// The HTTP status the default responder uses.
+    pub fn status(&self) -> StatusCode {
+        match self.kind() {
+            Kind::InvalidToken | Kind::NoToken => StatusCode::UNAUTHORIZED,
+            Kind::StoreDown => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The gRPC status code the default responder uses for gRPC requests.
+    pub fn grpc_code(&self) -> u8 {
+        match self.kind() {
+            Kind::InvalidToken | Kind::NoToken => 16, // UNAUTHENTICATED
+            Kind::StoreDown => 14,                    // UNAVAILABLE
+            Kind::Forbidden => 7,                     // PERMISSION_DENIED
+            Kind::Internal => 13,                     // INTERNAL
+        }
+    }
+
+    /// Whether this is a problem with a presented token, answered with
+    /// `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1). No
+    /// token at all is a challenge without an error code.
+    pub fn is_invalid_token(&self) -> bool {
+        self.kind() == Kind::InvalidToken
+    }
+}
+
+/// How a [`Rejection`] is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A presented token is unusable: 401 with an `invalid_token` challenge.
+    InvalidToken,
+    /// No token: 401 with a bare challenge.
+    NoToken,
+    /// The store could not answer: 503.
+    StoreDown,
+    /// CSRF or CORS: 403, no challenge.
+    Forbidden,
+    /// The server could not do its part: 500.
+    Internal,
 }
 
 #[cfg(test)]
