@@ -35,8 +35,8 @@ use crate::rejection::Rejection;
 
 // Writing and clearing cookies (JwtCookieIssuer).
 mod spec;
-pub(crate) use spec::path_matches;
 pub use spec::{CookieSpec, SameSite};
+pub(crate) use spec::{check_cookie_name, path_matches};
 
 /// What to do when the token cookie's name appears more than once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

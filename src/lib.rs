@@ -70,6 +70,9 @@ mod config;
 pub mod cookie;
 pub mod cors;
 pub mod csrf;
+mod csrf_token;
+pub mod defaults;
+mod error;
 mod future;
 mod header;
 pub mod issue;
@@ -83,9 +86,10 @@ pub mod verify;
 #[cfg(feature = "axum")]
 pub mod axum;
 
-pub use config::{ConfigError, CookieAuth, CookieAuthBuilder, DEFAULT_ACCESS_COOKIE};
+pub use config::{CookieAuth, CookieAuthBuilder};
 pub use cors::CredentialedCors;
 pub use csrf::CsrfSameSiteGuard;
+pub use error::ConfigError;
 pub use issue::{JwtCookieIssuer, Session};
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;

@@ -1,11 +1,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{ConfigError, CookieAuth, DEFAULT_ACCESS_COOKIE, Shared, check_cookie_name};
+use super::sessions::SessionOptions;
+use super::{CookieAuth, Shared};
 use crate::clock::{Clock, SystemClock};
-use crate::cookie::{DuplicateCookies, SameSite};
-use crate::csrf::CsrfTokens;
-use crate::issue::SessionOptions;
+use crate::cookie::{DuplicateCookies, SameSite, check_cookie_name};
+use crate::csrf_token::CsrfTokens;
+use crate::defaults;
+use crate::error::ConfigError;
 use crate::keys::KeyProvider;
 use crate::rejection::{DefaultResponder, Responder};
 use crate::revocation::RevocationStore;
@@ -216,7 +218,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         check_cookie_name(&self.access_cookie)?;
         let allowed_origins =
             crate::origin::parse_all(&self.allowed_origins).map_err(ConfigError::InvalidOrigin)?;
-        let sessions = self.sessions.build(&self.access_cookie)?;
+        let (access_cookie, sessions) = self.sessions.build(&self.access_cookie)?;
 
         let mut policy = ValidationPolicy::new(self.issuer, self.audience);
         policy.leeway = leeway as i64;
@@ -249,6 +251,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
                 responder: self.responder,
                 allowed_origins,
                 csrf_tokens: self.csrf_tokens,
+                access_cookie,
                 sessions,
             }),
         })
@@ -263,12 +266,12 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
             clock: Arc::new(SystemClock),
             issuer: String::new(),
             audience: String::new(),
-            leeway: Duration::ZERO,
+            leeway: defaults::LEEWAY,
             max_age: None,
             required: Vec::new(),
             optional: Vec::new(),
-            max_token_len: crate::token::DEFAULT_MAX_TOKEN_LEN,
-            access_cookie: DEFAULT_ACCESS_COOKIE.to_owned(),
+            max_token_len: defaults::MAX_TOKEN_LEN,
+            access_cookie: defaults::ACCESS_COOKIE.to_owned(),
             bearer: false,
             duplicates: DuplicateCookies::default(),
             responder: Arc::new(DefaultResponder),

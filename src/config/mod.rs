@@ -1,29 +1,28 @@
 //! [`CookieAuth`]: the one configuration every layer is built from, so cookie
 //! names, keys, store, clock and policies cannot disagree between them.
+//!
+//! This module is the floor of the crate: it imports no layer. Each layer
+//! adds its own constructor (`CookieAuth::verifier` in `verify/`,
+//! `CookieAuth::issuer` in `issue/`, `CookieAuth::cors` in `cors/`,
+//! `CookieAuth::csrf_guard` and `csrf_token_check` in `csrf/`).
 
 mod builder;
-mod error;
+mod sessions;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use builder::CookieAuthBuilder;
-pub use error::ConfigError;
+pub(crate) use sessions::SessionSettings;
 
 use crate::clock::Clock;
 use crate::cookie::{CookieSpec, DuplicateCookies};
-use crate::cors::CorsBuilder;
-use crate::csrf::{CsrfGuardBuilder, CsrfTokenCheck, CsrfTokens};
-use crate::issue::{JwtCookieIssuer, SessionSettings};
+use crate::csrf_token::CsrfTokens;
 use crate::keys::KeyProvider;
 use crate::origin::Origin;
 use crate::rejection::Responder;
 use crate::revocation::{MemoryStore, RevocationStore};
-use crate::token::{CustomClaims, ValidationPolicy};
-use crate::verify::JwtCookieVerifier;
-
-/// The default access-token cookie.
-pub const DEFAULT_ACCESS_COOKIE: &str = "__Host-access";
+use crate::token::ValidationPolicy;
 
 /// Shared configuration of every layer. Cheap to clone (one `Arc`).
 ///
@@ -64,7 +63,9 @@ pub(crate) struct Shared<S> {
     pub(crate) allowed_origins: Vec<Origin>,
     /// Signed double-submit tokens, when enabled: the issuer sets their cookie.
     pub(crate) csrf_tokens: Option<CsrfTokens>,
-    /// Issuer settings (JwtCookieIssuer).
+    /// The access-token cookie: the verifier reads it, the issuer writes it.
+    pub(crate) access_cookie: CookieSpec,
+    /// Issuer settings (JwtCookieIssuer): lifetimes, refresh endpoint and cookie.
     pub(crate) sessions: SessionSettings,
 }
 
@@ -81,7 +82,7 @@ impl<S> fmt::Debug for CookieAuth<S> {
         let s = &self.shared;
         f.debug_struct("CookieAuth")
             .field("policy", &s.policy)
-            .field("access_cookie", &s.sessions.access_cookie.name())
+            .field("access_cookie", &s.access_cookie.name())
             .field("bearer", &s.bearer)
             .field("duplicates", &s.duplicates)
             .finish_non_exhaustive()
@@ -92,20 +93,6 @@ impl<S: RevocationStore> CookieAuth<S> {
     /// Starts a configuration with its keys and revocation store.
     pub fn builder(keys: impl KeyProvider, store: S) -> CookieAuthBuilder<S> {
         CookieAuthBuilder::new(Arc::new(keys), store)
-    }
-
-    /// The layer that verifies access tokens and provides `VerifiedClaims<C>`.
-    pub fn verifier<C: CustomClaims>(&self) -> JwtCookieVerifier<C, S> {
-        JwtCookieVerifier::new(self)
-    }
-
-    /// The layer that issues sessions, serves the refresh endpoint and ends
-    /// sessions. Errors when the key provider has no signing key.
-    pub fn issuer(&self) -> Result<JwtCookieIssuer<S>, ConfigError> {
-        if self.shared.keys.signing_key().is_none() {
-            return Err(ConfigError::NoSigningKey);
-        }
-        Ok(JwtCookieIssuer::new(self))
     }
 
     /// The validation policy.
@@ -121,7 +108,7 @@ impl<S: RevocationStore> CookieAuth<S> {
     /// How the issuer writes and clears the access-token cookie (name, Path,
     /// Domain, SameSite, Secure): for a front end or proxy that must agree.
     pub fn access_cookie_spec(&self) -> &CookieSpec {
-        &self.shared.sessions.access_cookie
+        &self.shared.access_cookie
     }
 
     /// How the issuer writes and clears the refresh-token cookie.
@@ -140,52 +127,10 @@ impl<S: RevocationStore> CookieAuth<S> {
     }
 }
 
-/// A cookie name must be an RFC 9110 token (RFC 6265 §4.1.1).
-pub(crate) fn check_cookie_name(name: &str) -> Result<(), ConfigError> {
-    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || !name.bytes().all(is_tchar) {
-        return Err(ConfigError::InvalidCookieName(name.to_owned()));
-    }
-    Ok(())
-}
-
-// ---- Cross-origin layers (CredentialedCors, CsrfSameSiteGuard) ----------
-
 impl<S> CookieAuth<S> {
-    /// The allowed cross-origin origins, normalized.
+    /// The allowed cross-origin origins, normalized: what
+    /// [`cors`](Self::cors) allows and [`csrf_guard`](Self::csrf_guard) trusts.
     pub fn allowed_origins(&self) -> &[Origin] {
         &self.shared.allowed_origins
-    }
-
-    /// A [`CredentialedCors`](crate::CredentialedCors) builder allowing exactly
-    /// [`allowed_origins`](CookieAuthBuilder::allowed_origins), with this
-    /// configuration's responder. Set methods and headers, then `build()`.
-    pub fn cors(&self) -> CorsBuilder {
-        CorsBuilder::from_shared(
-            self.shared.allowed_origins.clone(),
-            Arc::clone(&self.shared.responder),
-        )
-    }
-
-    /// A [`CsrfSameSiteGuard`](crate::CsrfSameSiteGuard) builder that trusts
-    /// every CORS-allowed origin, with this configuration's responder.
-    pub fn csrf_guard(&self) -> CsrfGuardBuilder {
-        let mut builder = crate::csrf::CsrfSameSiteGuard::builder();
-        builder.shared_origins = self.shared.allowed_origins.clone();
-        builder.responder = Arc::clone(&self.shared.responder);
-        builder
-    }
-
-    /// The double-submit check for sessions verified by `verifier::<C>()`,
-    /// with the tokens the issuer sets and this configuration's responder.
-    /// Place it inside the verifier. An error unless
-    /// [`csrf_double_submit`](CookieAuthBuilder::csrf_double_submit) was set.
-    pub fn csrf_token_check<C>(&self) -> Result<CsrfTokenCheck<C>, ConfigError> {
-        let tokens = self
-            .shared
-            .csrf_tokens
-            .clone()
-            .ok_or(ConfigError::NoCsrfTokens)?;
-        Ok(CsrfTokenCheck::new(tokens).with_responder(Arc::clone(&self.shared.responder)))
     }
 }

@@ -5,7 +5,7 @@ use cookie::time::{Duration, OffsetDateTime};
 use cookie::{Cookie, SameSite as RawSameSite};
 use http::HeaderValue;
 
-use crate::config::{ConfigError, check_cookie_name};
+use crate::error::ConfigError;
 
 /// The `SameSite` attribute. Every cookie this crate writes carries one explicitly.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -172,6 +172,15 @@ fn is_valid_domain(domain: &str) -> bool {
         && domain
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// A cookie name must be an RFC 9110 token (RFC 6265 §4.1.1).
+pub(crate) fn check_cookie_name(name: &str) -> Result<(), ConfigError> {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(is_tchar) {
+        return Err(ConfigError::InvalidCookieName(name.to_owned()));
+    }
+    Ok(())
 }
 
 /// Whether a request to `request_path` carries a cookie with `cookie_path`

@@ -7,8 +7,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
-use super::layer::CorsConfig;
-use super::service::add_actual_headers;
+use super::policy::CorsConfig;
 use crate::body::ResponseBody;
 
 pin_project! {
@@ -48,7 +47,7 @@ where
         let this = self.project();
         let mut response = ready!(this.future.poll(cx))?;
         if let Some((allowed, config)) = this.actual.take() {
-            add_actual_headers(response.headers_mut(), allowed, &config);
+            config.add_actual_headers(response.headers_mut(), allowed);
         }
         Poll::Ready(Ok(response))
     }

@@ -6,8 +6,10 @@ use http::header::HeaderName;
 use http::{HeaderValue, Method};
 use tower_layer::Layer;
 
-use super::request_headers::{DEFAULT_MAX_REQUEST_HEADERS, DEFAULT_MAX_REQUEST_HEADERS_LEN};
+use super::policy::CorsConfig;
 use super::service::CorsService;
+use crate::config::CookieAuth;
+use crate::defaults::{MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_LEN};
 use crate::origin::{self, Origin, OriginError};
 use crate::rejection::{DefaultResponder, Responder};
 
@@ -20,18 +22,6 @@ use crate::rejection::{DefaultResponder, Responder};
 #[derive(Clone)]
 pub struct CredentialedCors {
     pub(super) config: Arc<CorsConfig>,
-}
-
-pub(crate) struct CorsConfig {
-    pub(crate) origins: Vec<Origin>,
-    pub(crate) methods: Vec<Method>,
-    pub(crate) allow_headers: Vec<HeaderName>,
-    pub(crate) expose_headers: Option<HeaderValue>,
-    pub(crate) max_age: Option<HeaderValue>,
-    pub(crate) private_network: bool,
-    pub(crate) max_request_headers_len: usize,
-    pub(crate) max_request_headers: usize,
-    pub(crate) responder: Arc<dyn Responder>,
 }
 
 /// A CORS configuration that cannot work, found when it is built.
@@ -58,7 +48,7 @@ pub enum CorsConfigError {
     OriginsFromSharedConfig(String),
     /// A request-headers bound is zero.
     #[error(
-        "the Access-Control-Request-Headers bounds must be at least 1 (defaults: {DEFAULT_MAX_REQUEST_HEADERS_LEN} bytes, {DEFAULT_MAX_REQUEST_HEADERS} names)"
+        "the Access-Control-Request-Headers bounds must be at least 1 (defaults: {MAX_REQUEST_HEADERS_LEN} bytes, {MAX_REQUEST_HEADERS} names)"
     )]
     ZeroBound,
 }
@@ -76,8 +66,8 @@ impl CredentialedCors {
             expose_headers: Vec::new(),
             max_age: None,
             private_network: false,
-            max_request_headers_len: DEFAULT_MAX_REQUEST_HEADERS_LEN,
-            max_request_headers: DEFAULT_MAX_REQUEST_HEADERS,
+            max_request_headers_len: MAX_REQUEST_HEADERS_LEN,
+            max_request_headers: MAX_REQUEST_HEADERS,
             responder: Arc::new(DefaultResponder),
         }
     }
@@ -129,13 +119,6 @@ pub struct CorsBuilder {
 }
 
 impl CorsBuilder {
-    pub(crate) fn from_shared(origins: Vec<Origin>, responder: Arc<dyn Responder>) -> Self {
-        let mut builder = CredentialedCors::builder();
-        builder.shared_origins = Some(origins);
-        builder.responder = responder;
-        builder
-    }
-
     /// Allows one exact origin, e.g. `https://app.example`. `*`, `null`, paths
     /// and patterns are refused in `build`.
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
@@ -198,7 +181,7 @@ impl CorsBuilder {
     }
 
     /// The response to a refused preflight (default: 403 JSON with the reason).
-    pub fn deny_handler(mut self, responder: impl Responder) -> Self {
+    pub fn responder(mut self, responder: impl Responder) -> Self {
         self.responder = Arc::new(responder);
         self
     }
@@ -269,5 +252,17 @@ impl fmt::Debug for CorsBuilder {
             .field("shared_origins", &self.shared_origins)
             .field("methods", &self.methods)
             .finish_non_exhaustive()
+    }
+}
+
+impl<S> CookieAuth<S> {
+    /// A [`CredentialedCors`] builder allowing exactly
+    /// [`allowed_origins`](crate::CookieAuthBuilder::allowed_origins), with
+    /// this configuration's responder. Set methods and headers, then `build()`.
+    pub fn cors(&self) -> CorsBuilder {
+        let mut builder = CredentialedCors::builder();
+        builder.shared_origins = Some(self.shared.allowed_origins.clone());
+        builder.responder = Arc::clone(&self.shared.responder);
+        builder
     }
 }

@@ -55,11 +55,10 @@
 
 mod future;
 mod layer;
+mod policy;
 mod request_headers;
 mod service;
 
-pub use crate::rejection::CorsReason;
 pub use future::ResponseFuture;
 pub use layer::{CorsBuilder, CorsConfigError, CredentialedCors};
-pub use request_headers::{DEFAULT_MAX_REQUEST_HEADERS, DEFAULT_MAX_REQUEST_HEADERS_LEN};
 pub use service::CorsService;

@@ -12,11 +12,6 @@ use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, HeaderName};
 
 use crate::rejection::CorsReason;
 
-/// Default bound on the total length of all `Access-Control-Request-Headers` lines.
-pub const DEFAULT_MAX_REQUEST_HEADERS_LEN: usize = 2048;
-/// Default bound on the number of names in `Access-Control-Request-Headers`.
-pub const DEFAULT_MAX_REQUEST_HEADERS: usize = 64;
-
 /// Checks every requested name against `allowed` (lower case) and returns the
 /// lower-cased list to echo, or why the preflight must be refused. Empty
 /// elements (`a,,b`, trailing commas) are skipped.

@@ -22,9 +22,11 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::policy::is_safe;
-use super::token::CsrfTokens;
+use super::method::is_safe;
 use crate::body::ResponseBody;
+use crate::config::CookieAuth;
+use crate::csrf_token::CsrfTokens;
+use crate::error::ConfigError;
 use crate::future::ResponseFuture;
 use crate::rejection::{CsrfReason, DefaultResponder, Rejection, Responder, rejection_response};
 use crate::token::NoCustomClaims;
@@ -52,14 +54,28 @@ impl<C> CsrfTokenCheck<C> {
     }
 
     /// Replaces the response to a refused request.
-    pub fn deny_handler(mut self, responder: impl Responder) -> Self {
+    pub fn responder(mut self, responder: impl Responder) -> Self {
         self.responder = Arc::new(responder);
         self
     }
+}
 
-    pub(crate) fn with_responder(mut self, responder: Arc<dyn Responder>) -> Self {
-        self.responder = responder;
-        self
+impl<S> CookieAuth<S> {
+    /// The double-submit check for sessions verified by `verifier::<C>()`,
+    /// with the tokens the issuer sets and this configuration's responder.
+    /// Place it inside the verifier. An error unless
+    /// [`csrf_double_submit`](crate::CookieAuthBuilder::csrf_double_submit) was set.
+    pub fn csrf_token_check<C>(&self) -> Result<CsrfTokenCheck<C>, ConfigError> {
+        let tokens = self
+            .shared
+            .csrf_tokens
+            .clone()
+            .ok_or(ConfigError::NoCsrfTokens)?;
+        Ok(CsrfTokenCheck {
+            tokens,
+            responder: Arc::clone(&self.shared.responder),
+            _claims: PhantomData,
+        })
     }
 }
 

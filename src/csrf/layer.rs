@@ -8,6 +8,7 @@ use tower_layer::Layer;
 use super::policy::{CsrfGuardHandle, Exemptions, GuardConfig};
 use super::route::{BypassRoute, RouteError};
 use super::service::CsrfGuardService;
+use crate::config::CookieAuth;
 use crate::origin::{self, Origin, OriginError};
 use crate::rejection::{DefaultResponder, Responder};
 
@@ -102,13 +103,13 @@ impl<I> Layer<I> for CsrfSameSiteGuard {
 #[must_use]
 pub struct CsrfGuardBuilder {
     trusted: Vec<String>,
-    pub(crate) shared_origins: Vec<Origin>,
+    shared_origins: Vec<Origin>,
     routes: Vec<(Method, String)>,
     allow_same_site: bool,
     public_origin: Option<String>,
     require_origin: bool,
     report_only: bool,
-    pub(crate) responder: Arc<dyn Responder>,
+    responder: Arc<dyn Responder>,
 }
 
 impl CsrfGuardBuilder {
@@ -170,7 +171,7 @@ impl CsrfGuardBuilder {
 
     /// The deny handler: builds the response to a refused request from the
     /// [`Rejection`](crate::Rejection) (reason included). Default: 403 JSON.
-    pub fn deny_handler(mut self, responder: impl Responder) -> Self {
+    pub fn responder(mut self, responder: impl Responder) -> Self {
         self.responder = Arc::new(responder);
         self
     }
@@ -214,5 +215,16 @@ impl fmt::Debug for CsrfGuardBuilder {
             .field("shared_origins", &self.shared_origins)
             .field("routes", &self.routes)
             .finish_non_exhaustive()
+    }
+}
+
+impl<S> CookieAuth<S> {
+    /// A [`CsrfSameSiteGuard`] builder that trusts every CORS-allowed origin,
+    /// with this configuration's responder.
+    pub fn csrf_guard(&self) -> CsrfGuardBuilder {
+        let mut builder = CsrfSameSiteGuard::builder();
+        builder.shared_origins = self.shared.allowed_origins.clone();
+        builder.responder = Arc::clone(&self.shared.responder);
+        builder
     }
 }

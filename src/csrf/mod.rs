@@ -22,7 +22,7 @@
 //!
 //! Refusals are 403 with [`Rejection::Csrf`](crate::Rejection::Csrf) in the
 //! response extensions (never `WWW-Authenticate`); a
-//! [`deny_handler`](CsrfGuardBuilder::deny_handler) replaces the response;
+//! [`responder`](CsrfGuardBuilder::responder) replaces the response;
 //! [`report_only`](CsrfGuardBuilder::report_only) logs instead of refusing.
 //! Trusted origins and bypass routes can be added while serving through a
 //! [`CsrfGuardHandle`].
@@ -74,16 +74,15 @@
 
 mod double_submit;
 mod layer;
+mod method;
 mod policy;
 mod route;
 mod service;
-mod token;
 
+pub use crate::csrf_token::{CsrfToken, CsrfTokenError, CsrfTokens};
 pub use crate::future::ResponseFuture;
-pub use crate::rejection::CsrfReason;
 pub use double_submit::{CsrfTokenCheck, CsrfTokenService};
 pub use layer::{CsrfConfigError, CsrfGuardBuilder, CsrfSameSiteGuard};
 pub use policy::CsrfGuardHandle;
 pub use route::{BypassRoute, RouteError};
 pub use service::CsrfGuardService;
-pub use token::{CsrfToken, CsrfTokenError, CsrfTokens, DEFAULT_CSRF_COOKIE, DEFAULT_CSRF_HEADER};

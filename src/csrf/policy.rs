@@ -8,6 +8,7 @@ use arc_swap::ArcSwap;
 use http::header::{HOST, ORIGIN};
 use http::{HeaderMap, Method, Uri};
 
+use super::method::is_safe;
 use super::route::{BypassRoute, RouteError};
 use crate::header::{Single, single};
 use crate::origin::{self, Origin, OriginError};
@@ -28,13 +29,6 @@ pub(crate) struct GuardConfig {
     pub(crate) require_origin: bool,
     pub(crate) report_only: bool,
     pub(crate) responder: Arc<dyn Responder>,
-}
-
-/// Whether a method is safe (RFC 9110 §9.2.1) in the sense of this guard:
-/// exactly GET, HEAD and OPTIONS. TRACE is not listed (servers should not
-/// implement it); any extension method is unsafe.
-pub(crate) fn is_safe(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 impl GuardConfig {

@@ -10,7 +10,7 @@ use std::fmt;
 
 use http::Method;
 
-use super::policy::is_safe;
+use super::method::is_safe;
 
 /// One route the CSRF guard does not check (a webhook, an OAuth callback).
 #[derive(Clone, PartialEq, Eq, Hash)]

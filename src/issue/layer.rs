@@ -4,7 +4,8 @@ use tower_layer::Layer;
 
 use super::IssuerService;
 use crate::config::CookieAuth;
-use crate::revocation::MemoryStore;
+use crate::error::ConfigError;
+use crate::revocation::{MemoryStore, RevocationStore};
 
 /// Turns [`Session`](super::Session) commands in responses into signed
 /// tokens, store records and `Set-Cookie` headers, and answers the refresh
@@ -13,10 +14,14 @@ pub struct JwtCookieIssuer<S = MemoryStore> {
     auth: CookieAuth<S>,
 }
 
-impl<S> JwtCookieIssuer<S> {
-    /// Only [`CookieAuth::issuer`] builds one: it checks there is a signing key.
-    pub(crate) fn new(auth: &CookieAuth<S>) -> Self {
-        Self { auth: auth.clone() }
+impl<S: RevocationStore> CookieAuth<S> {
+    /// The layer that issues sessions, serves the refresh endpoint and ends
+    /// sessions. Errors when the key provider has no signing key.
+    pub fn issuer(&self) -> Result<JwtCookieIssuer<S>, ConfigError> {
+        if self.shared.keys.signing_key().is_none() {
+            return Err(ConfigError::NoSigningKey);
+        }
+        Ok(JwtCookieIssuer { auth: self.clone() })
     }
 }
 

@@ -116,7 +116,7 @@ pub(crate) fn set_cookies<S>(
         configured.map_or(life, |c| c.min(life))
     };
     let failed = || Rejection::IssueFailed("a token is not a valid cookie value");
-    let access = s
+    let access = shared
         .access_cookie
         .set(&pair.access, cap(pair.access_exp, s.access_cookie_max_age))
         .ok_or_else(failed)?;
@@ -151,7 +151,7 @@ pub(crate) fn append_cookies(headers: &mut HeaderMap, cookies: Vec<HeaderValue>)
 /// cookie, when enabled).
 pub(crate) fn clear_cookies<S>(shared: &Shared<S>) -> Vec<HeaderValue> {
     let mut cookies = vec![
-        shared.sessions.access_cookie.clear(),
+        shared.access_cookie.clear(),
         shared.sessions.refresh_cookie.clear(),
     ];
     if let Some(tokens) = &shared.csrf_tokens {
@@ -227,7 +227,7 @@ pub(crate) fn current_sessions<S>(shared: &Shared<S>, headers: &HeaderMap) -> Ve
     let policy = &shared.identify_policy;
     // Times are not checked, so any instant will do.
     let now = 0;
-    let access = cookie_values(headers, s.access_cookie.name())
+    let access = cookie_values(headers, shared.access_cookie.name())
         .take(MAX_LOGOUT_COOKIES)
         .filter_map(|token| {
             let claims = token::verify::<NoCustomClaims>(

@@ -57,11 +57,8 @@ mod mint;
 mod refresh;
 mod run;
 mod service;
-mod settings;
 
 pub use command::Session;
 pub use future::ResponseFuture;
 pub use layer::JwtCookieIssuer;
 pub use service::IssuerService;
-pub use settings::{DEFAULT_REFRESH_COOKIE, DEFAULT_REFRESH_COOKIE_PATH, DEFAULT_REFRESH_PATH};
-pub(crate) use settings::{SessionOptions, SessionSettings};

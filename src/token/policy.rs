@@ -3,8 +3,6 @@ pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 /// The `typ` header of refresh tokens; never accepted as an access token.
 pub const REFRESH_TOKEN_TYPE: &str = "refresh+jwt";
 
-/// Default maximum token length: 8 KiB.
-pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
 /// The largest leeway a policy accepts, in seconds.
 pub const MAX_LEEWAY_SECS: i64 = 60;
 
@@ -95,7 +93,7 @@ impl ValidationPolicy {
             ]
             .iter()
             .fold(0, |bits, c| bits | c.bit()),
-            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            max_token_len: crate::defaults::MAX_TOKEN_LEN,
         }
     }
 

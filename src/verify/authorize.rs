@@ -34,12 +34,8 @@ pub(crate) fn find_token<'a, S>(
     {
         return Ok((token, TokenSource::Bearer));
     }
-    token_cookie(
-        headers,
-        shared.sessions.access_cookie.name(),
-        shared.duplicates,
-    )
-    .map(|token| (token, TokenSource::Cookie))
+    token_cookie(headers, shared.access_cookie.name(), shared.duplicates)
+        .map(|token| (token, TokenSource::Cookie))
 }
 
 /// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).

@@ -5,7 +5,7 @@ use tower_layer::Layer;
 
 use super::VerifierService;
 use crate::config::CookieAuth;
-use crate::revocation::MemoryStore;
+use crate::revocation::{MemoryStore, RevocationStore};
 use crate::token::{CustomClaims, NoCustomClaims};
 
 /// Verifies the access token of every request and puts
@@ -16,11 +16,11 @@ pub struct JwtCookieVerifier<C = NoCustomClaims, S = MemoryStore> {
     _claims: PhantomData<fn() -> C>,
 }
 
-impl<C: CustomClaims, S> JwtCookieVerifier<C, S> {
-    /// A verifier configured by `auth`.
-    pub fn new(auth: &CookieAuth<S>) -> Self {
-        Self {
-            auth: auth.clone(),
+impl<S: RevocationStore> CookieAuth<S> {
+    /// The layer that verifies access tokens and provides `VerifiedClaims<C>`.
+    pub fn verifier<C: CustomClaims>(&self) -> JwtCookieVerifier<C, S> {
+        JwtCookieVerifier {
+            auth: self.clone(),
             _claims: PhantomData,
         }
     }

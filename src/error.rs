@@ -1,3 +1,6 @@
+//! [`ConfigError`]: every way a configuration can be wrong, found when it is
+//! built, each with a message saying how to fix it.
+
 use crate::origin::OriginError;
 use crate::token::MAX_LEEWAY_SECS;
 

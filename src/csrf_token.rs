@@ -11,7 +11,7 @@
 //! with a `Max-Age` no longer than the session; [`CsrfTokens::clear_cookie`]
 //! at logout);
 //! the page copies it into the `X-CSRF-Token` header of unsafe requests;
-//! [`CsrfTokenCheck`](super::CsrfTokenCheck) requires header = cookie
+//! [`CsrfTokenCheck`](crate::csrf::CsrfTokenCheck) requires header = cookie
 //! (constant time) and a valid MAC for the session of the verified access
 //! token, so a token minted for another session, or a cookie planted by a
 //! sibling subdomain without the secret, fails.
@@ -32,10 +32,7 @@ use crate::cookie::{CookieLookup, DuplicateCookies, find_cookie};
 use crate::header::{Single, single};
 use crate::rejection::CsrfReason;
 
-/// The default CSRF cookie: readable by the page, host-only, Secure.
-pub const DEFAULT_CSRF_COOKIE: &str = "__Host-csrf";
-/// The default request header carrying the token.
-pub const DEFAULT_CSRF_HEADER: &str = "x-csrf-token";
+use crate::defaults;
 
 const RANDOM_LEN: usize = 16;
 const MAC_LEN: usize = 32;
@@ -131,15 +128,15 @@ impl CsrfTokens {
         Ok(Self {
             inner: Arc::new(Inner {
                 mac,
-                cookie: DEFAULT_CSRF_COOKIE.to_owned(),
-                header: HeaderName::from_static(DEFAULT_CSRF_HEADER),
+                cookie: defaults::CSRF_COOKIE.to_owned(),
+                header: HeaderName::from_static(defaults::CSRF_HEADER),
             }),
         })
     }
 
     /// Uses another cookie name (keep the `__Host-` prefix in production).
     pub fn with_cookie_name(self, name: &str) -> Result<Self, CsrfTokenError> {
-        crate::config::check_cookie_name(name)
+        crate::cookie::check_cookie_name(name)
             .map_err(|_| CsrfTokenError::InvalidCookieName(name.to_owned()))?;
         Ok(self.map(|inner| inner.cookie = name.to_owned()))
     }

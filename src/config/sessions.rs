@@ -1,17 +1,11 @@
-//! The issuer's settings: what the builder collects, and the checked form the
-//! layers use.
+//! Session settings (JwtCookieIssuer's lifetimes, refresh endpoint and token
+//! cookies): what the builder collects, and the checked form the layers use.
 
 use std::time::Duration;
 
-use crate::config::ConfigError;
 use crate::cookie::{CookieSpec, SameSite, path_matches};
-
-/// The default refresh-token cookie: `Secure`, scoped to the auth routes.
-pub const DEFAULT_REFRESH_COOKIE: &str = "__Secure-refresh";
-/// The default `Path` of the refresh cookie: sent to refresh and logout only.
-pub const DEFAULT_REFRESH_COOKIE_PATH: &str = "/auth";
-/// The default refresh endpoint, served by the issuer itself (`POST`).
-pub const DEFAULT_REFRESH_PATH: &str = "/auth/refresh";
+use crate::defaults;
+use crate::error::ConfigError;
 
 const MAX_GRACE_SECS: u64 = 60;
 
@@ -35,13 +29,13 @@ pub(crate) struct SessionOptions {
 impl Default for SessionOptions {
     fn default() -> Self {
         Self {
-            access_lifetime: Duration::from_secs(15 * 60),
-            idle_lifetime: Duration::from_secs(24 * 3600),
-            absolute_lifetime: Duration::from_secs(7 * 24 * 3600),
-            grace: Duration::from_secs(5),
-            refresh_path: DEFAULT_REFRESH_PATH.to_owned(),
-            refresh_cookie: DEFAULT_REFRESH_COOKIE.to_owned(),
-            refresh_cookie_path: DEFAULT_REFRESH_COOKIE_PATH.to_owned(),
+            access_lifetime: defaults::ACCESS_TOKEN_LIFETIME,
+            idle_lifetime: defaults::SESSION_IDLE_LIFETIME,
+            absolute_lifetime: defaults::SESSION_ABSOLUTE_LIFETIME,
+            grace: defaults::REFRESH_GRACE,
+            refresh_path: defaults::REFRESH_PATH.to_owned(),
+            refresh_cookie: defaults::REFRESH_COOKIE.to_owned(),
+            refresh_cookie_path: defaults::REFRESH_COOKIE_PATH.to_owned(),
             domain: None,
             same_site: SameSite::Strict,
             access_cookie_max_age: None,
@@ -59,7 +53,6 @@ pub(crate) struct SessionSettings {
     pub(crate) absolute_lifetime: i64,
     pub(crate) grace: i64,
     pub(crate) refresh_path: String,
-    pub(crate) access_cookie: CookieSpec,
     pub(crate) refresh_cookie: CookieSpec,
     pub(crate) access_cookie_max_age: Option<i64>,
     pub(crate) refresh_cookie_max_age: Option<i64>,
@@ -70,7 +63,12 @@ fn secs(d: Duration) -> i64 {
 }
 
 impl SessionOptions {
-    pub(crate) fn build(self, access_cookie: &str) -> Result<SessionSettings, ConfigError> {
+    /// Checks the settings; returns the access cookie's spec (the verifier
+    /// reads it too) beside the issuer's settings.
+    pub(crate) fn build(
+        self,
+        access_cookie: &str,
+    ) -> Result<(CookieSpec, SessionSettings), ConfigError> {
         let (access, idle, absolute) = (
             secs(self.access_lifetime),
             secs(self.idle_lifetime),
@@ -124,16 +122,16 @@ impl SessionOptions {
         if refresh_cookie_max_age.is_some_and(|m| m > idle) {
             return Err(ConfigError::CookieOutlivesToken(refresh_spec.name));
         }
-        Ok(SessionSettings {
+        let settings = SessionSettings {
             access_lifetime: access,
             idle_lifetime: idle,
             absolute_lifetime: absolute,
             grace: secs(self.grace),
             refresh_path: self.refresh_path,
-            access_cookie: access_spec,
             refresh_cookie: refresh_spec,
             access_cookie_max_age,
             refresh_cookie_max_age,
-        })
+        };
+        Ok((access_spec, settings))
     }
 }
