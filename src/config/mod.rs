@@ -17,7 +17,7 @@ pub(crate) use sessions::SessionSettings;
 
 use crate::clock::Clock;
 use crate::cookie::{CookieSpec, DuplicateCookies};
-use crate::csrf_token::CsrfTokens;
+use crate::double_submit_token::CsrfTokens;
 use crate::keys::KeyProvider;
 use crate::origin::Origin;
 use crate::rejection::Responder;

@@ -25,7 +25,7 @@ use tower_service::Service;
 use super::method::is_safe;
 use crate::body::ResponseBody;
 use crate::config::CookieAuth;
-use crate::csrf_token::CsrfTokens;
+use crate::double_submit_token::CsrfTokens;
 use crate::error::ConfigError;
 use crate::future::ResponseFuture;
 use crate::rejection::{CsrfReason, DefaultResponder, Rejection, Responder, rejection_response};

@@ -79,7 +79,7 @@ mod policy;
 mod route;
 mod service;
 
-pub use crate::csrf_token::{CsrfToken, CsrfTokenError, CsrfTokens};
+pub use crate::double_submit_token::{CsrfToken, CsrfTokenError, CsrfTokens};
 pub use crate::future::ResponseFuture;
 pub use double_submit::{CsrfTokenCheck, CsrfTokenService};
 pub use layer::{CsrfConfigError, CsrfGuardBuilder, CsrfSameSiteGuard};
