@@ -2,7 +2,22 @@
 //! body of a response the layer wrote itself (a rejection or a preflight).
 //!
 //! Wrapping keeps the inner body type and its error type, and needs no boxing.
+//! The type is opaque (a struct around a private enum, as tonic's and
+//! tower-http's bodies are), so its representation can change without a
+//! breaking release; it is an [`http_body::Body`] and that is all a server
+//! needs of it.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use http_body::Body;
+//! use tower_jwt_cookie::body::ResponseBody;
+//!
+//! // What a layer answers for a request it refused, as a server sees it.
+//! let body: ResponseBody<http_body_util::Empty<Bytes>> = ResponseBody::default();
+//! assert!(body.is_end_stream());
+//! ```
 
+use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -12,38 +27,52 @@ use pin_project_lite::pin_project;
 
 pin_project! {
     /// Either the inner service's body or a body the layer wrote itself.
-    #[project = ResponseBodyProj]
-    #[derive(Debug)]
-    #[allow(missing_docs)] // pin-project-lite takes no doc comments on fields
-    pub enum ResponseBody<B> {
-        /// The inner service's body, untouched.
-        Inner {
-            #[pin]
-            body: B,
-        },
-        /// A complete body written by the layer.
-        Full {
-            data: Option<Bytes>,
-        },
+    pub struct ResponseBody<B> {
+        #[pin]
+        kind: Kind<B>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<B> {
+        Inner { #[pin] body: B },
+        Full { data: Option<Bytes> },
     }
 }
 
 impl<B> ResponseBody<B> {
     /// Wraps the inner service's body.
     pub(crate) fn inner(body: B) -> Self {
-        Self::Inner { body }
+        Self {
+            kind: Kind::Inner { body },
+        }
     }
 
     /// A complete body of `data`.
     pub(crate) fn full(data: Bytes) -> Self {
         let data = if data.is_empty() { None } else { Some(data) };
-        Self::Full { data }
+        Self {
+            kind: Kind::Full { data },
+        }
     }
 }
 
 impl<B> Default for ResponseBody<B> {
+    /// An empty body.
     fn default() -> Self {
-        Self::Full { data: None }
+        Self {
+            kind: Kind::Full { data: None },
+        }
+    }
+}
+
+impl<B: fmt::Debug> fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Inner { body } => f.debug_tuple("ResponseBody::Inner").field(body).finish(),
+            Kind::Full { data } => f.debug_tuple("ResponseBody::Full").field(data).finish(),
+        }
     }
 }
 
@@ -58,23 +87,23 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        match self.project() {
-            ResponseBodyProj::Inner { body } => body.poll_frame(cx),
-            ResponseBodyProj::Full { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+        match self.project().kind.project() {
+            KindProj::Inner { body } => body.poll_frame(cx),
+            KindProj::Full { data } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        match self {
-            Self::Inner { body } => body.is_end_stream(),
-            Self::Full { data } => data.is_none(),
+        match &self.kind {
+            Kind::Inner { body } => body.is_end_stream(),
+            Kind::Full { data } => data.is_none(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self {
-            Self::Inner { body } => body.size_hint(),
-            Self::Full { data } => {
+        match &self.kind {
+            Kind::Inner { body } => body.size_hint(),
+            Kind::Full { data } => {
                 SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64))
             }
         }

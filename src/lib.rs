@@ -91,7 +91,7 @@ pub use cors::CredentialedCors;
 pub use csrf::CsrfSameSiteGuard;
 pub use error::ConfigError;
 pub use issue::{JwtCookieIssuer, Session};
-pub use jsonwebtoken::Algorithm;
+pub use keys::Algorithm;
 pub use rejection::Rejection;
 pub use revocation::{MemoryStore, RevocationStore};
 pub use verify::{JwtCookieVerifier, TokenSource, VerifiedClaims};

@@ -13,7 +13,7 @@ use common::{access_token, auth_with_origins};
 use http::{Request, StatusCode, header};
 use tower::{ServiceBuilder, ServiceExt};
 use tower_jwt_cookie::cors::CorsConfigError;
-use tower_jwt_cookie::csrf::CsrfReason;
+use tower_jwt_cookie::rejection::CsrfReason;
 use tower_jwt_cookie::{ConfigError, Rejection};
 
 const SPA: &str = "https://spa.example";

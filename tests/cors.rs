@@ -18,7 +18,8 @@ use http::header::{self, HeaderName};
 use http::{HeaderMap, Method, StatusCode};
 use tower::{Layer, ServiceExt};
 use tower_jwt_cookie::Rejection;
-use tower_jwt_cookie::cors::{CorsConfigError, CorsReason, CredentialedCors};
+use tower_jwt_cookie::cors::{CorsConfigError, CredentialedCors};
+use tower_jwt_cookie::rejection::CorsReason;
 
 const ALLOWED: &str = "http://foobar.com";
 

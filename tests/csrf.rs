@@ -15,7 +15,8 @@ use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{Method, Response, StatusCode};
 use tower::{Layer, ServiceExt};
 use tower_jwt_cookie::Rejection;
-use tower_jwt_cookie::csrf::{CsrfConfigError, CsrfReason, CsrfSameSiteGuard};
+use tower_jwt_cookie::csrf::{CsrfConfigError, CsrfSameSiteGuard};
+use tower_jwt_cookie::rejection::CsrfReason;
 use tower_jwt_cookie::rejection::RequestInfo;
 
 /// Runs one request through `guard` and returns (status, rejection, handler calls).
@@ -567,7 +568,7 @@ async fn deny_handler_receives_the_reason_and_replaces_the_response() {
             .unwrap()
     };
     let guard = CsrfSameSiteGuard::builder()
-        .deny_handler(teapot)
+        .responder(teapot)
         .build()
         .unwrap();
     let calls = Calls::default();

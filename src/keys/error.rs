@@ -1,4 +1,4 @@
-use jsonwebtoken::Algorithm;
+use super::algorithm::Algorithm;
 
 /// Why a key could not be loaded or a key ring could not be changed.
 #[derive(Debug, thiserror::Error)]
@@ -6,7 +6,7 @@ use jsonwebtoken::Algorithm;
 pub enum KeyError {
     /// An HMAC secret is shorter than the hash output (RFC 7518 §3.2).
     #[error(
-        "the {alg:?} secret is {len} bytes; it must be at least {min} bytes (the hash output size): \
+        "the {alg} secret is {len} bytes; it must be at least {min} bytes (the hash output size): \
          generate one with `openssl rand -base64 {min}`"
     )]
     SecretTooShort {
@@ -26,7 +26,7 @@ pub enum KeyError {
         bits: usize,
     },
     /// The key material does not belong to the named algorithm.
-    #[error("the key does not fit algorithm {alg:?}: {detail}")]
+    #[error("the key does not fit algorithm {alg}: {detail}")]
     WrongKeyType {
         /// The algorithm the key was bound to.
         alg: Algorithm,
@@ -34,7 +34,7 @@ pub enum KeyError {
         detail: &'static str,
     },
     /// The key material could not be parsed.
-    #[error("the {alg:?} key could not be read: {source}")]
+    #[error("the {alg} key could not be read: {source}")]
     Invalid {
         /// The algorithm the key was bound to.
         alg: Algorithm,
@@ -52,7 +52,7 @@ pub enum KeyError {
         problem: &'static str,
     },
     /// A key could not be generated.
-    #[error("no {alg:?} key could be generated: {detail}")]
+    #[error("no {alg} key could be generated: {detail}")]
     Generation {
         /// The algorithm asked for.
         alg: Algorithm,

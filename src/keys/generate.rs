@@ -1,7 +1,7 @@
 //! Fresh keys for processes that keep no key file (demos, tests, ephemeral
 //! single-instance services): tokens signed by them die with the process.
 
-use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use super::algorithm::{Algorithm, AlgorithmFamily};
 use zeroize::Zeroizing;
 
 use super::{KeyError, SigningKey};

@@ -1,7 +1,7 @@
 //! Checks shared by signing and verifying keys: algorithm families, minimum
 //! strengths (RFC 7518 §3.2, RFC 8725 §3.5) and key ids.
 
-use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use super::algorithm::{Algorithm, AlgorithmFamily};
 
 use super::KeyError;
 

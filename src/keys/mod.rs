@@ -13,6 +13,7 @@
 //! # Ok::<(), tower_jwt_cookie::keys::KeyError>(())
 //! ```
 
+mod algorithm;
 mod backend;
 mod error;
 mod generate;
@@ -24,6 +25,7 @@ mod ring;
 mod signing;
 mod verifying;
 
+pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use error::KeyError;
 pub(crate) use material::check_kid;
 pub use provider::{KeyProvider, KeyRefresh};

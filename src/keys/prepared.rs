@@ -5,7 +5,8 @@
 //! RSA/EC keys on every request and every signature (jsonwebtoken rebuilds
 //! them each call). Other backends go through jsonwebtoken's provider per call.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use super::algorithm::Algorithm;
+use jsonwebtoken::{DecodingKey, EncodingKey};
 
 use super::{KeyError, PublicKey};
 
@@ -130,12 +131,6 @@ mod aws {
                 Algorithm::PS256 => rsa(&signature::RSA_PSS_SHA256).map_err(refused)?,
                 Algorithm::PS384 => rsa(&signature::RSA_PSS_SHA384).map_err(refused)?,
                 Algorithm::PS512 => rsa(&signature::RSA_PSS_SHA512).map_err(refused)?,
-                _ => {
-                    return Err(KeyError::WrongKeyType {
-                        alg,
-                        detail: "this algorithm is not supported",
-                    });
-                }
             })
         }
 
@@ -224,7 +219,8 @@ mod generic {
 
     impl PreparedSigner {
         pub(crate) fn new(alg: Algorithm, key: &EncodingKey) -> Result<Self, KeyError> {
-            (PROVIDER.signer_factory)(&alg, key).map_err(super::super::material::invalid(alg))?;
+            (PROVIDER.signer_factory)(&alg.backend(), key)
+                .map_err(super::super::material::invalid(alg))?;
             Ok(Self)
         }
 
@@ -234,7 +230,7 @@ mod generic {
             alg: Algorithm,
             message: &[u8],
         ) -> Option<Vec<u8>> {
-            (PROVIDER.signer_factory)(&alg, key)
+            (PROVIDER.signer_factory)(&alg.backend(), key)
                 .ok()?
                 .try_sign(message)
                 .ok()
@@ -262,7 +258,7 @@ mod generic {
             message: &[u8],
             signature: &[u8],
         ) -> bool {
-            match (PROVIDER.verifier_factory)(&alg, key) {
+            match (PROVIDER.verifier_factory)(&alg.backend(), key) {
                 // jsonwebtoken's verifier trait takes the signature as a Vec.
                 Ok(verifier) => verifier.verify(message, &signature.to_vec()).is_ok(),
                 Err(_) => false,

@@ -1,4 +1,5 @@
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
+use super::algorithm::{Algorithm, AlgorithmFamily};
+use jsonwebtoken::{DecodingKey, DecodingKeyKind};
 use serde_json::{Value, json};
 
 use super::KeyError;
@@ -63,7 +64,7 @@ impl PublicKey {
 
     /// This key as a JWK with `kid`, `alg` and `use: sig`.
     pub fn to_jwk(&self, kid: &str, alg: Algorithm) -> Value {
-        let alg_name = format!("{alg:?}");
+        let alg_name = alg.as_str();
         match self {
             Self::Rsa { n, e } => json!({
                 "kty": "RSA", "use": "sig", "alg": alg_name, "kid": kid,

@@ -1,10 +1,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::algorithm::{Algorithm, AlgorithmFamily};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::EncodingKey;
 use jsonwebtoken::jwk::EllipticCurve;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey};
 use zeroize::Zeroizing;
 
 use super::backend::PROVIDER;
@@ -96,8 +97,8 @@ impl SigningKey {
                 PublicKey::Rsa { n, e }
             }
             AlgorithmFamily::Ec => {
-                let (_, x, y) =
-                    (utils.ec_pub_components_from_private_key)(bytes, alg).map_err(invalid(alg))?;
+                let (_, x, y) = (utils.ec_pub_components_from_private_key)(bytes, alg.backend())
+                    .map_err(invalid(alg))?;
                 let mut point = Vec::with_capacity(1 + x.len() + y.len());
                 point.push(0x04);
                 point.extend_from_slice(&x);

@@ -1,8 +1,9 @@
 use std::fmt;
 
+use super::algorithm::{Algorithm, AlgorithmFamily};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+use jsonwebtoken::DecodingKey;
 
 use super::backend::PROVIDER;
 use super::material::{
@@ -75,7 +76,7 @@ impl VerifyingKey {
         check_public(alg, &public)?;
         let prepared = Prepared::public(alg, &public, &key)?;
         let key = Self::assemble(kid, alg, key, Some(public), prepared);
-        (PROVIDER.verifier_factory)(&alg, &key.key).map_err(invalid(alg))?;
+        (PROVIDER.verifier_factory)(&alg.backend(), &key.key).map_err(invalid(alg))?;
         Ok(key)
     }
 

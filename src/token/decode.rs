@@ -5,9 +5,9 @@
 
 use std::str::FromStr;
 
+use crate::keys::Algorithm;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
 use super::field::Field;

@@ -34,7 +34,7 @@ pub fn encode<C: Serialize>(
     kind: TokenKind,
     claims: &Claims<C>,
 ) -> Result<String, EncodeError> {
-    let header = json!({ "alg": key.algorithm(), "typ": kind.typ(), "kid": key.kid() });
+    let header = json!({ "alg": key.algorithm().as_str(), "typ": kind.typ(), "kid": key.kid() });
     let mut payload = match serde_json::to_value(&claims.custom)? {
         Value::Object(map) => map,
         Value::Null => Map::new(),
