@@ -148,7 +148,7 @@ fn bench(c: &mut Criterion) {
         };
         let jwt = token::encode(&ring.signing_key().unwrap(), TokenKind::Access, &claims).unwrap();
 
-        let mut validation = Validation::new(alg);
+        let mut validation = Validation::new(alg.as_str().parse().unwrap());
         validation.set_issuer(&["https://app.example"]);
         validation.set_audience(&["app"]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);

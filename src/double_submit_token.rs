@@ -142,6 +142,7 @@ impl CsrfTokens {
     }
 
     /// Uses another request header than `X-CSRF-Token`.
+    #[must_use]
     pub fn with_header(self, header: HeaderName) -> Self {
         self.map(|inner| inner.header = header)
     }

@@ -61,7 +61,7 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod body;
@@ -77,6 +77,7 @@ mod future;
 mod header;
 pub mod issue;
 pub mod keys;
+mod macros;
 pub mod origin;
 pub mod rejection;
 pub mod revocation;

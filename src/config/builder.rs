@@ -258,6 +258,21 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
     }
 }
 
+impl<S> std::fmt::Debug for CookieAuthBuilder<S> {
+    /// The settings that say what will be checked; never the keys or secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CookieAuthBuilder")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("max_age", &self.max_age)
+            .field("access_cookie", &self.access_cookie)
+            .field("bearer", &self.bearer)
+            .field("sessions", &self.sessions)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<S: RevocationStore> CookieAuthBuilder<S> {
     pub(super) fn new(keys: Arc<dyn KeyProvider>, store: S) -> Self {
         Self {

@@ -17,6 +17,10 @@ pub struct CorsService<I> {
     pub(super) config: Arc<CorsConfig>,
 }
 
+impl<I> CorsService<I> {
+    crate::macros::inner_service_accessors!();
+}
+
 impl<I: Clone> Clone for CorsService<I> {
     fn clone(&self) -> Self {
         Self {

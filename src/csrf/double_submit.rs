@@ -37,6 +37,7 @@ use crate::verify::{TokenSource, VerifiedClaims};
 /// with the same `C`.
 /// Requests authenticated with `Authorization: Bearer` pass unchecked (see
 /// [`TokenSource`]).
+#[must_use = "a layer does nothing unless it wraps a service"]
 pub struct CsrfTokenCheck<C = NoCustomClaims> {
     tokens: CsrfTokens,
     responder: Arc<dyn Responder>,
@@ -112,6 +113,10 @@ impl<I, C> Layer<I> for CsrfTokenCheck<C> {
 pub struct CsrfTokenService<I, C> {
     inner: I,
     check: CsrfTokenCheck<C>,
+}
+
+impl<I, C> CsrfTokenService<I, C> {
+    crate::macros::inner_service_accessors!();
 }
 
 impl<I: Clone, C> Clone for CsrfTokenService<I, C> {

@@ -16,6 +16,10 @@ pub struct CsrfGuardService<I> {
     pub(super) config: Arc<GuardConfig>,
 }
 
+impl<I> CsrfGuardService<I> {
+    crate::macros::inner_service_accessors!();
+}
+
 impl<I: Clone> Clone for CsrfGuardService<I> {
     fn clone(&self) -> Self {
         Self {

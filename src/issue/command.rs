@@ -23,6 +23,7 @@ pub(crate) const RESERVED: [&str; 9] = [
 /// ([`Session::attach`], or as a response part with the `axum` feature).
 /// The issuer removes it from the response before it leaves the server.
 #[derive(Clone)]
+#[must_use = "a Session does nothing unless it is attached to the response"]
 pub struct Session {
     pub(crate) command: Command,
 }

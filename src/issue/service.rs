@@ -18,6 +18,10 @@ pub struct IssuerService<I, S> {
     pub(super) auth: CookieAuth<S>,
 }
 
+impl<I, S> IssuerService<I, S> {
+    crate::macros::inner_service_accessors!();
+}
+
 impl<I: Clone, S> Clone for IssuerService<I, S> {
     fn clone(&self) -> Self {
         Self {

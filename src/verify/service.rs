@@ -22,20 +22,7 @@ pub struct VerifierService<I, C, S> {
 }
 
 impl<I, C, S> VerifierService<I, C, S> {
-    /// The inner service.
-    pub fn get_ref(&self) -> &I {
-        &self.inner
-    }
-
-    /// The inner service, mutably.
-    pub fn get_mut(&mut self) -> &mut I {
-        &mut self.inner
-    }
-
-    /// Consumes the verifier, returning the inner service.
-    pub fn into_inner(self) -> I {
-        self.inner
-    }
+    crate::macros::inner_service_accessors!();
 }
 
 impl<I: Clone, C, S> Clone for VerifierService<I, C, S> {
