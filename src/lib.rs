@@ -70,7 +70,7 @@ mod config;
 pub mod cookie;
 pub mod cors;
 pub mod csrf;
-pub mod defaults;
+mod defaults;
 mod double_submit_token;
 mod error;
 mod future;
