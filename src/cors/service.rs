@@ -12,6 +12,7 @@ use crate::body::ResponseBody;
 use crate::rejection::{Rejection, rejection_response};
 
 /// The service made by [`CredentialedCors`](super::CredentialedCors).
+#[derive(Clone)]
 pub struct CorsService<I> {
     pub(super) inner: I,
     pub(super) config: Arc<CorsConfig>,
@@ -19,15 +20,6 @@ pub struct CorsService<I> {
 
 impl<I> CorsService<I> {
     crate::macros::inner_service_accessors!();
-}
-
-impl<I: Clone> Clone for CorsService<I> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-            config: Arc::clone(&self.config),
-        }
-    }
 }
 
 impl<I: fmt::Debug> fmt::Debug for CorsService<I> {

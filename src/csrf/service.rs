@@ -11,6 +11,7 @@ use crate::future::ResponseFuture;
 use crate::rejection::{Rejection, rejection_response};
 
 /// The service made by [`CsrfSameSiteGuard`](super::CsrfSameSiteGuard).
+#[derive(Clone)]
 pub struct CsrfGuardService<I> {
     pub(super) inner: I,
     pub(super) config: Arc<GuardConfig>,
@@ -18,15 +19,6 @@ pub struct CsrfGuardService<I> {
 
 impl<I> CsrfGuardService<I> {
     crate::macros::inner_service_accessors!();
-}
-
-impl<I: Clone> Clone for CsrfGuardService<I> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-            config: Arc::clone(&self.config),
-        }
-    }
 }
 
 impl<I: fmt::Debug> fmt::Debug for CsrfGuardService<I> {
