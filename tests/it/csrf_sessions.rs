@@ -3,29 +3,25 @@
 //! session, logout clears it, and `CsrfTokenCheck` behind the verifier
 //! accepts exactly that session's token.
 
-mod session_support;
-
 use std::convert::Infallible;
 
+use crate::support::*;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use serde_json::Value;
-use session_support::*;
 use tower::{ServiceBuilder, ServiceExt, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::csrf::CsrfTokens;
 use tower_jwt_cookie::rejection::CsrfReason;
 use tower_jwt_cookie::{CookieAuth, MemoryStore, Rejection};
 
-const CSRF_SECRET: [u8; 32] = [0x5c; 32];
-
 fn tokens() -> CsrfTokens {
     CsrfTokens::new(&CSRF_SECRET).unwrap()
 }
 
 fn setup() -> (CookieAuth<MemoryStore>, App) {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
         .csrf_double_submit(tokens())
         .build()
@@ -52,7 +48,7 @@ async fn login_and_refresh_set_a_readable_csrf_cookie_bound_to_the_session() {
         csrf_line(&csrf, 86_400),
         "readable (no HttpOnly), host-only, as long as the refresh cookie"
     );
-    let sid = payload(browser.access())["sid"]
+    let sid = payload_of(browser.access())["sid"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -1,10 +1,8 @@
 //! Property tests: no single-byte change to a valid token survives, and no
 //! header bytes panic the verifier or get through it.
 
-mod common;
-
+use crate::support::*;
 use axum::body::Body;
-use common::*;
 use http::{HeaderValue, Request, StatusCode};
 use proptest::prelude::*;
 use tower::{ServiceBuilder, ServiceExt, service_fn};
