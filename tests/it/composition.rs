@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support::{access_token, auth_with_origins};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::post;
@@ -13,6 +12,8 @@ use tower::{ServiceBuilder, ServiceExt};
 use tower_jwt_cookie::cors::CorsConfigError;
 use tower_jwt_cookie::csrf::CsrfReason;
 use tower_jwt_cookie::{ConfigError, Rejection};
+
+use crate::support::{access_token, auth_with_origins};
 
 const SPA: &str = "https://spa.example";
 
@@ -265,7 +266,7 @@ mod properties {
     use proptest::prelude::*;
     use tower::Layer;
     use tower_jwt_cookie::CredentialedCors;
-    use tower_jwt_cookie::csrf::{CsrfSameSiteGuard, CsrfTokenCheck, CsrfTokens};
+    use tower_jwt_cookie::csrf::{CsrfSameSiteGuard, CsrfTokenCheck};
     use tower_jwt_cookie::origin::Origin;
 
     const NAMES: [&str; 9] = [
@@ -302,7 +303,7 @@ mod properties {
             runtime.block_on(async {
                 let cors = CredentialedCors::builder().allow_origin(SPA).allow_private_network(true).build().unwrap();
                 let guard = CsrfSameSiteGuard::builder().trusted_origin(SPA).bypass(http::Method::POST, "/hook").build().unwrap();
-                let tokens = CsrfTokenCheck::<serde_json::Value>::new(CsrfTokens::new(&crate::support::CSRF_SECRET).unwrap());
+                let tokens = CsrfTokenCheck::<serde_json::Value>::new(crate::support::csrf_tokens());
                 let calls = crate::support::Calls::default();
                 let service = cors.layer(guard.layer(tokens.layer(calls.service())));
                 let mut request = http::Request::builder().method(method).uri(path.as_str()).body(String::new()).unwrap();

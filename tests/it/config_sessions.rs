@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use crate::support::*;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, VerifyingKey};
 use tower_jwt_cookie::{Algorithm, ConfigError, CookieAuth, MemoryStore};
+
+use crate::support::*;
 
 fn base() -> tower_jwt_cookie::CookieAuthBuilder<MemoryStore> {
     builder(MemoryStore::new(), &ManualClock::new(NOW))

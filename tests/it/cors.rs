@@ -11,12 +11,13 @@
 
 use std::time::Duration;
 
-use crate::support::{Calls, request};
 use http::header::{self, HeaderName};
 use http::{HeaderMap, Method, StatusCode};
 use tower::{Layer, ServiceExt};
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::cors::{CorsConfigError, CorsReason, CredentialedCors};
+
+use crate::support::{Calls, request};
 
 const ALLOWED: &str = "http://foobar.com";
 

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use crate::support::{Calls, body_bytes, request};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{Method, Response, StatusCode};
@@ -15,6 +14,8 @@ use tower::{Layer, ServiceExt};
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::csrf::{CsrfConfigError, CsrfReason, CsrfSameSiteGuard};
 use tower_jwt_cookie::rejection::RequestInfo;
+
+use crate::support::{Calls, body_bytes, request};
 
 /// Runs one request through `guard` and returns (status, rejection, handler calls).
 async fn run(
@@ -669,18 +670,18 @@ fn csrf_rejections_are_403_permission_denied_without_a_challenge() {
 
 mod double_submit {
     use super::*;
-    use crate::support::{CSRF_SECRET, access_token, auth_with_origins, keys};
+    use crate::support::{access_token, auth_with_origins, csrf_tokens, keys};
     use tower::ServiceBuilder;
     use tower_jwt_cookie::csrf::{CsrfTokenCheck, CsrfTokens};
     use tower_jwt_cookie::{CookieAuth, MemoryStore};
 
-    /// A configuration with double-submit tokens keyed by `CSRF_SECRET`.
+    /// A configuration with double-submit tokens from `csrf_tokens`.
     fn auth_with_tokens(bearer: bool) -> CookieAuth<MemoryStore> {
         CookieAuth::builder(keys(), MemoryStore::new())
             .issuer(crate::support::ISSUER)
             .audience(crate::support::AUDIENCE)
             .bearer(bearer)
-            .csrf_double_submit(CsrfTokens::new(&CSRF_SECRET).unwrap())
+            .csrf_double_submit(csrf_tokens())
             .build()
             .unwrap()
     }
@@ -725,10 +726,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn token_minted_for_this_session_passes() {
-        let token = CsrfTokens::new(&CSRF_SECRET)
-            .unwrap()
-            .mint("session-1")
-            .unwrap();
+        let token = csrf_tokens().mint("session-1").unwrap();
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
             ("x-csrf-token", token.to_string()),
@@ -782,10 +780,7 @@ mod double_submit {
         );
         assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
 
-        let csrf_token = CsrfTokens::new(&CSRF_SECRET)
-            .unwrap()
-            .mint("session-1")
-            .unwrap();
+        let csrf_token = csrf_tokens().mint("session-1").unwrap();
         let with_token = send(vec![
             (
                 "cookie",
@@ -803,10 +798,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn token_minted_for_another_session_fails() {
-        let token = CsrfTokens::new(&CSRF_SECRET)
-            .unwrap()
-            .mint("session-2")
-            .unwrap();
+        let token = csrf_tokens().mint("session-2").unwrap();
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
             ("x-csrf-token", token.to_string()),
@@ -834,7 +826,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn header_must_equal_cookie() {
-        let tokens = CsrfTokens::new(&CSRF_SECRET).unwrap();
+        let tokens = csrf_tokens();
         let (a, b) = (
             tokens.mint("session-1").unwrap(),
             tokens.mint("session-1").unwrap(),
@@ -852,10 +844,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn missing_header_or_cookie_is_refused() {
-        let token = CsrfTokens::new(&CSRF_SECRET)
-            .unwrap()
-            .mint("session-1")
-            .unwrap();
+        let token = csrf_tokens().mint("session-1").unwrap();
         let no_header = post(&[("cookie", cookies("session-1", &token))]).await;
         assert_eq!(
             no_header,
@@ -869,10 +858,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn duplicated_csrf_cookie_or_header_is_refused() {
-        let token = CsrfTokens::new(&CSRF_SECRET)
-            .unwrap()
-            .mint("session-1")
-            .unwrap();
+        let token = csrf_tokens().mint("session-1").unwrap();
         let tossed = format!("{}; __Host-csrf={token}", cookies("session-1", &token));
         assert_eq!(
             post(&[("cookie", tossed), ("x-csrf-token", token.to_string())])
@@ -891,8 +877,7 @@ mod double_submit {
     #[tokio::test]
     async fn safe_methods_need_no_token_and_no_session_fails_closed() {
         let calls = Calls::default();
-        let check =
-            CsrfTokenCheck::<serde_json::Value>::new(CsrfTokens::new(&CSRF_SECRET).unwrap());
+        let check = CsrfTokenCheck::<serde_json::Value>::new(csrf_tokens());
         let get = check
             .layer(calls.service())
             .oneshot(request("GET", "/", &[]))
@@ -914,7 +899,7 @@ mod double_submit {
 
     #[test]
     fn set_cookie_is_readable_host_only_and_strict() {
-        let tokens = CsrfTokens::new(&CSRF_SECRET).unwrap();
+        let tokens = csrf_tokens();
         let token = tokens.mint("s").unwrap();
         let header = tokens.set_cookie(&token, std::time::Duration::from_secs(3600));
         assert_eq!(

@@ -4,10 +4,11 @@
 #[path = "../../examples/custom_store/sqlite_store.rs"]
 mod sqlite_store;
 
-use crate::support::*;
 use sqlite_store::SqliteStore;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, conformance};
+
+use crate::support::*;
 
 #[tokio::test]
 async fn sqlite_store_passes_the_conformance_suite() {

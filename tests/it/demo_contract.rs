@@ -5,11 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::demo::DemoServer;
-use crate::support::demo::users::Users;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+
+use crate::support::demo::DemoServer;
+use crate::support::demo::users::Users;
 
 fn client() -> Client {
     Client::builder()

@@ -9,7 +9,6 @@ mod greeter;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::support::*;
 use greeter::{GreeterClient, GreeterServer, HelloRequest, with_bearer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -18,6 +17,8 @@ use tonic::transport::Endpoint;
 use tonic::{Code, Status};
 use tower_jwt_cookie::token::MAX_LEEWAY_SECS;
 use tower_jwt_cookie::{MemoryStore, RevocationStore};
+
+use crate::support::*;
 
 /// How long any one step (connect, call, shutdown) may take.
 const DEADLINE: Duration = Duration::from_secs(10);

@@ -2,7 +2,6 @@
 //! untouched (the real refresh token still rotates afterwards), unless they
 //! prove reuse.
 
-use crate::support::*;
 use http::Method;
 use http::header::COOKIE;
 use serde_json::{Map, Value};
@@ -11,6 +10,8 @@ use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, SigningKey};
 use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
 use tower_jwt_cookie::{Algorithm, Rejection};
+
+use crate::support::*;
 
 async fn logged_in() -> (ManualClock, App, Browser) {
     let clock = ManualClock::new(NOW);

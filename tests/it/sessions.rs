@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use crate::support::*;
 use http::Method;
 use http::header::CACHE_CONTROL;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::clock::ManualClock;
+
+use crate::support::*;
 
 fn setup() -> (ManualClock, App) {
     let clock = ManualClock::new(NOW);

@@ -2,9 +2,10 @@
 //! record, no rotation half-done, and a logout that failed keeps the cookies
 //! so it can be retried.
 
-use crate::support::*;
 use http::Method;
 use tower_jwt_cookie::clock::ManualClock;
+
+use crate::support::*;
 
 fn setup() -> (TestStore, ManualClock, App) {
     let clock = ManualClock::new(NOW);

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use crate::support::*;
 use axum::body::Body;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,6 +12,8 @@ use tower_jwt_cookie::keys::{KeyError, KeyRing, SigningKey, VerifyingKey};
 use tower_jwt_cookie::revocation::RevocationStore;
 use tower_jwt_cookie::token::{self, RequiredClaim, TokenKind};
 use tower_jwt_cookie::{Algorithm, ConfigError, CookieAuth, MemoryStore, Rejection};
+
+use crate::support::*;
 
 // 1. alg none, in every letter case, and empty signatures.
 

@@ -5,7 +5,6 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::support::*;
 use axum::body::Body;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -16,6 +15,8 @@ use tower_jwt_cookie::keys::{KeyProvider, KeyRefresh, KeyRing, SigningKey, Verif
 use tower_jwt_cookie::rejection::RequestInfo;
 use tower_jwt_cookie::revocation::RevocationStore;
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Rejection, VerifiedClaims};
+
+use crate::support::*;
 
 fn request_with(headers: &[(&str, &str)]) -> Request<Body> {
     let mut builder = Request::get("/api/me");

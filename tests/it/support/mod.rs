@@ -20,6 +20,7 @@ pub use store::*;
 pub use tokens::*;
 
 use tower_jwt_cookie::clock::ManualClock;
+use tower_jwt_cookie::csrf::CsrfTokens;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::revocation::RevocationStore;
 use tower_jwt_cookie::{Algorithm, CookieAuth, CookieAuthBuilder};
@@ -32,7 +33,7 @@ pub const AUDIENCE: &str = "app";
 pub const SECRET: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
 /// The double-submit CSRF key: a key of its own, as a deployment must use
 /// (the CSRF tokens are not signed with the access token's key).
-pub const CSRF_SECRET: [u8; 32] = [0x5c; 32];
+const CSRF_SECRET: [u8; 32] = [0x5c; 32];
 
 /// The committed test key `name` from `tests/keys/`.
 pub fn pem(name: &str) -> Vec<u8> {
@@ -60,6 +61,11 @@ fn hmac_len(alg: Algorithm) -> usize {
         Algorithm::HS512 => 64,
         _ => 32,
     }
+}
+
+/// The double-submit tokens of every CSRF test, keyed by `CSRF_SECRET`.
+pub fn csrf_tokens() -> CsrfTokens {
+    CsrfTokens::new(&CSRF_SECRET).unwrap()
 }
 
 /// The key ring of every test that does not choose its own: `k1`, HS256 over [`SECRET`].
