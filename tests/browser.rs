@@ -8,8 +8,16 @@
 //! Without them the tests print why and pass, except under `CI=true`, where
 //! they fail. `CHROMIUM` and `CHROMEDRIVER` override the binaries' paths.
 //! Screenshots go to `target/tmp/browser-screenshots/`.
+//!
+//! A binary of its own, not a module of `tests/it`: it starts Chromium and
+//! chromedriver processes (one browser at a time, see `ONE_BROWSER`), takes
+//! far longer than the rest of the suite, and needs programs the other tests
+//! do not, so `cargo test --test it` runs everything else without a browser
+//! and `cargo test --test browser` runs this alone. It shares the demo
+//! fixture of `tests/it/support/demo.rs`.
 #![cfg(feature = "axum")]
 
+#[path = "it/support/demo.rs"]
 mod demo_support;
 
 use std::net::TcpListener as StdListener;

@@ -1,5 +1,8 @@
-//! Loading keys from environment variables. This binary holds a single test,
-//! so setting variables cannot race another thread reading them.
+//! Loading keys from environment variables. A binary of its own, not a
+//! module of `tests/it`, and with a single test: `std::env::set_var` is only
+//! sound while no other thread reads or writes the environment (it is
+//! `unsafe` since Rust 2024 for that reason), and the test harness runs the
+//! tests of one binary on parallel threads.
 
 use tower_jwt_cookie::Algorithm;
 use tower_jwt_cookie::keys::SigningKey;

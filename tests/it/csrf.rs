@@ -5,12 +5,9 @@
 //! go.dev/issue/75054); each Go request targets `https://example.com/`, so
 //! `Host: example.com` here.
 
-mod common;
-
 use std::sync::Arc;
 
 use bytes::Bytes;
-use common::{Calls, body_bytes, request};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{Method, Response, StatusCode};
 use tower::{Layer, ServiceExt};
@@ -18,6 +15,8 @@ use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::csrf::{CsrfConfigError, CsrfSameSiteGuard};
 use tower_jwt_cookie::rejection::CsrfReason;
 use tower_jwt_cookie::rejection::RequestInfo;
+
+use crate::support::{Calls, body_bytes, request};
 
 /// Runs one request through `guard` and returns (status, rejection, handler calls).
 async fn run(
@@ -621,7 +620,7 @@ fn report_only_mode_lets_refused_requests_through() {
         ("origin", "https://attacker.example"),
     ];
     let events = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let subscriber = common::capture::Capture(events.clone());
+    let subscriber = crate::support::capture::Capture(events.clone());
     let outcome = tracing::subscriber::with_default(subscriber, || {
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -672,22 +671,18 @@ fn csrf_rejections_are_403_permission_denied_without_a_challenge() {
 
 mod double_submit {
     use super::*;
-    use common::{access_token, auth_with_origins};
+    use crate::support::{access_token, auth_with_origins, csrf_tokens, keys};
     use tower::ServiceBuilder;
     use tower_jwt_cookie::csrf::{CsrfTokenCheck, CsrfTokens};
-    use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-    use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
+    use tower_jwt_cookie::{CookieAuth, MemoryStore};
 
-    const SECRET: [u8; 32] = [0x42; 32];
-
-    /// A configuration with double-submit tokens keyed by `SECRET`.
+    /// A configuration with double-submit tokens from `csrf_tokens`.
     fn auth_with_tokens(bearer: bool) -> CookieAuth<MemoryStore> {
-        let key = SigningKey::hmac("k1", Algorithm::HS256, &common::HMAC_SECRET).unwrap();
-        CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
-            .issuer(common::ISSUER)
-            .audience(common::AUDIENCE)
+        CookieAuth::builder(keys(), MemoryStore::new())
+            .issuer(crate::support::ISSUER)
+            .audience(crate::support::AUDIENCE)
             .bearer(bearer)
-            .csrf_double_submit(CsrfTokens::new(&SECRET).unwrap())
+            .csrf_double_submit(csrf_tokens())
             .build()
             .unwrap()
     }
@@ -732,7 +727,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn token_minted_for_this_session_passes() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
+        let token = csrf_tokens().mint("session-1").unwrap();
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
             ("x-csrf-token", token.to_string()),
@@ -786,7 +781,7 @@ mod double_submit {
         );
         assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
 
-        let csrf_token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
+        let csrf_token = csrf_tokens().mint("session-1").unwrap();
         let with_token = send(vec![
             (
                 "cookie",
@@ -804,7 +799,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn token_minted_for_another_session_fails() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-2").unwrap();
+        let token = csrf_tokens().mint("session-2").unwrap();
         let got = post(&[
             ("cookie", cookies("session-1", &token)),
             ("x-csrf-token", token.to_string()),
@@ -832,7 +827,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn header_must_equal_cookie() {
-        let tokens = CsrfTokens::new(&SECRET).unwrap();
+        let tokens = csrf_tokens();
         let (a, b) = (
             tokens.mint("session-1").unwrap(),
             tokens.mint("session-1").unwrap(),
@@ -850,7 +845,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn missing_header_or_cookie_is_refused() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
+        let token = csrf_tokens().mint("session-1").unwrap();
         let no_header = post(&[("cookie", cookies("session-1", &token))]).await;
         assert_eq!(
             no_header,
@@ -864,7 +859,7 @@ mod double_submit {
 
     #[tokio::test]
     async fn duplicated_csrf_cookie_or_header_is_refused() {
-        let token = CsrfTokens::new(&SECRET).unwrap().mint("session-1").unwrap();
+        let token = csrf_tokens().mint("session-1").unwrap();
         let tossed = format!("{}; __Host-csrf={token}", cookies("session-1", &token));
         assert_eq!(
             post(&[("cookie", tossed), ("x-csrf-token", token.to_string())])
@@ -883,7 +878,7 @@ mod double_submit {
     #[tokio::test]
     async fn safe_methods_need_no_token_and_no_session_fails_closed() {
         let calls = Calls::default();
-        let check = CsrfTokenCheck::<serde_json::Value>::new(CsrfTokens::new(&SECRET).unwrap());
+        let check = CsrfTokenCheck::<serde_json::Value>::new(csrf_tokens());
         let get = check
             .layer(calls.service())
             .oneshot(request("GET", "/", &[]))
@@ -905,7 +900,7 @@ mod double_submit {
 
     #[test]
     fn set_cookie_is_readable_host_only_and_strict() {
-        let tokens = CsrfTokens::new(&SECRET).unwrap();
+        let tokens = csrf_tokens();
         let token = tokens.mint("s").unwrap();
         let header = tokens.set_cookie(&token, std::time::Duration::from_secs(3600));
         assert_eq!(

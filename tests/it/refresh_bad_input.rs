@@ -2,20 +2,19 @@
 //! untouched (the real refresh token still rotates afterwards), unless they
 //! prove reuse.
 
-mod session_support;
-
 use http::Method;
 use http::header::COOKIE;
 use serde_json::{Map, Value};
-use session_support::*;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, SigningKey};
 use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
 use tower_jwt_cookie::{Algorithm, Rejection};
 
+use crate::support::*;
+
 async fn logged_in() -> (ManualClock, App, Browser) {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock).build().unwrap();
     let app = app(&auth);
     let mut browser = Browser::default();
@@ -48,7 +47,7 @@ async fn refused_and_family_untouched(bad: &str, reason: &str) {
 
 /// A refresh token for alice's session with every claim right, signed by `key`.
 fn refresh_token(key: &SigningKey, kind: TokenKind, aud: &str, like: &str) -> String {
-    let real = payload(like);
+    let real = payload_of(like);
     let mut custom = Map::new();
     custom.insert("auth_time".into(), real["auth_time"].clone());
     let claims = Claims {

@@ -1,21 +1,19 @@
 //! SECURITY-CHECKLIST.md items 1–11, each through the verifier layer in front
 //! of an axum Router and a bare `tower::service_fn`.
 
-mod common;
-
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 use http::{Request, StatusCode};
 use serde_json::json;
 use tower_jwt_cookie::keys::{KeyError, KeyRing, SigningKey, VerifyingKey};
 use tower_jwt_cookie::revocation::RevocationStore;
 use tower_jwt_cookie::token::{self, RequiredClaim, TokenKind};
 use tower_jwt_cookie::{Algorithm, ConfigError, CookieAuth, MemoryStore, Rejection};
+
+use crate::support::*;
 
 // 1. alg none, in every letter case, and empty signatures.
 
@@ -104,7 +102,7 @@ async fn rejects_unknown_algorithm_names_and_a_non_string_alg() {
         json!(null),
     ] {
         let header = json!({ "alg": alg, "typ": "at+jwt", "kid": "k1" });
-        let forged = forge_hs256(&header, &payload(NOW), &HMAC_SECRET);
+        let forged = forge_hs256(&header, &payload(NOW), &SECRET);
         assert_refused(&f.auth, &forged, Rejection::AlgorithmNotAllowed).await;
     }
 }
@@ -199,7 +197,7 @@ async fn rejects_time_claims_that_are_not_numbers_instead_of_ignoring_them() {
         ] {
             let mut p = payload(NOW);
             p[claim] = value;
-            let forged = forge_hs256(&header("HS256"), &p, &HMAC_SECRET);
+            let forged = forge_hs256(&header("HS256"), &p, &SECRET);
             assert_refused(&f.auth, &forged, Rejection::InvalidClaim(name)).await;
         }
     }
@@ -252,7 +250,7 @@ async fn rejects_a_refresh_token_presented_as_an_access_token() {
             p["aud"] = json!(format!("{AUDIENCE}#refresh"));
             p
         },
-        &HMAC_SECRET,
+        &SECRET,
     );
     assert_refused(&f.auth, &relabelled, Rejection::WrongAudience).await;
 }
@@ -264,13 +262,13 @@ async fn rejects_missing_or_generic_typ() {
         json!({ "alg": "HS256", "kid": "k1" }),
         json!({ "alg": "HS256", "kid": "k1", "typ": "JWT" }),
     ] {
-        let forged = forge_hs256(&header, &payload(NOW), &HMAC_SECRET);
+        let forged = forge_hs256(&header, &payload(NOW), &SECRET);
         assert_refused(&f.auth, &forged, Rejection::WrongType).await;
     }
     let forged = forge_hs256(
         &json!({ "alg": "HS256", "kid": "k1", "typ": "application/at+jwt" }),
         &payload(NOW),
-        &HMAC_SECRET,
+        &SECRET,
     );
     assert_accepted(&f.auth, &forged).await;
 }
@@ -295,14 +293,14 @@ async fn rejects_an_unknown_kid_cleanly() {
         let forged = forge_hs256(
             &json!({ "alg": "HS256", "typ": "at+jwt", "kid": kid }),
             &payload(NOW),
-            &HMAC_SECRET,
+            &SECRET,
         );
         assert_refused(&f.auth, &forged, Rejection::UnknownKey).await;
     }
     let forged = forge_hs256(
         &json!({ "alg": "HS256", "typ": "at+jwt", "kid": 7 }),
         &payload(NOW),
-        &HMAC_SECRET,
+        &SECRET,
     );
     assert_refused(
         &f.auth,
@@ -318,7 +316,7 @@ async fn a_token_without_kid_matches_only_a_sole_key() {
     let no_kid = forge_hs256(
         &json!({ "alg": "HS256", "typ": "at+jwt" }),
         &payload(NOW),
-        &HMAC_SECRET,
+        &SECRET,
     );
     assert_accepted(&f.auth, &no_kid).await;
     f.ring
@@ -367,7 +365,7 @@ async fn rejects_any_crit_header() {
     ] {
         let header =
             json!({ "alg": "HS256", "typ": "at+jwt", "kid": "k1", "crit": crit, "exp": 1 });
-        let forged = forge_hs256(&header, &payload(NOW), &HMAC_SECRET);
+        let forged = forge_hs256(&header, &payload(NOW), &SECRET);
         assert_refused(&f.auth, &forged, Rejection::UnsupportedCritical).await;
     }
 }
@@ -498,7 +496,7 @@ async fn rejects_deeply_nested_and_duplicate_key_json() {
 
 fn sign_hs256(input: &str) -> String {
     use hmac::{Hmac, KeyInit, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&HMAC_SECRET).unwrap();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&SECRET).unwrap();
     mac.update(input.as_bytes());
     format!(
         "{input}.{}",
@@ -698,7 +696,7 @@ fn secrets_never_appear_in_debug_output() {
 
 #[tokio::test]
 async fn checks_revocation_only_after_signature_and_claims_pass() {
-    let f = Fixture::with_store(CountingStore::default());
+    let f = Fixture::with_store(TestStore::default());
     let bad_sig = forge_hs256(
         &header("HS256"),
         &payload(NOW),
@@ -707,13 +705,9 @@ async fn checks_revocation_only_after_signature_and_claims_pass() {
     assert_refused(&f.auth, &bad_sig, Rejection::BadSignature).await;
     let expired = f.mint(|c| c.registered.exp = Some(NOW - 1));
     assert_refused(&f.auth, &expired, Rejection::Expired).await;
-    assert_eq!(f.auth.store().checks.load(Ordering::SeqCst), 0);
+    assert_eq!(f.auth.store().checks(), 0);
     assert_accepted(&f.auth, &f.mint(|_| {})).await;
-    assert_eq!(
-        f.auth.store().checks.load(Ordering::SeqCst),
-        2,
-        "one check per stack"
-    );
+    assert_eq!(f.auth.store().checks(), 2, "one check per stack");
 }
 
 #[tokio::test]
@@ -789,10 +783,10 @@ fn negate_s_p256(sig: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn refuses_with_503_when_the_store_cannot_answer() {
-    let f = Fixture::with_store(BrokenStore::default());
+    let f = Fixture::with_store(TestStore::broken());
     let token = f.mint(|_| {});
     assert_refused(&f.auth, &token, Rejection::StoreUnavailable).await;
-    assert_eq!(f.auth.store().checks.load(Ordering::SeqCst), 2);
+    assert_eq!(f.auth.store().checks(), 2);
     for stack in STACKS {
         let outcome = send(&f.auth, stack, cookie_request(&token)).await;
         assert_eq!(outcome.status, StatusCode::SERVICE_UNAVAILABLE);

@@ -1,15 +1,14 @@
 //! Property tests: no single-byte change to a valid token survives, and no
 //! header bytes panic the verifier or get through it.
 
-mod common;
-
 use axum::body::Body;
-use common::*;
 use http::{HeaderValue, Request, StatusCode};
 use proptest::prelude::*;
 use tower::{ServiceBuilder, ServiceExt, service_fn};
 use tower_jwt_cookie::keys::KeyRing;
 use tower_jwt_cookie::{Algorithm, MemoryStore, Rejection};
+
+use crate::support::*;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -1,6 +1,5 @@
 //! axum integration: `Session` as a response part, the `VerifiedClaims<C>`
 //! extractor, and its plain 500 when the verifier layer is missing.
-#![cfg(feature = "axum")]
 
 use axum::body::Body;
 use axum::routing::{get, post};
@@ -10,8 +9,9 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use tower_jwt_cookie::clock::ManualClock;
-use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Session, VerifiedClaims};
+use tower_jwt_cookie::{MemoryStore, Session, VerifiedClaims};
+
+use crate::support::{NOW, builder};
 
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Roles {
@@ -19,12 +19,7 @@ struct Roles {
 }
 
 fn router() -> Router {
-    let keys =
-        KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32]).unwrap());
-    let auth = CookieAuth::builder(keys, MemoryStore::new())
-        .issuer("https://app.example")
-        .audience("app")
-        .clock(ManualClock::new(1_800_000_000))
+    let auth = builder(MemoryStore::new(), &ManualClock::new(NOW))
         .build()
         .unwrap();
     async fn login() -> (Session, Json<&'static str>) {

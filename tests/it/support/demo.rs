@@ -1,16 +1,14 @@
 //! Runs the demo of `examples/demo` in-process on a free port, with the
 //! settings a test needs. The demo's own modules are compiled in here (no
 //! copy), so tests exercise exactly the code `cargo run --example demo` runs.
-#![allow(dead_code)] // each test file uses a different part
 
-#[path = "../../examples/demo/app.rs"]
+#[path = "../../../examples/demo/app.rs"]
+#[allow(dead_code)] // no test reads `Demo::keys` (the JWKS route holds its own clone)
 pub mod app;
-#[path = "../../examples/demo/page.rs"]
+#[path = "../../../examples/demo/page.rs"]
 pub mod page;
-#[path = "../../examples/demo/users.rs"]
+#[path = "../../../examples/demo/users.rs"]
 pub mod users;
-
-use std::net::SocketAddr;
 
 use app::{DemoConfig, Notes};
 use tokio::net::TcpListener;
@@ -20,9 +18,7 @@ use tokio::sync::oneshot;
 pub struct DemoServer {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub url: String,
-    pub addr: SocketAddr,
     pub notes: Notes,
-    pub keys: tower_jwt_cookie::keys::KeyRing,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -46,9 +42,7 @@ impl DemoServer {
         });
         Self {
             url,
-            addr,
             notes: demo.notes,
-            keys: demo.keys,
             stop: Some(stop),
         }
     }

@@ -2,15 +2,14 @@
 //! record, no rotation half-done, and a logout that failed keeps the cookies
 //! so it can be retried.
 
-mod session_support;
-
 use http::Method;
-use session_support::*;
 use tower_jwt_cookie::clock::ManualClock;
 
-fn setup() -> (FlakyStore, ManualClock, App) {
-    let clock = ManualClock::new(T0);
-    let store = FlakyStore::default();
+use crate::support::*;
+
+fn setup() -> (TestStore, ManualClock, App) {
+    let clock = ManualClock::new(NOW);
+    let store = TestStore::default();
     let auth = builder(store.clone(), &clock).build().unwrap();
     (store, clock, app(&auth))
 }
@@ -82,8 +81,8 @@ async fn logout_while_the_store_is_down_answers_503_and_keeps_the_cookies() {
 async fn a_responder_sees_accept_origin_and_content_type_when_a_logout_fails() {
     use http::header::{ACCEPT, CONTENT_TYPE, ORIGIN};
     use tower_jwt_cookie::rejection::{Rejection, RequestInfo};
-    let clock = ManualClock::new(T0);
-    let store = FlakyStore::default();
+    let clock = ManualClock::new(NOW);
+    let store = TestStore::default();
     let echo = |_: &Rejection, info: &RequestInfo<'_>| {
         let seen: Vec<String> = [ACCEPT, ORIGIN, CONTENT_TYPE]
             .iter()

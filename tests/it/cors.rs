@@ -9,17 +9,16 @@
 //! libraries allow something unsafe for cookie sessions (`*`, reflecting any
 //! origin, regexps, echoing any requested header) the row asserts the refusal.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Calls, request};
 use http::header::{self, HeaderName};
 use http::{HeaderMap, Method, StatusCode};
 use tower::{Layer, ServiceExt};
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::cors::{CorsConfigError, CredentialedCors};
 use tower_jwt_cookie::rejection::CorsReason;
+
+use crate::support::{Calls, request};
 
 const ALLOWED: &str = "http://foobar.com";
 
@@ -515,7 +514,7 @@ async fn inner_cors_grants_are_removed_for_origins_not_on_the_list() {
 #[test]
 fn refused_preflight_is_explained_in_a_tracing_event() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let subscriber = common::capture::Capture(events.clone());
+    let subscriber = crate::support::capture::Capture(events.clone());
     tracing::subscriber::with_default(subscriber, || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()

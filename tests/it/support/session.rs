@@ -1,14 +1,9 @@
-//! Shared test fixtures: an app behind the issuer and the verifier, a
-//! ManualClock, and a tiny browser that keeps cookies by name and path.
-#![allow(dead_code)]
+//! The session app (an app behind the issuer and the verifier) and a tiny
+//! browser that keeps cookies by name and path.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -17,28 +12,8 @@ use serde_json::{Value, json};
 use tower::util::BoxCloneService;
 use tower::{ServiceBuilder, ServiceExt, service_fn};
 use tower_jwt_cookie::body::ResponseBody;
-use tower_jwt_cookie::clock::ManualClock;
-use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-use tower_jwt_cookie::revocation::{
-    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
-};
-use tower_jwt_cookie::{
-    Algorithm, CookieAuth, CookieAuthBuilder, MemoryStore, Rejection, Session, VerifiedClaims,
-};
-
-pub const T0: i64 = 1_800_000_000;
-pub const SECRET: [u8; 32] = [7; 32];
-
-pub fn keys() -> KeyRing {
-    KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &SECRET).unwrap())
-}
-
-pub fn builder<S: RevocationStore>(store: S, clock: &ManualClock) -> CookieAuthBuilder<S> {
-    CookieAuth::builder(keys(), store)
-        .issuer("https://app.example")
-        .audience("app")
-        .clock(clock.clone())
-}
+use tower_jwt_cookie::revocation::RevocationStore;
+use tower_jwt_cookie::{CookieAuth, Rejection, Session, VerifiedClaims};
 
 pub type App =
     BoxCloneService<Request<Full<Bytes>>, Response<ResponseBody<Full<Bytes>>>, Infallible>;
@@ -223,66 +198,5 @@ impl Browser {
             "__Secure-refresh".into(),
             (value.to_owned(), "/auth".into()),
         );
-    }
-}
-
-/// The payload of a JWT, unverified (tests only).
-pub fn payload(jwt: &str) -> Value {
-    let part = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
-}
-
-/// A MemoryStore that fails every call while `failing` is set.
-#[derive(Clone, Default)]
-pub struct FlakyStore {
-    pub inner: MemoryStore,
-    pub failing: Arc<AtomicBool>,
-}
-
-impl FlakyStore {
-    fn fail(&self) -> Result<(), StoreError> {
-        if self.failing.load(Ordering::SeqCst) {
-            Err(StoreError::new("connection refused"))
-        } else {
-            Ok(())
-        }
-    }
-
-    pub fn set_failing(&self, failing: bool) {
-        self.failing.store(failing, Ordering::SeqCst);
-    }
-}
-
-impl RevocationStore for FlakyStore {
-    async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
-        self.fail()?;
-        self.inner.check(token).await
-    }
-    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
-        self.fail()?;
-        self.inner.revoke_token(jti, expires_at).await
-    }
-    async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), StoreError> {
-        self.fail()?;
-        self.inner.revoke_session(sid, expires_at).await
-    }
-    async fn revoke_subject(
-        &self,
-        sub: &str,
-        issued_before: i64,
-        expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.fail()?;
-        self.inner
-            .revoke_subject(sub, issued_before, expires_at)
-            .await
-    }
-    async fn start_session(&self, session: SessionStart<'_>) -> Result<(), StoreError> {
-        self.fail()?;
-        self.inner.start_session(session).await
-    }
-    async fn rotate(&self, rotation: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
-        self.fail()?;
-        self.inner.rotate(rotation).await
     }
 }

@@ -9,11 +9,10 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::BodyExt;
 use tower::service_fn;
-use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::token::{self, TokenKind};
+use tower_jwt_cookie::{CookieAuth, MemoryStore};
 
-use super::{AUDIENCE, HMAC_SECRET, ISSUER, valid_claims};
-use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
+use super::{AUDIENCE, ISSUER, keys, valid_claims};
 
 /// Counts how often the handler ran: a refused request must leave it at zero.
 #[derive(Clone, Default)]
@@ -63,10 +62,10 @@ where
     body.collect().await.unwrap().to_bytes()
 }
 
-/// A configuration with an HS256 key, allowing `origins` cross-origin.
+/// A configuration over [`keys`] (on the system clock), allowing `origins`
+/// cross-origin.
 pub fn auth_with_origins(origins: &[&str]) -> CookieAuth<MemoryStore> {
-    let key = SigningKey::hmac("k1", Algorithm::HS256, &HMAC_SECRET).unwrap();
-    CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
+    CookieAuth::builder(keys(), MemoryStore::new())
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .allowed_origins(origins.iter().copied())

@@ -1,18 +1,17 @@
 //! Misconfigured sessions are build-time errors whose message says how to fix
 //! them; plain-http cookies exist only behind the local-development switch.
 
-mod session_support;
-
 use std::time::Duration;
 
-use session_support::*;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, VerifyingKey};
 use tower_jwt_cookie::{Algorithm, ConfigError, CookieAuth, MemoryStore};
 
+use crate::support::*;
+
 fn base() -> tower_jwt_cookie::CookieAuthBuilder<MemoryStore> {
-    builder(MemoryStore::new(), &ManualClock::new(T0))
+    builder(MemoryStore::new(), &ManualClock::new(NOW))
 }
 
 fn error(builder: tower_jwt_cookie::CookieAuthBuilder<MemoryStore>) -> (ConfigError, String) {
@@ -48,7 +47,7 @@ fn plain_http_cookies_need_the_local_development_switch_and_unprefixed_names() {
 
 #[tokio::test]
 async fn the_local_development_switch_writes_cookies_without_secure() {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
         .insecure_http_cookies_for_local_development()
         .access_cookie("access")

@@ -3,26 +3,22 @@
 //! token is accepted or refused, and that a refused call never reaches the
 //! handler.
 
-#![forbid(unsafe_code)]
-
-mod common;
-#[path = "../examples/tonic/greeter.rs"]
+#[path = "../../examples/tonic/greeter.rs"]
 mod greeter;
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::*;
 use greeter::{GreeterClient, GreeterServer, HelloRequest, with_bearer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::Endpoint;
 use tonic::{Code, Status};
-use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::token::MAX_LEEWAY_SECS;
-use tower_jwt_cookie::{Algorithm, MemoryStore, RevocationStore};
+use tower_jwt_cookie::{MemoryStore, RevocationStore};
+
+use crate::support::*;
 
 /// How long any one step (connect, call, shutdown) may take.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -35,8 +31,7 @@ async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
 
 /// The fixture's configuration with `Authorization: Bearer` accepted.
 fn fixture<S: RevocationStore>(store: S) -> Fixture<S> {
-    let key = SigningKey::hmac("k1", Algorithm::HS256, &HMAC_SECRET).unwrap();
-    Fixture::build(KeyRing::with_signing_key(key), store, |b| b.bearer(true))
+    Fixture::build(keys(), store, |b| b.bearer(true))
 }
 
 /// A greeter server on an ephemeral port and a client connected to it.
@@ -172,7 +167,7 @@ async fn a_token_with_a_wrong_signature_is_unauthenticated() {
 
 #[tokio::test]
 async fn a_failing_revocation_store_is_unavailable() {
-    let fixture = fixture(BrokenStore::default());
+    let fixture = fixture(TestStore::broken());
     let mut running = start(&fixture).await;
     let token = fixture.mint(|_| {});
 
@@ -183,7 +178,7 @@ async fn a_failing_revocation_store_is_unavailable() {
         (Code::Unavailable, "the session store is unavailable")
     );
     // The token itself was good: the store was asked, and failed closed.
-    let checks = fixture.auth.store().checks.load(Ordering::SeqCst);
+    let checks = fixture.auth.store().checks();
     assert_eq!(checks, 1);
     running.stop().await;
 }

@@ -1,20 +1,19 @@
 //! The documented stack on axum: CredentialedCors → CsrfSameSiteGuard →
 //! JwtCookieVerifier → handler, all from one `CookieAuth` (checklist 28, 35).
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::body::Body;
 use axum::routing::post;
-use common::{access_token, auth_with_origins};
 use http::{Request, StatusCode, header};
 use tower::{ServiceBuilder, ServiceExt};
 use tower_jwt_cookie::cors::CorsConfigError;
 use tower_jwt_cookie::rejection::CsrfReason;
 use tower_jwt_cookie::{ConfigError, Rejection};
+
+use crate::support::{access_token, auth_with_origins};
 
 const SPA: &str = "https://spa.example";
 
@@ -250,11 +249,10 @@ fn cors_and_guard_from_cookie_auth_share_their_origins() {
 
 #[test]
 fn invalid_allowed_origin_is_a_config_error() {
-    use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-    use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
+    use crate::support::keys;
+    use tower_jwt_cookie::{CookieAuth, MemoryStore};
     for bad in ["*", "null", "https://spa.example/", "spa.example"] {
-        let key = SigningKey::hmac("k1", Algorithm::HS256, &[1; 32]).unwrap();
-        let built = CookieAuth::builder(KeyRing::with_signing_key(key), MemoryStore::new())
+        let built = CookieAuth::builder(keys(), MemoryStore::new())
             .issuer("https://app.example")
             .audience("app")
             .allowed_origins([bad])
@@ -268,7 +266,7 @@ mod properties {
     use proptest::prelude::*;
     use tower::Layer;
     use tower_jwt_cookie::CredentialedCors;
-    use tower_jwt_cookie::csrf::{CsrfSameSiteGuard, CsrfTokenCheck, CsrfTokens};
+    use tower_jwt_cookie::csrf::{CsrfSameSiteGuard, CsrfTokenCheck};
     use tower_jwt_cookie::origin::Origin;
 
     const NAMES: [&str; 9] = [
@@ -305,8 +303,8 @@ mod properties {
             runtime.block_on(async {
                 let cors = CredentialedCors::builder().allow_origin(SPA).allow_private_network(true).build().unwrap();
                 let guard = CsrfSameSiteGuard::builder().trusted_origin(SPA).bypass(http::Method::POST, "/hook").build().unwrap();
-                let tokens = CsrfTokenCheck::<serde_json::Value>::new(CsrfTokens::new(&[9; 32]).unwrap());
-                let calls = common::Calls::default();
+                let tokens = CsrfTokenCheck::<serde_json::Value>::new(crate::support::csrf_tokens());
+                let calls = crate::support::Calls::default();
                 let service = cors.layer(guard.layer(tokens.layer(calls.service())));
                 let mut request = http::Request::builder().method(method).uri(path.as_str()).body(String::new()).unwrap();
                 for (name, bytes) in &lines {
@@ -339,7 +337,7 @@ mod properties {
                 let cors = CredentialedCors::builder().allow_origin(input.as_str()).build().unwrap();
                 let guard = CsrfSameSiteGuard::builder().trusted_origin(input.as_str()).build().unwrap();
                 for (sent, allowed) in [(origin.as_str(), true), ("https://other.invalid", false)] {
-                    let calls = common::Calls::default();
+                    let calls = crate::support::Calls::default();
                     let service = cors.clone().layer(guard.layer(calls.service()));
                     let request = http::Request::post("/api")
                         .header("host", "api.invalid")

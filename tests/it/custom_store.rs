@@ -1,17 +1,14 @@
 //! The SQLite store of `examples/custom_store` passes the same conformance
 //! suite as MemoryStore, and drives real sessions.
-#![cfg(feature = "conformance")]
 
-#[path = "../examples/custom_store/sqlite_store.rs"]
-#[allow(dead_code)] // `open` is for real deployments
+#[path = "../../examples/custom_store/sqlite_store.rs"]
 mod sqlite_store;
 
-mod session_support;
-
-use session_support::*;
 use sqlite_store::SqliteStore;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, conformance};
+
+use crate::support::*;
 
 #[tokio::test]
 async fn sqlite_store_passes_the_conformance_suite() {
@@ -45,7 +42,7 @@ async fn sqlite_store_forgets_entries_after_their_expiry() {
 
 #[tokio::test]
 async fn sessions_work_end_to_end_on_the_sqlite_store() {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(SqliteStore::open_in_memory().unwrap(), &clock)
         .build()
         .unwrap();
@@ -67,7 +64,7 @@ async fn sessions_work_end_to_end_on_the_sqlite_store() {
 #[tokio::test]
 async fn sqlite_check_reads_while_another_connection_holds_the_write_lock() {
     use tower_jwt_cookie::revocation::{AccessCheck, TokenStatus};
-    let path = std::env::temp_dir().join(format!("tjc-sqlite-{}-{}.db", std::process::id(), T0));
+    let path = std::env::temp_dir().join(format!("tjc-sqlite-{}-{}.db", std::process::id(), NOW));
     let _ = std::fs::remove_file(&path);
     let store = SqliteStore::open(path.to_str().unwrap()).unwrap();
     let mut writer = rusqlite::Connection::open(&path).unwrap();

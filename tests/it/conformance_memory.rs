@@ -1,6 +1,5 @@
 //! MemoryStore passes the public RevocationStore conformance suite, and
 //! forgets every entry after its expiry (memory stays bounded).
-#![cfg(feature = "conformance")]
 
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, conformance};

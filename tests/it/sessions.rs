@@ -2,18 +2,17 @@
 //! grace window, logout, logout everywhere, idle and absolute expiry, and
 //! every cookie attribute. Time is a ManualClock: no sleeps.
 
-mod session_support;
-
 use std::time::Duration;
 
 use http::Method;
 use http::header::CACHE_CONTROL;
-use session_support::*;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::clock::ManualClock;
 
+use crate::support::*;
+
 fn setup() -> (ManualClock, App) {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock).build().unwrap();
     (clock, app(&auth))
 }
@@ -44,20 +43,20 @@ async fn login_sets_both_cookies_with_every_attribute() {
             cookie_line("__Secure-refresh", &refresh, "/auth", 86_400),
         ]
     );
-    let (a, r) = (payload(&access), payload(&refresh));
+    let (a, r) = (payload_of(&access), payload_of(&refresh));
     assert_eq!(
         a["exp"],
-        T0 + 900,
+        NOW + 900,
         "Max-Age equals the access token's remaining life"
     );
     assert_eq!(
         r["exp"],
-        T0 + 86_400,
+        NOW + 86_400,
         "Max-Age equals the refresh token's remaining life"
     );
     assert_eq!(
         (a["sub"].as_str(), a["aud"].as_str(), a["iat"].as_i64()),
-        (Some("alice"), Some("app"), Some(T0))
+        (Some("alice"), Some("app"), Some(NOW))
     );
     assert_eq!(r["aud"], "app#refresh");
     assert_eq!(a["sid"], r["sid"]);
@@ -82,8 +81,8 @@ async fn refresh_writes_both_cookies_with_every_attribute() {
         ]
     );
     let body = reply.json();
-    assert_eq!(body["access_expires_at"], T0 + 600 + 900);
-    assert_eq!(body["session_expires_at"], T0 + 7 * 86_400);
+    assert_eq!(body["access_expires_at"], NOW + 600 + 900);
+    assert_eq!(body["session_expires_at"], NOW + 7 * 86_400);
 }
 
 #[tokio::test]
@@ -105,7 +104,7 @@ async fn logout_clears_both_cookies_repeating_their_paths() {
 
 #[tokio::test]
 async fn reuse_and_clearing_cookies_repeat_a_configured_domain() {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
         .access_cookie("__Secure-access")
         .cookie_domain("app.example")
@@ -169,7 +168,7 @@ async fn login_me_refresh_me_logout_me_is_refused_with_the_access_token_unexpire
 
     // The access token the browser just had is still unexpired...
     let mut attacker = kept;
-    assert!(payload(attacker.access())["exp"].as_i64().unwrap() > clock_now(&clock));
+    assert!(payload_of(attacker.access())["exp"].as_i64().unwrap() > clock_now(&clock));
     // ...but refused on the very next request, and so is the refresh token.
     let me = attacker.me(&app).await;
     assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
@@ -258,8 +257,8 @@ async fn two_tabs_refreshing_within_grace_converge_on_one_refresh_token() {
     let b = tab_b.refresh(&app).await;
     assert_eq!((a.status.as_u16(), b.status.as_u16()), (200, 200));
     let (ra, rb) = (
-        payload(tab_a.refresh_token()),
-        payload(tab_b.refresh_token()),
+        payload_of(tab_a.refresh_token()),
+        payload_of(tab_b.refresh_token()),
     );
     assert_eq!(
         ra["jti"], rb["jti"],
@@ -341,7 +340,7 @@ async fn logout_everywhere_revokes_a_second_session_on_the_next_request_and_a_la
 
 #[tokio::test]
 async fn a_session_ends_after_its_idle_lifetime() {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
         .session_idle_lifetime(Duration::from_secs(3600))
         .build()
@@ -374,7 +373,7 @@ async fn a_session_ends_after_its_idle_lifetime() {
 
 #[tokio::test]
 async fn a_session_ends_at_its_absolute_lifetime_however_often_it_refreshes() {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
         .session_idle_lifetime(Duration::from_secs(3600))
         .session_absolute_lifetime(Duration::from_secs(3 * 3600))
@@ -390,11 +389,11 @@ async fn a_session_ends_at_its_absolute_lifetime_however_often_it_refreshes() {
         assert_eq!(reply.status, 200);
         last = Some(reply);
     }
-    // At T0+9000 the session has 1800 s left: no cookie outlives it.
+    // At NOW+9000 the session has 1800 s left: no cookie outlives it.
     let set = last.unwrap().set_cookies();
     assert!(set[0].ends_with("Max-Age=900"));
     assert!(set[1].ends_with("Max-Age=1800"), "{}", set[1]);
-    assert_eq!(payload(browser.refresh_token())["exp"], T0 + 3 * 3600);
+    assert_eq!(payload_of(browser.refresh_token())["exp"], NOW + 3 * 3600);
     clock.advance(1800);
     let reply = browser.refresh(&app).await;
     assert_eq!(
@@ -451,7 +450,7 @@ async fn logout_without_a_session_just_clears_the_cookies() {
 
 #[tokio::test]
 async fn logout_takes_effect_on_every_instance_sharing_the_store() {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let store = MemoryStore::new();
     let instance_a = app(&builder(store.clone(), &clock).build().unwrap());
     let instance_b = app(&builder(store, &clock).build().unwrap());
@@ -493,7 +492,7 @@ async fn the_refresh_cookie_is_read_by_its_exact_case_sensitive_name() {
 async fn a_family_revoked_for_reuse_stays_revoked_past_its_idle_expiry() {
     // Access tokens (900 s) outlive the idle expiry (600 s after a refresh):
     // the revocation must hold until they expire, not until the idle expiry.
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
         .session_idle_lifetime(Duration::from_secs(600))
         .build()
@@ -504,13 +503,13 @@ async fn a_family_revoked_for_reuse_stays_revoked_past_its_idle_expiry() {
     let mut thief = browser.clone();
     clock.advance(10);
     assert_eq!(browser.refresh(&app).await.status, 200);
-    assert_eq!(payload(browser.access())["exp"], T0 + 910);
+    assert_eq!(payload_of(browser.access())["exp"], NOW + 910);
     clock.advance(10);
     assert_eq!(thief.refresh(&app).await.reason(), Some("refresh_reused"));
-    clock.advance(680); // T0 + 700: past the idle expiry (T0 + 610), token alive
+    clock.advance(680); // NOW + 700: past the idle expiry (NOW + 610), token alive
     let me = browser.me(&app).await;
     assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
-    clock.advance(209); // T0 + 909: the access token's last second
+    clock.advance(209); // NOW + 909: the access token's last second
     let me = browser.me(&app).await;
     assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
 }
@@ -522,14 +521,14 @@ async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
     tab_a.login(&app, "alice").await;
     let mut tab_b = tab_a.clone();
     clock.advance(100);
-    assert_eq!(tab_a.refresh(&app).await.status, 200); // idle expiry T0 + 100 + 86_400
+    assert_eq!(tab_a.refresh(&app).await.status, 200); // idle expiry NOW + 100 + 86_400
     clock.advance(2); // inside the 5 s grace window
     let reply = tab_b.refresh(&app).await;
     assert_eq!(reply.status, 200);
     let refresh = tab_b.refresh_token().to_owned();
     assert_eq!(
-        payload(&refresh)["jti"],
-        payload(tab_a.refresh_token())["jti"],
+        payload_of(&refresh)["jti"],
+        payload_of(tab_a.refresh_token())["jti"],
         "the family's current token"
     );
     assert_eq!(
@@ -539,8 +538,8 @@ async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
             cookie_line("__Secure-refresh", &refresh, "/auth", 86_398),
         ]
     );
-    assert_eq!(payload(&refresh)["exp"], T0 + 100 + 86_400);
-    assert_eq!(reply.json()["refresh_expires_at"], T0 + 100 + 86_400);
+    assert_eq!(payload_of(&refresh)["exp"], NOW + 100 + 86_400);
+    assert_eq!(reply.json()["refresh_expires_at"], NOW + 100 + 86_400);
 }
 
 /// Logout with `cookies` as the Cookie header: 204 and both cookies cleared.
@@ -575,7 +574,7 @@ async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
     use tower_jwt_cookie::cookie::DuplicateCookies;
     for policy in [DuplicateCookies::Reject, DuplicateCookies::First] {
         for forged in [false, true] {
-            let clock = ManualClock::new(T0);
+            let clock = ManualClock::new(NOW);
             let auth = builder(MemoryStore::new(), &clock)
                 .duplicate_cookies(policy)
                 .build()
@@ -639,7 +638,7 @@ async fn logout_identifies_the_session_from_an_expired_access_token() {
 
 #[tokio::test]
 async fn max_age_applies_to_access_tokens_only_not_to_refresh_tokens() {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
         .max_age(Duration::from_secs(600))
         .build()

@@ -2,17 +2,15 @@
 //! client over TCP against the demo running in-process: every route, its
 //! statuses, each cookie's attributes, clearing, rotation and reuse
 //! detection, logout and logout everywhere, and the JWKS.
-#![cfg(feature = "axum")]
-
-mod demo_support;
 
 use std::time::{Duration, Instant};
 
-use demo_support::DemoServer;
-use demo_support::users::Users;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+
+use crate::support::demo::DemoServer;
+use crate::support::demo::users::Users;
 
 fn client() -> Client {
     Client::builder()

@@ -3,31 +3,23 @@
 //! session, logout clears it, and `CsrfTokenCheck` behind the verifier
 //! accepts exactly that session's token.
 
-mod session_support;
-
 use std::convert::Infallible;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use serde_json::Value;
-use session_support::*;
 use tower::{ServiceBuilder, ServiceExt, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
-use tower_jwt_cookie::csrf::CsrfTokens;
 use tower_jwt_cookie::rejection::CsrfReason;
 use tower_jwt_cookie::{CookieAuth, MemoryStore, Rejection};
 
-const CSRF_SECRET: [u8; 32] = [0x5c; 32];
-
-fn tokens() -> CsrfTokens {
-    CsrfTokens::new(&CSRF_SECRET).unwrap()
-}
+use crate::support::*;
 
 fn setup() -> (CookieAuth<MemoryStore>, App) {
-    let clock = ManualClock::new(T0);
+    let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
-        .csrf_double_submit(tokens())
+        .csrf_double_submit(csrf_tokens())
         .build()
         .unwrap();
     let app = app(&auth);
@@ -52,22 +44,22 @@ async fn login_and_refresh_set_a_readable_csrf_cookie_bound_to_the_session() {
         csrf_line(&csrf, 86_400),
         "readable (no HttpOnly), host-only, as long as the refresh cookie"
     );
-    let sid = payload(browser.access())["sid"]
+    let sid = payload_of(browser.access())["sid"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(
-        tokens().verify(&sid, csrf.as_bytes()),
+        csrf_tokens().verify(&sid, csrf.as_bytes()),
         "bound to this session"
     );
-    assert!(!tokens().verify("another-session", csrf.as_bytes()));
+    assert!(!csrf_tokens().verify("another-session", csrf.as_bytes()));
 
     let reply = browser.refresh(&app).await;
     assert_eq!(reply.status, StatusCode::OK);
     let renewed = browser.cookie("__Host-csrf").unwrap().to_owned();
     assert_ne!(renewed, csrf, "a fresh random value on every refresh");
     assert!(
-        tokens().verify(&sid, renewed.as_bytes()),
+        csrf_tokens().verify(&sid, renewed.as_bytes()),
         "still bound to the same session"
     );
     assert_eq!(reply.set_cookies()[2], csrf_line(&renewed, 86_400));

@@ -1,15 +1,12 @@
 //! The verifier as a Tower layer: token sources, response formats, custom
 //! responders, key rotation under load and the unknown-`kid` refresh hook.
 
-mod common;
-
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
 use bytes::Bytes;
-use common::*;
 use http::{Request, Response, StatusCode};
 use serde_json::json;
 use tower::{Service, ServiceBuilder, ServiceExt, service_fn};
@@ -18,6 +15,8 @@ use tower_jwt_cookie::keys::{KeyProvider, KeyRefresh, KeyRing, SigningKey, Verif
 use tower_jwt_cookie::rejection::RequestInfo;
 use tower_jwt_cookie::revocation::RevocationStore;
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Rejection, VerifiedClaims};
+
+use crate::support::*;
 
 fn request_with(headers: &[(&str, &str)]) -> Request<Body> {
     let mut builder = Request::get("/api/me");
@@ -218,7 +217,7 @@ async fn answers_grpc_requests_with_a_grpc_status() {
         assert_eq!(outcome.rejection, Some(Rejection::MissingToken));
         assert_eq!(outcome.body, "");
     }
-    let broken = Fixture::with_store(BrokenStore::default());
+    let broken = Fixture::with_store(TestStore::broken());
     let token = broken.mint(|_| {});
     let cookie = format!("__Host-access={token}");
     for stack in STACKS {
@@ -352,10 +351,10 @@ async fn three_calls_through<S: RevocationStore>(fixture: &Fixture<S>) {
 #[tokio::test]
 async fn calls_the_inner_service_that_was_polled_ready() {
     // MemoryStore answers at once (`check_now`): the polled service is called
-    // in `call`. CountingStore only answers asynchronously: the polled service
+    // in `call`. TestStore only answers asynchronously: the polled service
     // is moved into the future and an unready clone stays behind.
     three_calls_through(&Fixture::new()).await;
-    three_calls_through(&Fixture::with_store(CountingStore::default())).await;
+    three_calls_through(&Fixture::with_store(TestStore::default())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -513,7 +512,7 @@ async fn a_key_learned_by_refresh_still_checks_the_signature_and_kid_shape() {
 
 #[tokio::test]
 async fn a_synchronous_store_error_fails_closed_too() {
-    let f = Fixture::with_store(CountingStore::failing_now());
+    let f = Fixture::with_store(TestStore::failing_now());
     assert_refused(&f.auth, &f.mint(|_| {}), Rejection::StoreUnavailable).await;
 }
 

@@ -1,0 +1,31 @@
+//! The integration tests: one binary, one module per concern, over one set of
+//! fixtures (`support`). It links once instead of once per file.
+//!
+//! Two suites stay separate binaries: `tests/browser.rs` (it drives real
+//! Chromium processes, one at a time, and needs programs the rest does not)
+//! and `tests/keys_env.rs` (it sets process environment variables, which is
+//! only sound with no other test thread running). Each says why at its top.
+#![forbid(unsafe_code)]
+
+mod support;
+
+#[cfg(feature = "axum")]
+mod axum_sessions;
+mod composition;
+mod config_sessions;
+#[cfg(feature = "conformance")]
+mod conformance_memory;
+mod cors;
+mod csrf;
+mod csrf_sessions;
+#[cfg(feature = "conformance")]
+mod custom_store;
+#[cfg(feature = "axum")]
+mod demo_contract;
+mod grpc;
+mod properties;
+mod refresh_bad_input;
+mod sessions;
+mod store_failure;
+mod verifier;
+mod verifier_layer;
