@@ -4,7 +4,7 @@
 //! cargo run --example custom_store
 //! ```
 //!
-//! `tests/custom_store.rs` runs the crate's conformance suite against the
+//! `tests/it/custom_store.rs` runs the crate's conformance suite against the
 //! same store (`cargo test --all-features --test custom_store`).
 
 // `open`, `purge_expired` and `len` are used by tests, not by this demo.

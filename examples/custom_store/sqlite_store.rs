@@ -1,5 +1,5 @@
 //! A `RevocationStore` over SQLite (rusqlite, bundled): how to write a store
-//! of your own. `tests/custom_store.rs` runs the crate's conformance suite
+//! of your own. `tests/it/custom_store.rs` runs the crate's conformance suite
 //! against it.
 //!
 //! Every call takes the connection's mutex and runs in one transaction, so

@@ -1,6 +1,6 @@
 //! `greeter.Greeter/SayHello`: a one-method gRPC service, its client, and the
 //! server with the verifier in front, shared by `examples/tonic` and
-//! `tests/grpc.rs`.
+//! `tests/it/grpc.rs`.
 //!
 //! Written by hand the way `tonic-build` would generate it, so building needs
 //! no `protoc`. The wire contract is this proto:

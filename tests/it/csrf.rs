@@ -556,7 +556,7 @@ async fn trusted_origins_and_routes_added_while_serving_take_effect() {
 
 // Go: TestCrossOriginProtectionSetDenyHandler.
 #[tokio::test]
-async fn deny_handler_receives_the_reason_and_replaces_the_response() {
+async fn responder_receives_the_reason_and_replaces_the_response() {
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
     let teapot = move |rejection: &Rejection, _: &RequestInfo<'_>| {
