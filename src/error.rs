@@ -91,7 +91,16 @@ pub enum ConfigError {
     /// The refresh grace window is longer than 60 seconds.
     #[error("refresh grace window of {0} s is too long: use a few seconds (at most 60)")]
     GraceTooLong(u64),
-    /// The access and refresh cookies have the same name.
-    #[error("the access and refresh cookies are both named `{0}`: give them different names")]
+    /// Two of the crate's cookies (access, refresh, CSRF) have the same name:
+    /// the browser would keep only one of them.
+    #[error(
+        "two of the access, refresh and CSRF cookies are both named `{0}`: give each its own name (`.access_cookie(..)`, `.refresh_cookie(..)`, `CsrfTokens::with_cookie_name(..)`)"
+    )]
     SameCookieNames(String),
+    /// `max_age` is set while `iat` may be missing, so a token without `iat`
+    /// would pass every age check.
+    #[error(
+        "`.max_age(..)` needs `iat`: remove `.allow_missing(RequiredClaim::Iat)`, or drop `.max_age(..)`"
+    )]
+    MaxAgeWithoutIat,
 }

@@ -6,7 +6,9 @@
 //! explicitly instead of silently taking the first value.
 
 use http::HeaderMap;
-use http::header::{AsHeaderName, HeaderValue};
+use http::header::{AUTHORIZATION, AsHeaderName, HeaderValue};
+
+use crate::rejection::Rejection;
 
 /// How often a header appears in a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,4 +29,26 @@ pub(crate) fn single<K: AsHeaderName>(headers: &HeaderMap, name: K) -> Single<'_
         (Some(value), None) => Single::One(value),
         (Some(_), Some(_)) => Single::Many,
     }
+}
+
+/// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).
+/// Other schemes are ignored; more than one `Authorization` line is refused.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<&[u8]>, Rejection> {
+    let value = match single(headers, AUTHORIZATION) {
+        Single::Absent => return Ok(None),
+        Single::Many => return Err(Rejection::Malformed("more than one Authorization header")),
+        Single::One(value) => value,
+    };
+    let value = value.as_bytes();
+    let Some(scheme) = value.get(..7) else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer ") {
+        return Ok(None);
+    }
+    let token = value[7..].trim_ascii();
+    if token.is_empty() {
+        return Err(Rejection::MissingToken);
+    }
+    Ok(Some(token))
 }

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation, SessionStart,
+    StoreError, TokenStatus,
 };
 
 const SCHEMA: &str = "
@@ -197,7 +198,9 @@ impl RevocationStore for SqliteStore {
 
     async fn start_session(&self, s: SessionStart<'_>) -> Result<(), StoreError> {
         self.tx(|tx| {
-            purge(tx, s.now)?;
+            // Entries outlive their expiry by the retention margin: the
+            // verifier checks as of `now - leeway`.
+            purge(tx, s.now.saturating_sub(RETENTION_MARGIN_SECS))?;
             tx.execute(
                 "INSERT OR REPLACE INTO sessions (sid, sub, started_at, current_jti, previous_jti, rotated_at,
                                                   idle_expires_at, absolute_expires_at, revoked, forget_at)

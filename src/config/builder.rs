@@ -232,11 +232,25 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         for claim in self.optional {
             policy.required &= !claim.bit();
         }
+        // A token without `iat` has no age: with `max_age` it would pass any
+        // age check (panva/jose refuses such tokens whenever maxTokenAge is set).
+        if policy.max_age.is_some() && policy.required & RequiredClaim::Iat.bit() == 0 {
+            return Err(ConfigError::MaxAgeWithoutIat);
+        }
+        if let Some(tokens) = &self.csrf_tokens {
+            for token_cookie in [access_cookie.name(), sessions.refresh_cookie.name()] {
+                if tokens.cookie_name() == token_cookie {
+                    return Err(ConfigError::SameCookieNames(token_cookie.to_owned()));
+                }
+            }
+        }
         let mut refresh_policy = policy.clone();
         refresh_policy.max_age = None;
         let mut identify_policy = policy.clone();
-        // Saturating arithmetic: `exp`, `nbf`, `iat` and max-age never fail.
-        identify_policy.leeway = i64::MAX / 4;
+        // Logout names the session with a token of ours even after it
+        // expired, but never one older than a whole session can live: no
+        // token of an ended session is a credential for ever.
+        identify_policy.leeway = sessions.absolute_lifetime;
         identify_policy.max_age = None;
         Ok(CookieAuth {
             shared: Arc::new(Shared {

@@ -1,5 +1,5 @@
-//! Signing token pairs, writing and clearing their cookies, and reading the
-//! current session back from a request's cookies.
+//! Signing token pairs, writing and clearing their cookies, and reading
+//! refresh tokens back.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,9 +11,8 @@ use serde_json::{Map, Value};
 
 use super::command::RESERVED;
 use crate::config::Shared;
-use crate::cookie::cookie_values;
 use crate::rejection::Rejection;
-use crate::token::{self, Claims, NoCustomClaims, RegisteredClaims, TokenKind, ValidationPolicy};
+use crate::token::{self, Claims, RegisteredClaims, TokenKind, ValidationPolicy};
 
 /// A fresh random identifier (128 bits, base64url) for a `jti` or `sid`.
 pub(crate) fn random_id() -> Result<String, Rejection> {
@@ -165,6 +164,7 @@ pub(crate) struct RefreshClaims {
     pub(crate) sub: String,
     pub(crate) sid: String,
     pub(crate) jti: String,
+    pub(crate) iat: i64,
     pub(crate) exp: i64,
     pub(crate) auth_time: i64,
     pub(crate) custom: Map<String, Value>,
@@ -197,67 +197,9 @@ pub(crate) fn read_refresh<S>(
         sub,
         sid,
         jti,
+        iat: r.iat.unwrap_or(i64::MIN),
         exp,
         auth_time,
         custom,
     })
-}
-
-/// A session a logout request proves it holds.
-#[derive(PartialEq, Eq)]
-pub(crate) struct CurrentSession {
-    pub(crate) sub: String,
-    pub(crate) sid: String,
-}
-
-/// At most this many values of one cookie name are verified per logout.
-const MAX_LOGOUT_COOKIES: usize = 4;
-
-/// Every session a logout request names with a token of ours: each value of
-/// the access cookie (`__Host-` by default, so no other host can plant one)
-/// first, then each value of the refresh cookie (a `__Secure-` cookie, which
-/// a sibling subdomain can plant). Every value is read, whatever the
-/// duplicate-cookie policy, so a planted cookie can neither hide the genuine
-/// one nor redirect the logout: each token's signature, `typ`, issuer and
-/// audience are verified, but not its times, so an expired token still names
-/// the session to revoke. Revoking a session whose token the request holds
-/// only ever ends that session.
-pub(crate) fn current_sessions<S>(shared: &Shared<S>, headers: &HeaderMap) -> Vec<CurrentSession> {
-    let s = &shared.sessions;
-    let policy = &shared.identify_policy;
-    // Times are not checked, so any instant will do.
-    let now = 0;
-    let access = cookie_values(headers, shared.access_cookie.name())
-        .take(MAX_LOGOUT_COOKIES)
-        .filter_map(|token| {
-            let claims = token::verify::<NoCustomClaims>(
-                token,
-                TokenKind::Access,
-                &*shared.keys,
-                policy,
-                now,
-            )
-            .ok()?;
-            let r = claims.registered;
-            Some(CurrentSession {
-                sub: r.sub?,
-                sid: r.sid?,
-            })
-        });
-    let refresh = cookie_values(headers, s.refresh_cookie.name())
-        .take(MAX_LOGOUT_COOKIES)
-        .filter_map(|token| {
-            let claims = read_refresh(shared, policy, token, now).ok()?;
-            Some(CurrentSession {
-                sub: claims.sub,
-                sid: claims.sid,
-            })
-        });
-    let mut found: Vec<CurrentSession> = Vec::new();
-    for session in access.chain(refresh) {
-        if !found.contains(&session) {
-            found.push(session);
-        }
-    }
-    found
 }

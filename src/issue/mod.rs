@@ -50,7 +50,9 @@
 //! # }).unwrap();
 //! ```
 
+mod candidates;
 mod command;
+mod end;
 mod future;
 mod layer;
 mod mint;

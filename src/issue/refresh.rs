@@ -10,11 +10,12 @@ use http::header::{ALLOW, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
+use super::candidates::candidates;
 use super::mint::{
-    PairSpec, append_cookies, clear_cookies, mint_pair, random_id, read_refresh, set_cookies,
+    PairSpec, RefreshClaims, append_cookies, clear_cookies, mint_pair, random_id, read_refresh,
+    set_cookies,
 };
 use crate::config::Shared;
-use crate::cookie::token_cookie;
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
 use crate::revocation::{RevocationStore, RotateOutcome, Rotation, StoreError};
 
@@ -73,14 +74,7 @@ async fn rotate<S: RevocationStore>(
     now: i64,
 ) -> Result<Response<Bytes>, Refused> {
     let s = &shared.sessions;
-    let token = token_cookie(headers, s.refresh_cookie.name(), shared.duplicates)?;
-    // Only a token whose signature verified can be "expired": safe to clear.
-    let claims = read_refresh(shared, &shared.refresh_policy, token, now).map_err(|rejection| {
-        match rejection {
-            Rejection::Expired => Refused(Rejection::SessionExpired, true),
-            other => Refused(other, false),
-        }
-    })?;
+    let claims = presented_refresh_token(shared, headers, now)?;
 
     // Sign the next pair and write its cookies before touching the store:
     // once the rotation commits, nothing can fail.
@@ -148,4 +142,46 @@ async fn rotate<S: RevocationStore>(
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     append_cookies(h, cookies);
     Ok(response)
+}
+
+/// The refresh token the request presents. Every value of the refresh cookie
+/// is read ([`candidates`]): the one that verifies wins, so a junk or forged
+/// duplicate planted by a sibling subdomain cannot block refresh; two
+/// different tokens that both verify are refused (`duplicate_cookie`), since
+/// the issuer cannot tell which session the browser means.
+fn presented_refresh_token<S>(
+    shared: &Shared<S>,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<RefreshClaims, Refused> {
+    let name = shared.sessions.refresh_cookie.name();
+    let found = candidates(headers, name, shared.refresh_policy.max_token_len)?;
+    let single = found.tokens.len() == 1;
+    let mut chosen: Option<RefreshClaims> = None;
+    let mut first_refusal = None;
+    for token in found.tokens {
+        match read_refresh(shared, &shared.refresh_policy, token, now) {
+            Ok(claims) => match &chosen {
+                Some(seen) if seen.jti != claims.jti || seen.sid != claims.sid => {
+                    return Err(Rejection::DuplicateCookie.into());
+                }
+                Some(_) => {}
+                None => chosen = Some(claims),
+            },
+            Err(rejection) => {
+                first_refusal.get_or_insert(rejection);
+            }
+        }
+    }
+    if let Some(claims) = chosen {
+        return Ok(claims);
+    }
+    Err(match first_refusal {
+        // Only a token whose signature verified can be "expired"; and only
+        // when it is the request's one token is it surely the user's own:
+        // safe to clear.
+        Some(Rejection::Expired) if single => Refused(Rejection::SessionExpired, true),
+        Some(rejection) => Refused(rejection, false),
+        None => Refused(found.junk.unwrap_or(Rejection::MissingToken), false),
+    })
 }

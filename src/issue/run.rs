@@ -5,12 +5,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, COOKIE, ORIGIN};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, Uri};
 use serde_json::{Map, Value};
 
 use super::command::Command;
-use super::mint::{PairSpec, clear_cookies, current_sessions, mint_pair, random_id, set_cookies};
+use super::end::end;
+use super::mint::{PairSpec, mint_pair, random_id, set_cookies};
 use crate::config::Shared;
 use crate::header::{Single, single};
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
@@ -47,10 +48,13 @@ pub(crate) struct SavedRequest {
     uri: Uri,
     kept: [Option<HeaderValue>; 3],
     cookies: CookieLines,
+    /// `Authorization`, when the verifier accepts Bearer tokens: a Bearer
+    /// client ends its session with the token it calls with.
+    authorization: Option<HeaderValue>,
 }
 
 impl SavedRequest {
-    pub(crate) fn new<B>(request: &Request<B>) -> Self {
+    pub(crate) fn new<B>(request: &Request<B>, bearer: bool) -> Self {
         let headers = request.headers();
         let cookies = match single(headers, COOKIE) {
             Single::Absent => CookieLines::None,
@@ -62,6 +66,11 @@ impl SavedRequest {
             uri: request.uri().clone(),
             kept: KEPT.map(|name| headers.get(name).cloned()),
             cookies,
+            // Only one line: more than one is ambiguous, and refused.
+            authorization: match single(headers, AUTHORIZATION) {
+                Single::One(value) if bearer => Some(value.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -71,6 +80,9 @@ impl SavedRequest {
             if let Some(value) = value {
                 headers.insert(name, value.clone());
             }
+        }
+        if let Some(authorization) = &self.authorization {
+            headers.insert(AUTHORIZATION, authorization.clone());
         }
         match &self.cookies {
             CookieLines::None => {}
@@ -149,33 +161,4 @@ async fn issue<S: RevocationStore>(
         .await
         .map_err(StoreError::fail_closed)?;
     Ok(cookies)
-}
-
-/// Revokes every session the request's cookies name (or every session of
-/// each subject they name), then clears the cookies. Without a valid session
-/// there is nothing to revoke: the cookies are cleared all the same. If the
-/// store fails, the cookies are kept so that the user can retry the logout.
-async fn end<S: RevocationStore>(
-    shared: &Shared<S>,
-    headers: &HeaderMap,
-    now: i64,
-    everywhere: bool,
-) -> Result<Vec<HeaderValue>, Rejection> {
-    let s = &shared.sessions;
-    let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
-    let sessions = current_sessions(shared, headers);
-    let mut subjects: Vec<&str> = Vec::new();
-    for current in &sessions {
-        if everywhere {
-            if subjects.contains(&current.sub.as_str()) {
-                continue;
-            }
-            subjects.push(&current.sub);
-            shared.store.revoke_subject(&current.sub, now, until).await
-        } else {
-            shared.store.revoke_session(&current.sid, until).await
-        }
-        .map_err(StoreError::fail_closed)?;
-    }
-    Ok(clear_cookies(shared))
 }

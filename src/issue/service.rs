@@ -63,7 +63,7 @@ where
             let (parts, _body) = request.into_parts();
             return ResponseFuture::answering(refresh(Arc::clone(shared), parts));
         }
-        let saved = SavedRequest::new(&request);
+        let saved = SavedRequest::new(&request, self.auth.shared.bearer);
         ResponseFuture::calling(self.inner.call(request), Arc::clone(shared), saved)
     }
 }

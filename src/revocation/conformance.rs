@@ -26,11 +26,17 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::task::{Context, Poll, Wake, Waker};
 
-use super::{AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, TokenStatus};
+use super::{
+    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation, SessionStart,
+    TokenStatus,
+};
 
 /// Simulated time: each rule starts a million seconds after the previous one.
 static EPOCH: AtomicI64 = AtomicI64::new(2_000_000_000);
 const RULE_SPAN: i64 = 1_000_000;
+
+/// How many unrelated writes `revocations_hold_through_the_leeway` makes.
+const FILLER_WRITES: usize = 8192;
 
 /// How many rotations race in the concurrency rules.
 pub const RACERS: usize = 16;
@@ -152,6 +158,7 @@ pub async fn run_all<S: RevocationStore>(store: &S) {
     concurrent_rotations_of_one_token_yield_exactly_one_rotated(store).await;
     no_descendant_rotates_after_the_family_is_revoked(store).await;
     revoked_sessions_stay_revoked_until_their_absolute_expiry(store).await;
+    revocations_hold_through_the_leeway(store).await;
 }
 
 /// A token nothing revoked is `Active`.
@@ -939,4 +946,74 @@ pub fn run_parallel_races<S: RevocationStore>(store: &S, threads: usize) {
         });
         check_race(RULE, &outcomes, &nexts, grace, t0 + 1 + 3600);
     }
+}
+
+/// Every entry is honoured [`RETENTION_MARGIN_SECS`] past its expiry, however
+/// far later calls moved the store's notion of time: the verifier checks as
+/// of `now - leeway`, so a token revoked until its `exp`, or a family revoked
+/// for reuse until its absolute expiry, must stay refused through the
+/// leeway. Many later writes give a sweeping store every chance to forget.
+pub async fn revocations_hold_through_the_leeway<S: RevocationStore>(store: &S) {
+    const RULE: &str = "revocations_hold_through_the_leeway";
+    let r = Rule::new(RULE);
+    let (sub, t0) = (r.id("sub"), r.t0);
+    let expiry = t0 + 20;
+    store_ok(RULE, store.revoke_token(&r.id("jti"), expiry).await);
+    start(
+        store,
+        RULE,
+        [&r.id("family"), &sub, &r.id("r1")],
+        t0,
+        expiry,
+        expiry,
+    )
+    .await;
+    let reuse = Rotation {
+        sid: &r.id("family"),
+        presented_jti: &r.id("never-issued"),
+        next_jti: &r.id("r2"),
+        now: t0 + 1,
+        grace_secs: 5,
+        idle_expires_at: expiry,
+    };
+    let got = store_ok(RULE, store.rotate(reuse).await);
+    expect(
+        RULE,
+        "presenting a jti the family never had",
+        got,
+        RotateOutcome::Reused,
+    );
+    // A later call carries a time just inside the margin past the expiry;
+    // then thousands of unrelated writes give a store that sweeps as it
+    // writes (a sharded map, say) every chance to sweep where they live.
+    let later = expiry + RETENTION_MARGIN_SECS - 1;
+    start(
+        store,
+        RULE,
+        [&r.id("later"), &sub, &r.id("later-r")],
+        later,
+        later + 10,
+        later + 10,
+    )
+    .await;
+    for i in 0..FILLER_WRITES {
+        let filler = r.id(&format!("filler-{i}"));
+        store_ok(RULE, store.revoke_token(&filler, later + 1).await);
+    }
+    // The verifier, with the largest leeway, checks as of `later - 60`.
+    let as_of = later - crate::token::MAX_LEEWAY_SECS;
+    let got = status(store, RULE, &r.id("jti"), &r.id("s"), &sub, t0, as_of).await;
+    expect(
+        RULE,
+        "a token revoked until its exp, checked within the leeway after later writes",
+        got,
+        TokenStatus::Revoked,
+    );
+    let got = status(store, RULE, &r.id("a1"), &r.id("family"), &sub, t0, as_of).await;
+    expect(
+        RULE,
+        "an access token of a family revoked for reuse, checked within the leeway",
+        got,
+        TokenStatus::Revoked,
+    );
 }

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::{
-    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation, SessionStart,
+    StoreError, TokenStatus,
 };
 
 const SHARDS: usize = 64;
@@ -235,11 +236,14 @@ impl Default for MemoryStore {
 }
 
 impl Shard {
+    /// Sweeps now and then, keeping every entry [`RETENTION_MARGIN_SECS`]
+    /// past its expiry: checks arrive as of `now - leeway`, behind the time
+    /// the writes carry.
     fn after_write(&mut self, now: i64) {
         self.writes += 1;
         let size = self.tokens.len() + self.subjects.len() + self.sessions.len();
         if now != i64::MIN && self.writes >= size.max(MIN_SWEEP_INTERVAL) {
-            self.sweep(now);
+            self.sweep(now.saturating_sub(RETENTION_MARGIN_SECS));
         }
     }
 
@@ -332,7 +336,7 @@ impl RevocationStore for MemoryStore {
         drop(shard);
         let mut shard = write(self.shard(session.sub));
         let subject = shard.subjects.entry(session.sub.into()).or_default();
-        subject.forget_expired(now);
+        subject.forget_expired(now.saturating_sub(RETENTION_MARGIN_SECS));
         subject
             .sessions
             .push((session.sid.into(), session.absolute_expires_at));

@@ -34,6 +34,15 @@ use std::future::Future;
 pub use error::StoreError;
 pub use memory::MemoryStore;
 
+/// How long past its `expires_at` a store must still honour an entry when it
+/// forgets entries by a clock of its own (a TTL) or by the latest time any
+/// call carried: the verifier asks [`check`](RevocationStore::check) as of
+/// `now - leeway` (the instant it judged `exp` at, at most
+/// [`MAX_LEEWAY_SECS`](crate::token::MAX_LEEWAY_SECS) behind), so a
+/// revocation must outlive its expiry by that much to hold through the
+/// leeway. The conformance rule `revocations_hold_through_the_leeway` checks it.
+pub const RETENTION_MARGIN_SECS: i64 = crate::token::MAX_LEEWAY_SECS;
+
 /// The identifiers of a verified access token, for one revocation check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccessCheck<'a> {
@@ -45,7 +54,9 @@ pub struct AccessCheck<'a> {
     pub sub: &'a str,
     /// The token's `iat`.
     pub issued_at: i64,
-    /// The current time.
+    /// The instant to check at: the verifier passes the current time minus
+    /// its leeway (the instant it judged `exp` at), so a revocation kept
+    /// until `exp` holds for as long as the token is accepted.
     pub now: i64,
 }
 

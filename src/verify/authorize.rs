@@ -7,12 +7,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use http::HeaderMap;
-use http::header::AUTHORIZATION;
 
 use super::TokenSource;
 use crate::config::Shared;
 use crate::cookie::token_cookie;
-use crate::header::{Single, single};
+use crate::header::bearer_token;
 use crate::rejection::Rejection;
 use crate::revocation::{AccessCheck, RevocationStore, StoreError, TokenStatus};
 use crate::token::decode::{self, CompactToken};
@@ -36,28 +35,6 @@ pub(crate) fn find_token<'a, S>(
     }
     token_cookie(headers, shared.access_cookie.name(), shared.duplicates)
         .map(|token| (token, TokenSource::Cookie))
-}
-
-/// `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1).
-/// Other schemes are ignored; more than one `Authorization` line is refused.
-fn bearer_token(headers: &HeaderMap) -> Result<Option<&[u8]>, Rejection> {
-    let value = match single(headers, AUTHORIZATION) {
-        Single::Absent => return Ok(None),
-        Single::Many => return Err(Rejection::Malformed("more than one Authorization header")),
-        Single::One(value) => value,
-    };
-    let value = value.as_bytes();
-    let Some(scheme) = value.get(..7) else {
-        return Ok(None);
-    };
-    if !scheme.eq_ignore_ascii_case(b"bearer ") {
-        return Ok(None);
-    }
-    let token = value[7..].trim_ascii();
-    if token.is_empty() {
-        return Err(Rejection::MissingToken);
-    }
-    Ok(Some(token))
 }
 
 /// How far [`authorize`] got without waiting.
@@ -108,7 +85,7 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
         &shared.policy,
         now,
     )?;
-    if let Some(answer) = shared.store.check_now(access_check(&claims, now)) {
+    if let Some(answer) = shared.store.check_now(access_check(shared, &claims, now)) {
         return revocation_verdict(answer).map(|()| Authorized::Now(claims));
     }
     let shared = Arc::clone(shared);
@@ -117,14 +94,18 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
     })))
 }
 
-fn access_check<C>(claims: &Claims<C>, now: i64) -> AccessCheck<'_> {
+/// The store is asked as of `now - leeway`: the instant the verifier judged
+/// `exp` at. A revocation held until a token's `exp` (or a session's absolute
+/// expiry) then holds for as long as the verifier would accept the token,
+/// leeway included.
+fn access_check<'a, C, S>(shared: &Shared<S>, claims: &'a Claims<C>, now: i64) -> AccessCheck<'a> {
     let r = &claims.registered;
     AccessCheck {
         jti: r.jti.as_deref().unwrap_or_default(),
         sid: r.sid.as_deref().unwrap_or_default(),
         sub: r.sub.as_deref().unwrap_or_default(),
         issued_at: r.iat.unwrap_or(i64::MIN),
-        now,
+        now: now.saturating_sub(shared.policy.leeway),
     }
 }
 
@@ -133,7 +114,7 @@ async fn check_revocation<C, S: RevocationStore>(
     claims: Claims<C>,
     now: i64,
 ) -> Result<Claims<C>, Rejection> {
-    let answer = shared.store.check(access_check(&claims, now)).await;
+    let answer = shared.store.check(access_check(shared, &claims, now)).await;
     revocation_verdict(answer).map(|()| claims)
 }
 

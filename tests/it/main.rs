@@ -9,6 +9,7 @@
 
 mod support;
 
+mod attacks;
 #[cfg(feature = "axum")]
 mod axum_sessions;
 mod composition;

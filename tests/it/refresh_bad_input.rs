@@ -127,10 +127,16 @@ async fn a_missing_refresh_cookie_is_refused_with_missing_token() {
 async fn a_duplicated_refresh_cookie_is_refused_with_duplicate_cookie() {
     let (_c, app, mut browser) = logged_in().await;
     let real = browser.refresh_token().to_owned();
+    // A junk duplicate is skipped (tests/it/attacks.rs); a second token of
+    // ours, for another session, leaves the issuer unable to tell which
+    // session the browser means.
+    let mut mallory = Browser::default();
+    mallory.login(&app, "mallory").await;
+    let attacker = mallory.refresh_token().to_owned();
     let mut request = browser.request(Method::POST, "/auth/refresh", "");
     request.headers_mut().insert(
         COOKIE,
-        format!("__Secure-refresh={real}; __Secure-refresh=attacker")
+        format!("__Secure-refresh={real}; __Secure-refresh={attacker}")
             .parse()
             .unwrap(),
     );
