@@ -7,7 +7,8 @@ use std::time::Duration;
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use http::{Method, StatusCode};
 use tower::ServiceExt;
-use tower_jwt_cookie::clock::ManualClock;
+use tower_jwt_cookie::clock::{Clock, ManualClock};
+use tower_jwt_cookie::revocation::{AccessCheck, TokenStatus};
 use tower_jwt_cookie::token::RequiredClaim;
 use tower_jwt_cookie::{ConfigError, MemoryStore, RevocationStore};
 
@@ -257,7 +258,9 @@ async fn logout_everywhere_with_a_live_refresh_token_still_works_after_the_acces
 
 #[tokio::test]
 async fn a_token_older_than_a_whole_session_cannot_even_log_out() {
-    let (clock, app) = logged_in_app();
+    let clock = ManualClock::new(NOW);
+    let store = MemoryStore::new();
+    let app = app(&builder(store.clone(), &clock).build().unwrap());
     let mut browser = Browser::default();
     browser.login(&app, "alice").await;
     let ancient = browser.access().to_owned();
@@ -275,6 +278,15 @@ async fn a_token_older_than_a_whole_session_cannot_even_log_out() {
     .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     assert_eq!(fresh.me(&app).await.status, 200);
+    // The ancient token named nothing: the store recorded no revocation.
+    let check = AccessCheck {
+        jti: "any",
+        sid: &sid,
+        sub: "alice",
+        issued_at: clock.now(),
+        now: clock.now(),
+    };
+    assert_eq!(store.check(check).await.unwrap(), TokenStatus::Active);
 }
 
 #[tokio::test]
