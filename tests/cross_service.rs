@@ -110,7 +110,13 @@ async fn tonic_trusting(demo: &DemoServer) -> Tonic {
 
 impl Tonic {
     async fn call(&mut self, token: &str) -> Result<String, (Code, String)> {
-        let request = with_bearer(HelloRequest { name: "demo".into() }, token).unwrap();
+        let request = with_bearer(
+            HelloRequest {
+                name: "demo".into(),
+            },
+            token,
+        )
+        .unwrap();
         within("the call", self.client.say_hello(request))
             .await
             .map(|reply| {
@@ -133,7 +139,10 @@ async fn the_tonic_service_verifies_the_demos_tokens_knowing_only_its_url_across
     let mut tonic = tonic_trusting(&demo).await;
 
     let first = login(&demo).await;
-    assert_eq!(tonic.call(&first).await, Ok("hello demo, you are alice".into()));
+    assert_eq!(
+        tonic.call(&first).await,
+        Ok("hello demo, you are alice".into())
+    );
 
     // The demo rotates: a new key (a new thumbprint kid) signs from now on,
     // and the old one is withdrawn from its JWKS.
@@ -151,11 +160,17 @@ async fn the_tonic_service_verifies_the_demos_tokens_knowing_only_its_url_across
     assert_eq!(kid_of(&second), new_kid);
     assert_ne!(new_kid, old_kid);
     // Unknown kid → one refetch of the demo's JWKS → verified.
-    assert_eq!(tonic.call(&second).await, Ok("hello demo, you are alice".into()));
+    assert_eq!(
+        tonic.call(&second).await,
+        Ok("hello demo, you are alice".into())
+    );
     // The refetched set no longer holds the old key.
     assert_eq!(
         tonic.call(&first).await,
-        Err((Code::Unauthenticated, "the token was signed with an unknown key".into()))
+        Err((
+            Code::Unauthenticated,
+            "the token was signed with an unknown key".into()
+        ))
     );
 }
 
@@ -205,7 +220,10 @@ async fn a_browser_calls_the_tonic_service_over_grpc_web_with_the_demos_cookie()
         .await
         .unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::OK);
-    assert_eq!(response.headers()["access-control-allow-origin"], demo.url.as_str());
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        demo.url.as_str()
+    );
     let body = response.bytes().await.unwrap();
     let len = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
     let reply = greeter::HelloReply::decode(&body[5..5 + len]).unwrap();
@@ -215,11 +233,19 @@ async fn a_browser_calls_the_tonic_service_over_grpc_web_with_the_demos_cookie()
         "the trailer frame says OK"
     );
 
-    let refused = within("the cross-site call", call("https://evil.example", "cross-site"))
-        .await
-        .unwrap();
+    let refused = within(
+        "the cross-site call",
+        call("https://evil.example", "cross-site"),
+    )
+    .await
+    .unwrap();
     assert_eq!(refused.headers()["grpc-status"], "7");
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     assert_eq!(greeter.calls(), 1, "the cross-site call never ran");
 }
 
@@ -238,7 +264,9 @@ async fn the_demo_publishes_discovery_documents_with_cache_headers_and_thumbprin
         json!({ "issuer": demo.url, "jwks_uri": demo.at("/.well-known/jwks.json") })
     );
 
-    let jwks = within("the JWKS", get("/.well-known/jwks.json")).await.unwrap();
+    let jwks = within("the JWKS", get("/.well-known/jwks.json"))
+        .await
+        .unwrap();
     assert_eq!(jwks.headers()["cache-control"], "public, max-age=300");
     let jwks: Value = jwks.json().await.unwrap();
     let key = &jwks["keys"][0];

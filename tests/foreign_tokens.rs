@@ -43,13 +43,22 @@ fn foreign_fixture(foreign: ForeignTokens) -> Fixture {
 async fn own_tokens_keep_the_strict_default() {
     let strict = Fixture::new();
     for typ in [Some("JWT"), None] {
-        assert_refused(&strict.auth, &foreign_token(typ, Some("j")), Rejection::WrongType).await;
+        assert_refused(
+            &strict.auth,
+            &foreign_token(typ, Some("j")),
+            Rejection::WrongType,
+        )
+        .await;
     }
-    let no_sid = forge_hs256(&with_typ(Some("at+jwt")), &{
-        let mut p = payload(NOW);
-        p.as_object_mut().unwrap().remove("sid");
-        p
-    }, &HMAC_SECRET);
+    let no_sid = forge_hs256(
+        &with_typ(Some("at+jwt")),
+        &{
+            let mut p = payload(NOW);
+            p.as_object_mut().unwrap().remove("sid");
+            p
+        },
+        &HMAC_SECRET,
+    );
     assert_refused(&strict.auth, &no_sid, Rejection::InvalidClaim("sid")).await;
     assert_eq!(strict.auth.policy().foreign_tokens(), None);
 }
@@ -66,7 +75,12 @@ async fn only_the_listed_foreign_types_are_accepted() {
 
     let f = foreign_fixture(ForeignTokens::new().accept_missing_typ());
     assert_accepted(&f.auth, &foreign_token(None, None)).await;
-    assert_refused(&f.auth, &foreign_token(Some("JWT"), None), Rejection::WrongType).await;
+    assert_refused(
+        &f.auth,
+        &foreign_token(Some("JWT"), None),
+        Rejection::WrongType,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -109,14 +123,22 @@ async fn revocation_still_applies_where_the_token_names_what_it_revokes() {
     let other_jti = foreign_token(Some("JWT"), Some("idp-token-8"));
     assert_accepted(&f.auth, &with_jti).await;
 
-    f.auth.store().revoke_token("idp-token-7", NOW + 900).await.unwrap();
+    f.auth
+        .store()
+        .revoke_token("idp-token-7", NOW + 900)
+        .await
+        .unwrap();
     assert_refused(&f.auth, &with_jti, Rejection::Revoked).await;
     assert_accepted(&f.auth, &other_jti).await;
 
     // Every token of the subject, with or without jti, once its sessions are revoked.
     let bare = foreign_token(Some("JWT"), None);
     assert_accepted(&f.auth, &bare).await;
-    f.auth.store().revoke_subject("alice", NOW + 1, NOW + 900).await.unwrap();
+    f.auth
+        .store()
+        .revoke_subject("alice", NOW + 1, NOW + 900)
+        .await
+        .unwrap();
     assert_refused(&f.auth, &bare, Rejection::Revoked).await;
     assert_refused(&f.auth, &other_jti, Rejection::Revoked).await;
 }
@@ -134,6 +156,10 @@ fn the_refresh_type_or_an_empty_type_cannot_be_accepted_as_foreign() {
             matches!(&error, ConfigError::ForeignTokenType(t) if t == typ),
             "{error:?}"
         );
-        assert!(error.to_string().contains("cannot be empty or the refresh-token type"));
+        assert!(
+            error
+                .to_string()
+                .contains("cannot be empty or the refresh-token type")
+        );
     }
 }

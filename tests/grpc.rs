@@ -340,11 +340,7 @@ impl Running {
         let response = within("the gRPC-web call", request.send()).await.unwrap();
         let (status, headers) = (response.status(), response.headers().clone());
         let body = within("the gRPC-web body", response.bytes()).await.unwrap();
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_owned())
-        };
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
         let (mut grpc_status, mut grpc_message) = (header("grpc-status"), header("grpc-message"));
         let mut reply = None;
         let mut rest = &body[..];
@@ -392,7 +388,10 @@ async fn a_grpc_web_call_is_authenticated_by_the_access_cookie() {
         assert_eq!(answer.status, reqwest::StatusCode::OK);
         assert_eq!(answer.grpc_status, "0", "{answer:?}");
         let reply = answer.reply.expect("a reply message");
-        assert_eq!((reply.message.as_str(), reply.subject.as_str()), ("hello web", "carol"));
+        assert_eq!(
+            (reply.message.as_str(), reply.subject.as_str()),
+            ("hello web", "carol")
+        );
         assert!(
             answer.headers["content-type"]
                 .to_str()
@@ -403,7 +402,9 @@ async fn a_grpc_web_call_is_authenticated_by_the_access_cookie() {
         assert_eq!(allowed.map(|v| v.to_str().unwrap()), origin);
         if origin.is_some() {
             assert_eq!(answer.headers["access-control-allow-credentials"], "true");
-            let exposed = answer.headers["access-control-expose-headers"].to_str().unwrap();
+            let exposed = answer.headers["access-control-expose-headers"]
+                .to_str()
+                .unwrap();
             assert!(exposed.contains("grpc-status") && exposed.contains("grpc-message"));
         }
     }
@@ -476,7 +477,10 @@ async fn grpc_web_preflights_are_answered_for_the_allowed_page_only() {
     let allowed = within("the preflight", preflight(PAGE)).await.unwrap();
     assert_eq!(allowed.status(), reqwest::StatusCode::NO_CONTENT);
     assert_eq!(allowed.headers()["access-control-allow-origin"], PAGE);
-    assert_eq!(allowed.headers()["access-control-allow-credentials"], "true");
+    assert_eq!(
+        allowed.headers()["access-control-allow-credentials"],
+        "true"
+    );
     assert_eq!(
         allowed.headers()["access-control-allow-headers"],
         "content-type,x-grpc-web"
@@ -486,7 +490,12 @@ async fn grpc_web_preflights_are_answered_for_the_allowed_page_only() {
         .await
         .unwrap();
     assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     assert_eq!(running.greeter.calls(), 0);
     running.stop().await;
 }

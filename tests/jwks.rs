@@ -319,14 +319,17 @@ fn edited(jwk: &Value, change: impl FnOnce(&mut serde_json::Map<String, Value>))
 /// Every way a fetch can fail, and the error each must be refused with.
 /// Each hostile document also holds `k2`, so a set that replaced the last
 /// good one would let `k2`'s token through.
-fn failures(k2: &Value) -> Vec<(&'static str, Answer, fn(&JwksError) -> bool)> {
+/// What a refusal must match.
+type Check = fn(&JwksError) -> bool;
+
+fn failures(k2: &Value) -> Vec<(&'static str, Answer, Check)> {
     let hostile = |keys: Vec<Value>| json_answer(&set_of(&keys));
     let with = |member: &'static str, value: Value| {
         edited(k2, move |m| {
             m.insert(member.into(), value);
         })
     };
-    let mut cases: Vec<(&'static str, Answer, fn(&JwksError) -> bool)> = vec![
+    let mut cases: Vec<(&'static str, Answer, Check)> = vec![
         ("HTTP 500", Answer::Status(500), |e| {
             matches!(e, JwksError::Status(500))
         }),
@@ -387,7 +390,15 @@ fn failures(k2: &Value) -> Vec<(&'static str, Answer, fn(&JwksError) -> bool)> {
                 k2.clone(),
                 json!({ "kty": "oct", "kid": "h", "k": "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0" }),
             ]),
-            |e| matches!(e, JwksError::PrivateMember { index: 1, member: "k" }),
+            |e| {
+                matches!(
+                    e,
+                    JwksError::PrivateMember {
+                        index: 1,
+                        member: "k"
+                    }
+                )
+            },
         ),
         (
             "an unknown kty",
@@ -426,22 +437,33 @@ fn failures(k2: &Value) -> Vec<(&'static str, Answer, fn(&JwksError) -> bool)> {
             hostile(vec![with("alg", json!("HS256"))]),
             |e| matches!(e, JwksError::AlgorithmMismatch { index: 0 }),
         ),
-        (
-            "alg none",
-            hostile(vec![with("alg", json!("none"))]),
-            |e| matches!(e, JwksError::AlgorithmMismatch { index: 0 }),
-        ),
+        ("alg none", hostile(vec![with("alg", json!("none"))]), |e| {
+            matches!(e, JwksError::AlgorithmMismatch { index: 0 })
+        }),
     ];
     // Every private member, on an otherwise good public key.
-    type Check = fn(&JwksError) -> bool;
     let private: [(&'static str, Check); 7] = [
-        ("d", |e| matches!(e, JwksError::PrivateMember { member: "d", .. })),
-        ("p", |e| matches!(e, JwksError::PrivateMember { member: "p", .. })),
-        ("q", |e| matches!(e, JwksError::PrivateMember { member: "q", .. })),
-        ("dp", |e| matches!(e, JwksError::PrivateMember { member: "dp", .. })),
-        ("dq", |e| matches!(e, JwksError::PrivateMember { member: "dq", .. })),
-        ("qi", |e| matches!(e, JwksError::PrivateMember { member: "qi", .. })),
-        ("oth", |e| matches!(e, JwksError::PrivateMember { member: "oth", .. })),
+        ("d", |e| {
+            matches!(e, JwksError::PrivateMember { member: "d", .. })
+        }),
+        ("p", |e| {
+            matches!(e, JwksError::PrivateMember { member: "p", .. })
+        }),
+        ("q", |e| {
+            matches!(e, JwksError::PrivateMember { member: "q", .. })
+        }),
+        ("dp", |e| {
+            matches!(e, JwksError::PrivateMember { member: "dp", .. })
+        }),
+        ("dq", |e| {
+            matches!(e, JwksError::PrivateMember { member: "dq", .. })
+        }),
+        ("qi", |e| {
+            matches!(e, JwksError::PrivateMember { member: "qi", .. })
+        }),
+        ("oth", |e| {
+            matches!(e, JwksError::PrivateMember { member: "oth", .. })
+        }),
     ];
     for (member, check) in private {
         cases.push((member, hostile(vec![with(member, json!("AQAB"))]), check));
@@ -480,7 +502,11 @@ async fn failures_and_hostile_documents_never_replace_the_last_good_set() {
         );
         // The last good set keeps verifying.
         assert_eq!(v.verify(&k1.token()).await, None, "{what}");
-        assert_eq!(v.jwks.key_set().kids().collect::<Vec<_>>(), ["k1"], "{what}");
+        assert_eq!(
+            v.jwks.key_set().kids().collect::<Vec<_>>(),
+            ["k1"],
+            "{what}"
+        );
     }
 
     // A good document again: accepted, and the refusal is cleared.
@@ -504,10 +530,7 @@ async fn the_last_good_set_keeps_verifying_while_the_server_is_down() {
         Some(Rejection::UnknownKey)
     );
     let refusal = v.jwks.last_refusal().expect("a refusal is recorded");
-    assert!(
-        matches!(*refusal, JwksError::Unreachable(_)),
-        "{refusal:?}"
-    );
+    assert!(matches!(*refusal, JwksError::Unreachable(_)), "{refusal:?}");
     assert_eq!(v.verify(&k1.token()).await, None);
 }
 
@@ -614,12 +637,12 @@ async fn a_stopped_provider_keeps_its_keys_and_fetches_no_more() {
 
 #[tokio::test]
 async fn plain_http_is_refused_unless_the_host_is_loopback() {
-    for url in [
-        "http://idp.example/jwks.json",
-        "http://10.1.2.3/jwks.json",
-    ] {
+    for url in ["http://idp.example/jwks.json", "http://10.1.2.3/jwks.json"] {
         let error = RemoteJwks::builder(url).build().await.unwrap_err();
-        assert!(matches!(&error, JwksError::InsecureUrl(u) if u == url), "{error:?}");
+        assert!(
+            matches!(&error, JwksError::InsecureUrl(u) if u == url),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("must use https"));
     }
     let error = RemoteJwks::discover("http://idp.example")
@@ -671,9 +694,7 @@ async fn discovery_finds_the_key_set_of_the_exact_issuer() {
     );
 
     // A trailing slash on the configured issuer is not part of the path.
-    let jwks = RemoteJwks::discover(format!("{issuer}/"))
-        .build()
-        .await;
+    let jwks = RemoteJwks::discover(format!("{issuer}/")).build().await;
     assert!(
         matches!(&jwks, Err(JwksError::IssuerMismatch { found, .. }) if *found == issuer),
         "{jwks:?}"
@@ -714,10 +735,16 @@ async fn discovery_with_a_mismatched_issuer_is_refused() {
         DISCOVERY,
         json_answer(&json!({ "issuer": server.base, "jwks_uri": "http://idp.example/jwks" })),
     );
-    let error = RemoteJwks::discover(&server.base).build().await.unwrap_err();
+    let error = RemoteJwks::discover(&server.base)
+        .build()
+        .await
+        .unwrap_err();
     assert!(matches!(error, JwksError::InsecureUrl(_)), "{error:?}");
     server.set(DISCOVERY, json_answer(&json!({ "issuer": server.base })));
-    let error = RemoteJwks::discover(&server.base).build().await.unwrap_err();
+    let error = RemoteJwks::discover(&server.base)
+        .build()
+        .await
+        .unwrap_err();
     assert!(matches!(error, JwksError::InvalidDiscovery), "{error:?}");
 }
 
@@ -752,8 +779,14 @@ fn each_key_is_bound_to_its_alg_or_to_the_one_its_type_implies() {
     let chosen = parse_jwks(document.as_bytes(), &configured).unwrap();
     assert_eq!(chosen.keys()[0].algorithm(), Algorithm::PS256);
     let none = parse_jwks(document.as_bytes(), &JwksPolicy::new().rsa_algorithm(None));
-    assert!(matches!(none, Err(JwksError::MissingAlgorithm { index: 0 })));
-    let explicit = parse_jwks(set_of(&[rsa_jwk]).to_string().as_bytes(), &JwksPolicy::new());
+    assert!(matches!(
+        none,
+        Err(JwksError::MissingAlgorithm { index: 0 })
+    ));
+    let explicit = parse_jwks(
+        set_of(&[rsa_jwk]).to_string().as_bytes(),
+        &JwksPolicy::new(),
+    );
     assert_eq!(explicit.unwrap().keys()[0].algorithm(), Algorithm::PS256);
 }
 
@@ -763,7 +796,10 @@ fn weak_or_malformed_key_material_refuses_the_document() {
     let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xc5; 128]);
     let rsa1024 = json!({ "kty": "RSA", "kid": "r", "alg": "RS256", "n": n, "e": "AQAB" });
     assert!(matches!(
-        parse_jwks(set_of(&[rsa1024]).to_string().as_bytes(), &JwksPolicy::new()),
+        parse_jwks(
+            set_of(&[rsa1024]).to_string().as_bytes(),
+            &JwksPolicy::new()
+        ),
         Err(JwksError::InvalidKey {
             index: 0,
             source: KeyError::RsaTooSmall { bits: 1024 }
@@ -774,14 +810,23 @@ fn weak_or_malformed_key_material_refuses_the_document() {
         m.insert("x".into(), json!("AQAB"));
     });
     assert!(matches!(
-        parse_jwks(set_of(&[short_x]).to_string().as_bytes(), &JwksPolicy::new()),
-        Err(JwksError::MalformedMember { index: 0, member: "x" })
+        parse_jwks(
+            set_of(&[short_x]).to_string().as_bytes(),
+            &JwksPolicy::new()
+        ),
+        Err(JwksError::MalformedMember {
+            index: 0,
+            member: "x"
+        })
     ));
     let null_kid = edited(&k1.jwk(), |m| {
         m.insert("kid".into(), Value::Null);
     });
     assert!(matches!(
-        parse_jwks(set_of(&[null_kid]).to_string().as_bytes(), &JwksPolicy::new()),
+        parse_jwks(
+            set_of(&[null_kid]).to_string().as_bytes(),
+            &JwksPolicy::new()
+        ),
         Err(JwksError::InvalidKid { index: 0 })
     ));
     let null_d = edited(&k1.jwk(), |m| {
@@ -789,7 +834,10 @@ fn weak_or_malformed_key_material_refuses_the_document() {
     });
     assert!(matches!(
         parse_jwks(set_of(&[null_d]).to_string().as_bytes(), &JwksPolicy::new()),
-        Err(JwksError::PrivateMember { index: 0, member: "d" })
+        Err(JwksError::PrivateMember {
+            index: 0,
+            member: "d"
+        })
     ));
 }
 

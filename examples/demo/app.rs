@@ -198,7 +198,10 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
         .route("/app.js", get(page::script))
         .route("/app.css", get(page::style))
         .route("/.well-known/jwks.json", get(jwks))
-        .route("/.well-known/openid-configuration", get(openid_configuration))
+        .route(
+            "/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .route("/auth/login", post(login))
         .route("/auth/logout", post(|| async { Session::end() }))
         .route("/auth/logout-all", post(|| async { Session::end_all() }))

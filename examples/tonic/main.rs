@@ -113,7 +113,10 @@ async fn serve(addr: &str) -> Result<(), BoxError> {
     let local = listener.local_addr()?;
     let (auth, key) = trust.auth().await?;
 
-    println!("gRPC and gRPC-web server ({}) on http://{local}", greeter::SERVICE);
+    println!(
+        "gRPC and gRPC-web server ({}) on http://{local}",
+        greeter::SERVICE
+    );
     match (&trust.keys, key) {
         (Keys::Own, Some(key)) => {
             let token = demo_token(&key, &trust, auth.now())?;

@@ -65,9 +65,11 @@ impl Trust {
             (Keys::Own, None) => OWN_ISSUER.to_owned(),
             (Keys::Discover(issuer), None) => issuer.clone(),
             (Keys::JwksUrl(_), None) => {
-                return Err("TONIC_JWKS_URL needs TONIC_ISSUER: the `iss` the tokens carry \
+                return Err(
+                    "TONIC_JWKS_URL needs TONIC_ISSUER: the `iss` the tokens carry \
                             (or use TONIC_TRUST_ISSUER to discover the keys from the issuer)"
-                    .into());
+                        .into(),
+                );
             }
         };
         let audience = var("TONIC_AUDIENCE").unwrap_or_else(|| match keys {
@@ -160,7 +162,9 @@ async fn remote_keys(
 
 #[cfg(not(feature = "jwks"))]
 async fn remote_keys(_: &Keys, _: Option<Duration>) -> Result<KeyRing, BoxError> {
-    Err("TONIC_JWKS_URL and TONIC_TRUST_ISSUER need the `jwks` feature: \
+    Err(
+        "TONIC_JWKS_URL and TONIC_TRUST_ISSUER need the `jwks` feature: \
          cargo run --example tonic --features jwks"
-        .into())
+            .into(),
+    )
 }

@@ -149,7 +149,11 @@ mod tests {
         // A leading zero octet is not part of the integer.
         n.insert(0, 0);
         assert_eq!(
-            PublicKey::Rsa { n, e: vec![0, 1, 0, 1] }.thumbprint(),
+            PublicKey::Rsa {
+                n,
+                e: vec![0, 1, 0, 1]
+            }
+            .thumbprint(),
             key.thumbprint()
         );
     }

@@ -48,6 +48,6 @@ pub use claims::{Claims, CustomClaims, NoCustomClaims, RegisteredClaims};
 pub use decode::verify;
 pub use encode::{EncodeError, encode};
 pub use policy::{
-    ACCESS_TOKEN_TYPE, DEFAULT_MAX_TOKEN_LEN, ForeignTokens, MAX_LEEWAY_SECS, REFRESH_TOKEN_TYPE, RequiredClaim,
-    TokenKind, ValidationPolicy,
+    ACCESS_TOKEN_TYPE, DEFAULT_MAX_TOKEN_LEN, ForeignTokens, MAX_LEEWAY_SECS, REFRESH_TOKEN_TYPE,
+    RequiredClaim, TokenKind, ValidationPolicy,
 };

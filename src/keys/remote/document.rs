@@ -229,9 +229,9 @@ fn parse_key(
     }
     let alg = match raw.alg {
         Field::Absent => None,
-        Field::String(alg) => Some(
-            Algorithm::from_str(&alg).map_err(|_| JwksError::AlgorithmMismatch { index })?,
-        ),
+        Field::String(alg) => {
+            Some(Algorithm::from_str(&alg).map_err(|_| JwksError::AlgorithmMismatch { index })?)
+        }
         _ => return Err(JwksError::AlgorithmMismatch { index }),
     };
     let member = |field: Field, member: &'static str| -> Result<Vec<u8>, JwksError> {
@@ -271,7 +271,10 @@ fn parse_key(
         "EC" => {
             let (implied, len) = curve(
                 raw.crv,
-                &[("P-256", Algorithm::ES256, 32), ("P-384", Algorithm::ES384, 48)],
+                &[
+                    ("P-256", Algorithm::ES256, 32),
+                    ("P-384", Algorithm::ES384, 48),
+                ],
             )?;
             let x = exact(member(raw.x, "x")?, len, "x")?;
             let y = exact(member(raw.y, "y")?, len, "y")?;

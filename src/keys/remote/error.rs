@@ -63,7 +63,9 @@ pub enum JwksError {
         limit: usize,
     },
     /// A key has a private or secret member (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`).
-    #[error("key #{index} has the private member `{member}`: a published key set holds public keys only")]
+    #[error(
+        "key #{index} has the private member `{member}`: a published key set holds public keys only"
+    )]
     PrivateMember {
         /// The key's position in `keys`.
         index: usize,
@@ -71,7 +73,9 @@ pub enum JwksError {
         member: &'static str,
     },
     /// A key is an `oct` (HMAC) key: a shared secret is never fetched.
-    #[error("key #{index} is an `oct` (HMAC) key: shared secrets are never accepted from a key set")]
+    #[error(
+        "key #{index} is an `oct` (HMAC) key: shared secrets are never accepted from a key set"
+    )]
     SymmetricKey {
         /// The key's position in `keys`.
         index: usize,
@@ -83,7 +87,9 @@ pub enum JwksError {
         index: usize,
     },
     /// A key's `crv` is missing or unsupported (`P-256`, `P-384`, `Ed25519`).
-    #[error("key #{index} has a missing or unsupported `crv` (P-256, P-384 and Ed25519 are supported)")]
+    #[error(
+        "key #{index} has a missing or unsupported `crv` (P-256, P-384 and Ed25519 are supported)"
+    )]
     UnknownCurve {
         /// The key's position in `keys`.
         index: usize,

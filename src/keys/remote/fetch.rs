@@ -163,7 +163,10 @@ mod tests {
                 "{bad}"
             );
         }
-        assert!(matches!(check_url("not a url"), Err(JwksError::InvalidUrl(_))));
+        assert!(matches!(
+            check_url("not a url"),
+            Err(JwksError::InvalidUrl(_))
+        ));
     }
 
     #[test]

@@ -12,10 +12,10 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use reqwest::Url;
 use tokio::sync::{Notify, watch};
 
+use super::JwksError;
 use super::cache::CacheBounds;
 use super::document::{JwksPolicy, KeySet, parse_jwks};
 use super::fetch::Fetcher;
-use super::JwksError;
 use crate::clock::Clock;
 use crate::keys::KeyRefresh;
 
