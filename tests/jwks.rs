@@ -1,6 +1,6 @@
 //! Feature `jwks`: `RemoteJwks` against a real HTTP server on 127.0.0.1 that
 //! can serve a changing document, fail, hang, go down, redirect or serve
-//! hostile documents. Tokens go through the verifier layer, so what is
+//! hostile documents (security checklist items 5 and 42). Tokens go through the verifier layer, so what is
 //! checked is what a service behind `CookieAuth` sees.
 #![cfg(feature = "jwks")]
 
@@ -562,6 +562,41 @@ async fn a_known_kid_is_answered_while_a_fetch_hangs() {
 }
 
 // ---- Caching and the background task --------------------------------------
+
+#[tokio::test]
+async fn a_miss_during_a_background_fetch_is_answered_by_a_fetch_that_starts_after_it() {
+    let server = KeyServer::start().await;
+    let (k1, k2) = (Key::es256("k1"), Key::es256("k2"));
+    server.set(
+        JWKS,
+        Answer::Json {
+            body: set_of(&[k1.jwk()]).to_string(),
+            cache_control: Some("max-age=1"),
+        },
+    );
+    let clock = ManualClock::new(NOW);
+    let jwks = RemoteJwks::builder(server.url(JWKS))
+        .timeout(FETCH_TIMEOUT)
+        .cache_bounds(Duration::from_secs(1), Duration::from_secs(60))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    let v = Verifier {
+        auth: auth_for(jwks.clone(), &clock),
+        jwks,
+        clock,
+    };
+
+    // The scheduled refetch starts, and hangs; meanwhile the issuer publishes k2.
+    server.set(JWKS, Answer::Hang);
+    server.await_requests(2).await;
+    server.set(JWKS, json_answer(&set_of(&[k1.jwk(), k2.jwk()])));
+
+    // The hanging fetch began before this miss, so it cannot answer it.
+    assert_eq!(v.verify(&k2.token()).await, None);
+    assert_eq!(server.requests(), 3);
+}
 
 #[tokio::test]
 async fn the_set_is_refreshed_in_the_background_ahead_of_its_max_age() {

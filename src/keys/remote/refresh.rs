@@ -44,6 +44,9 @@ pub(super) struct Gate {
     last_miss: Option<i64>,
     /// The fetch count that answers the refetch in flight.
     pending: Option<u64>,
+    /// Whether the task is fetching now: a miss is answered only by a fetch
+    /// that starts after it, so it waits for the next one.
+    fetching: bool,
 }
 
 impl State {
@@ -79,11 +82,15 @@ impl State {
         }
     }
 
+    fn lock_gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.gate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The unknown-`kid` path: join the refetch in flight, or start one if
     /// the cooldown has passed, or `None` (reject now).
     pub(super) fn refresh_for_miss(&self) -> Option<KeyRefresh> {
         let target = {
-            let mut gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut gate = self.lock_gate();
             let finished = *self.finished.borrow();
             match gate.pending {
                 Some(target) if target > finished => target,
@@ -95,10 +102,11 @@ impl State {
                     {
                         return None;
                     }
+                    let target = finished + 1 + u64::from(gate.fetching);
                     gate.last_miss = Some(now);
-                    gate.pending = Some(finished + 1);
+                    gate.pending = Some(target);
                     self.wake.notify_one();
-                    finished + 1
+                    target
                 }
             }
         };
@@ -124,11 +132,15 @@ pub(super) async fn run(
             () = state.wake.notified() => {}
             () = tokio::time::sleep(wait) => {}
         }
+        state.lock_gate().fetching = true;
         wait = tokio::select! {
             biased;
             _ = stop.changed() => return,
             wait = state.refresh() => wait,
         };
+        // Under the gate, so a miss sees the count and the flag change together.
+        let mut gate = state.lock_gate();
+        gate.fetching = false;
         finished.send_modify(|count| *count += 1);
     }
 }
