@@ -35,8 +35,11 @@
 //! total timeouts, streaming the body to enforce a size limit); with
 //! `hyper-util` each would be code of ours (a timeout around connect and
 //! around the body, a TLS connector, a pool). rustls uses aws-lc-rs, the
-//! crypto library of this crate's default backend, so nothing else is
-//! compiled. Trust roots come from the platform (`rustls-platform-verifier`:
+//! crypto library of this crate's default backend (`aws_lc_rs`), so with it
+//! no second crypto library is compiled. reqwest passes rustls its provider
+//! explicitly (the process-wide one if the application installed one, else
+//! aws-lc-rs), so two providers in one process (say `ring` from another
+//! dependency) never make rustls panic. Trust roots come from the platform (`rustls-platform-verifier`:
 //! the OS certificate store), so nothing is downloaded at build or run time
 //! and the machine's CA policy (and its updates) applies.
 //!
@@ -244,7 +247,8 @@ impl RemoteJwksBuilder {
     }
 
     /// Longest whole request, body included. Default 5 s. An unknown-`kid`
-    /// request waits at most this long for its refetch.
+    /// request waits for one fetch that starts after it arrived: at most
+    /// this long, or twice when a fetch was already under way.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.limits.timeout = timeout;
         self
@@ -313,10 +317,7 @@ impl RemoteJwksBuilder {
         let fetcher = Fetcher::new(self.limits)?;
         let url = match &self.source {
             Source::Jwks(url) => check_url(url)?,
-            Source::Issuer(issuer) => {
-                discovery::configuration_url(issuer)?;
-                discovery::discover(&fetcher, issuer).await?
-            }
+            Source::Issuer(issuer) => discovery::discover(&fetcher, issuer).await?,
         };
         let (stop, stop_rx) = watch::channel(false);
         let (finished_tx, finished) = watch::channel(0);
