@@ -49,6 +49,25 @@ enum Answer {
     Status(u16),
     Redirect(&'static str),
     Hang,
+    /// The body in 1 KiB chunks without `Content-Length`, so only reading it
+    /// can find it too large.
+    Chunked(String),
+}
+
+/// A body sent chunk by chunk (chunked transfer encoding).
+struct Chunks(Vec<bytes::Bytes>);
+
+impl http_body::Body for Chunks {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        let next = (!self.0.is_empty()).then(|| Ok(http_body::Frame::data(self.0.remove(0))));
+        std::task::Poll::Ready(next)
+    }
 }
 
 fn json_answer(body: &Value) -> Answer {
@@ -141,6 +160,14 @@ async fn answer(State(routes): State<Routes>, request: Request) -> Response {
         Some(Answer::Status(code)) => StatusCode::from_u16(code).unwrap().into_response(),
         Some(Answer::Redirect(to)) => (StatusCode::FOUND, [("location", to)]).into_response(),
         Some(Answer::Hang) => std::future::pending().await,
+        Some(Answer::Chunked(body)) => {
+            let chunks = body
+                .as_bytes()
+                .chunks(1024)
+                .map(bytes::Bytes::copy_from_slice)
+                .collect();
+            Response::new(axum::body::Body::new(Chunks(chunks)))
+        }
     };
     response
         .headers_mut()
@@ -377,6 +404,15 @@ fn failures(k2: &Value) -> Vec<(&'static str, Answer, Check)> {
                 ),
                 cache_control: None,
             },
+            |e| matches!(e, JwksError::TooLarge { limit: 16384 }),
+        ),
+        (
+            "an oversize document without Content-Length",
+            Answer::Chunked(format!(
+                r#"{{"keys":[{}],"pad":"{}"}}"#,
+                serde_json::to_string(k2).unwrap(),
+                "x".repeat(17 * 1024)
+            )),
             |e| matches!(e, JwksError::TooLarge { limit: 16384 }),
         ),
         (
