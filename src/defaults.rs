@@ -49,3 +49,27 @@ pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 pub(crate) const MAX_REQUEST_HEADERS_LEN: usize = 2048;
 /// Most header names a preflight may request.
 pub(crate) const MAX_REQUEST_HEADERS: usize = 64;
+
+// ---- Remote key sets (feature `jwks`) -----------------------------------
+
+/// Connect and total timeout of each JWKS or discovery request.
+#[cfg(feature = "jwks")]
+pub(crate) const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest accepted JWKS or discovery document.
+#[cfg(feature = "jwks")]
+pub(crate) const JWKS_MAX_DOCUMENT_SIZE: usize = 256 * 1024;
+/// Least time between two refetches for unknown `kid`s (no kid-flood
+/// amplification: checklist item 5).
+#[cfg(feature = "jwks")]
+pub(crate) const JWKS_UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(30);
+/// A key set is kept at least this long, whatever `max-age` says, so a
+/// server cannot make every instance refetch all the time.
+#[cfg(feature = "jwks")]
+pub(crate) const JWKS_MIN_CACHE: Duration = Duration::from_secs(60);
+/// A key set is kept at most this long: a key the issuer withdraws stops
+/// verifying within it.
+#[cfg(feature = "jwks")]
+pub(crate) const JWKS_MAX_CACHE: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a key set is kept when the server sends no `max-age`.
+#[cfg(feature = "jwks")]
+pub(crate) const JWKS_CACHE: Duration = Duration::from_secs(5 * 60);

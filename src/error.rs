@@ -36,6 +36,11 @@ pub enum ConfigError {
     #[error("allowed origin: {0}")]
     InvalidOrigin(OriginError),
 
+    /// A foreign `typ` that may not be accepted as an access token.
+    #[error(
+        "ForeignTokens::accept_typ({0:?}): an access token's typ cannot be empty or the refresh-token type `refresh+jwt`"
+    )]
+    ForeignTokenType(String),
     // --- Sessions: JwtCookieIssuer and its cookies ---
     /// The double-submit check was asked for, but no tokens were configured.
     #[error(

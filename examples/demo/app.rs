@@ -131,6 +131,8 @@ pub struct Demo {
 
 #[derive(Clone)]
 struct AppState {
+    /// This server's origin: the issuer of its tokens.
+    origin: Arc<str>,
     users: Arc<Users>,
     notes: Notes,
     keys: KeyRing,
@@ -149,7 +151,9 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
     ) {
         return Err("the demo signs with an asymmetric key (ES256, ES384 or EdDSA) so that its JWKS can publish it".into());
     }
-    let keys = KeyRing::with_signing_key(signing_key);
+    // kid = the key's RFC 7638 thumbprint: a new key (a new DEMO_KEY_FILE)
+    // always has a new kid, so services caching the JWKS refetch for it.
+    let keys = KeyRing::with_signing_key(signing_key.with_thumbprint_kid()?);
 
     let mut builder = CookieAuth::builder(keys.clone(), MemoryStore::new())
         .issuer(config.public_origin.clone())
@@ -178,6 +182,7 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
     };
 
     let state = AppState {
+        origin: Arc::from(config.public_origin.as_str()),
         users: Arc::new(Users::demo()),
         notes: Notes::default(),
         keys: keys.clone(),
@@ -193,6 +198,10 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
         .route("/app.js", get(page::script))
         .route("/app.css", get(page::style))
         .route("/.well-known/jwks.json", get(jwks))
+        .route(
+            "/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .route("/auth/login", post(login))
         .route("/auth/logout", post(|| async { Session::end() }))
         .route("/auth/logout-all", post(|| async { Session::end_all() }))
@@ -358,11 +367,26 @@ async fn list_notes(
     )
 }
 
+/// How long other services may cache the two discovery documents. A
+/// rotated key has a new kid, which they refetch for at once, so this only
+/// bounds how long a retired key keeps verifying elsewhere.
+const DISCOVERY_CACHE: &str = "public, max-age=300";
+
 /// `GET /.well-known/jwks.json`: the public verification keys (never a
 /// private key or an HMAC secret).
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+    ([(CACHE_CONTROL, DISCOVERY_CACHE)], Json(state.keys.jwks()))
+}
+
+/// `GET /.well-known/openid-configuration` (OIDC Discovery 1.0 §4): the
+/// issuer, exactly as in the tokens' `iss`, and where its keys are, so a
+/// service that knows only this origin can verify the demo's tokens.
+async fn openid_configuration(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(CACHE_CONTROL, "public, max-age=300")],
-        Json(state.keys.jwks()),
+        [(CACHE_CONTROL, DISCOVERY_CACHE)],
+        Json(json!({
+            "issuer": &*state.origin,
+            "jwks_uri": format!("{}/.well-known/jwks.json", state.origin),
+        })),
     )
 }

@@ -11,7 +11,8 @@
 //! * `DEMO_ALLOWED_ORIGINS` — comma-separated origins (`https://spa.example`)
 //!   whose pages may call the API with cookies;
 //! * `DEMO_KEY_FILE` — a PKCS#8 PEM ES256 private key to sign with, e.g. from
-//!   `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`;
+//!   `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`; its
+//!   `kid` is its RFC 7638 thumbprint, so a new file means a new `kid`;
 //! * `REDIS_URL` — reserved for the Redis store, which this build does not have;
 //! * `RUST_LOG` — log filter (default `info`).
 
@@ -97,6 +98,7 @@ async fn run() -> Result<(), BoxError> {
     println!("tower-jwt-cookie demo listening on {origin}/");
     println!("  users: alice / wonderland, bob / builder");
     println!("  keys: {key_source}; public keys at {origin}/.well-known/jwks.json");
+    println!("  discovery: {origin}/.well-known/openid-configuration");
     println!("  cross-origin pages allowed (DEMO_ALLOWED_ORIGINS): {allowed}");
     println!("  store: in-memory (MemoryStore); press Ctrl-C to stop");
 

@@ -1,6 +1,6 @@
 //! `greeter.Greeter/SayHello`: a one-method gRPC service, its client, and the
-//! server with the verifier in front, shared by `examples/tonic` and
-//! `tests/it/grpc.rs`.
+//! server with the verifier in front (for gRPC and gRPC-web), shared by
+//! `examples/tonic` and `tests/it/grpc.rs`.
 //!
 //! Written by hand the way `tonic-build` would generate it, so building needs
 //! no `protoc`. The wire contract is this proto:
@@ -137,22 +137,50 @@ impl UnaryService<HelloRequest> for SayHello {
     }
 }
 
-/// Serves `greeter` on `listener` behind `auth`'s verifier until `shutdown`.
+/// The request headers a gRPC-web client sends (grpc-web's PROTOCOL-WEB.md).
+const GRPC_WEB_REQUEST_HEADERS: [&str; 4] =
+    ["content-type", "x-grpc-web", "x-user-agent", "grpc-timeout"];
+/// The response headers a gRPC-web page must be able to read.
+const GRPC_WEB_RESPONSE_HEADERS: [&str; 3] =
+    ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+
+/// Serves `greeter` on `listener` behind `auth`'s verifier until `shutdown`,
+/// to gRPC clients (HTTP/2, Bearer token) and to browsers over gRPC-web
+/// (HTTP/1.1, translated by tonic-web), where the HttpOnly access cookie
+/// authenticates the call.
 ///
-/// `Server::layer` takes the verifier as it is: its response body
-/// (`ResponseBody<tonic::body::Body>`) is already an `http_body::Body` with
-/// `Bytes` data, and refusals are trailers-only gRPC statuses.
+/// A cookie travels with cross-site requests on its own, so gRPC-web calls
+/// pass the CSRF guard first (a call from another site's page is refused
+/// before anything runs), and CredentialedCors lets exactly the allowed
+/// origins' pages read the answers. Native gRPC clients send neither
+/// `Sec-Fetch-Site` nor `Origin` and pass both. The verifier sits inside
+/// the gRPC-web translation, so its refusals are gRPC statuses either way.
+///
+/// `Server::layer` takes each layer as it is: their response bodies
+/// (`ResponseBody<…>`) are `http_body::Body`s with `Bytes` data.
 pub async fn serve<S: RevocationStore>(
     auth: &CookieAuth<S>,
     greeter: GreeterServer,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
-) -> Result<(), tonic::transport::Error> {
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let cors = auth
+        .cors()
+        .allow_methods([http::Method::POST])
+        .allow_headers(GRPC_WEB_REQUEST_HEADERS.map(http::HeaderName::from_static))
+        .expose_headers(GRPC_WEB_RESPONSE_HEADERS.map(http::HeaderName::from_static))
+        .build()?;
+    let csrf = auth.csrf_guard().build()?;
     Server::builder()
+        .accept_http1(true) // gRPC-web runs over HTTP/1.1
+        .layer(cors)
+        .layer(csrf)
+        .layer(tonic_web::GrpcWebLayer::new())
         .layer(auth.verifier::<tower_jwt_cookie::token::NoCustomClaims>())
         .add_service(greeter)
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
-        .await
+        .await?;
+    Ok(())
 }
 
 /// The client side.

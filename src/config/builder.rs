@@ -11,7 +11,7 @@ use crate::error::ConfigError;
 use crate::keys::KeyProvider;
 use crate::rejection::{DefaultResponder, Responder};
 use crate::revocation::RevocationStore;
-use crate::token::{MAX_LEEWAY_SECS, RequiredClaim, ValidationPolicy};
+use crate::token::{ForeignTokens, MAX_LEEWAY_SECS, RequiredClaim, ValidationPolicy};
 
 /// Builds a [`CookieAuth`]; every setting is checked in [`build`](Self::build).
 #[must_use]
@@ -26,6 +26,7 @@ pub struct CookieAuthBuilder<S> {
     required: Vec<RequiredClaim>,
     optional: Vec<RequiredClaim>,
     max_token_len: usize,
+    foreign: Option<ForeignTokens>,
     access_cookie: String,
     bearer: bool,
     duplicates: DuplicateCookies,
@@ -76,6 +77,15 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
     /// `sid`). Relax these only for tokens this crate does not issue.
     pub fn allow_missing(mut self, claim: RequiredClaim) -> Self {
         self.optional.push(claim);
+        self
+    }
+
+    /// Accept access tokens this service did not issue (an identity
+    /// provider's, another service's): the `typ` values of `foreign`, and
+    /// `sid` and `jti` optional. See [`ForeignTokens`]. Default: only this
+    /// crate's own tokens (`typ: at+jwt` with `sid` and `jti`).
+    pub fn foreign_tokens(mut self, foreign: ForeignTokens) -> Self {
+        self.foreign = Some(foreign);
         self
     }
 
@@ -226,6 +236,14 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
             .max_age
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         policy.max_token_len = self.max_token_len;
+        if let Some(foreign) = &self.foreign {
+            if let Some(typ) = foreign.invalid_type() {
+                return Err(ConfigError::ForeignTokenType(typ.to_owned()));
+            }
+            // Tokens of other issuers name no session of ours, often no jti.
+            policy.required &= !(RequiredClaim::Sid.bit() | RequiredClaim::Jti.bit());
+        }
+        policy.foreign = self.foreign;
         for claim in self.required {
             policy.required |= claim.bit();
         }
@@ -300,6 +318,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
             required: Vec::new(),
             optional: Vec::new(),
             max_token_len: defaults::MAX_TOKEN_LEN,
+            foreign: None,
             access_cookie: defaults::ACCESS_COOKIE.to_owned(),
             bearer: false,
             duplicates: DuplicateCookies::default(),

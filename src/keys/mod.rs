@@ -21,6 +21,9 @@ mod material;
 mod prepared;
 mod provider;
 mod public;
+#[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+pub mod remote;
 mod ring;
 mod signing;
 mod verifying;

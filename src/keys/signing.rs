@@ -128,6 +128,25 @@ impl SigningKey {
         })
     }
 
+    /// This key with its RFC 7638 JWK thumbprint as `kid`
+    /// ([`PublicKey::thumbprint`]), so a new key always has a new `kid` and
+    /// verifiers that cache keys by `kid` never confuse two keys. An error
+    /// for HMAC secrets, which have no public key to take the thumbprint of.
+    pub fn with_thumbprint_kid(self) -> Result<Self, KeyError> {
+        let Some(public) = self.verifying.public_key() else {
+            return Err(KeyError::WrongKeyType {
+                alg: self.alg,
+                detail: "an HMAC secret has no public key, so no JWK thumbprint: pick a kid",
+            });
+        };
+        let kid = public.thumbprint();
+        let verifying = VerifyingKey::from_public(&kid, self.alg, public.clone())?;
+        Ok(Self {
+            verifying: Arc::new(verifying),
+            ..self
+        })
+    }
+
     /// The key id written into the `kid` header of every token this key signs.
     pub fn kid(&self) -> &str {
         self.verifying.kid()

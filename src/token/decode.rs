@@ -196,7 +196,7 @@ fn read_claims<C: CustomClaims>(
     policy: &ValidationPolicy,
     now: i64,
 ) -> Result<Claims<C>, Rejection> {
-    if !header.typ.as_deref().is_some_and(|t| kind.matches_typ(t)) {
+    if !policy.accepts_typ(kind, header.typ.as_deref()) {
         return Err(Rejection::WrongType);
     }
     // The payload is decoded once and its JSON read twice: the registered

@@ -41,13 +41,13 @@
 mod claims;
 pub(crate) mod decode;
 mod encode;
-mod field;
+pub(crate) mod field;
 mod policy;
 
 pub use claims::{Claims, CustomClaims, NoCustomClaims, RegisteredClaims};
 pub use decode::verify;
 pub use encode::{EncodeError, encode};
 pub use policy::{
-    ACCESS_TOKEN_TYPE, MAX_LEEWAY_SECS, REFRESH_TOKEN_TYPE, RequiredClaim, TokenKind,
-    ValidationPolicy,
+    ACCESS_TOKEN_TYPE, ForeignTokens, MAX_LEEWAY_SECS, REFRESH_TOKEN_TYPE, RequiredClaim,
+    TokenKind, ValidationPolicy,
 };

@@ -25,14 +25,97 @@ impl TokenKind {
         }
     }
 
-    /// Whether a `typ` header value names this kind; media types compare
-    /// case-insensitively and may carry the `application/` prefix (RFC 8725 §3.11).
+    /// Whether a `typ` header value names this kind.
     pub(crate) fn matches_typ(self, typ: &str) -> bool {
-        let bare = typ
-            .get(..12)
-            .filter(|p| p.eq_ignore_ascii_case("application/"))
-            .map_or(typ, |_| &typ[12..]);
-        bare.eq_ignore_ascii_case(self.typ())
+        same_media_type(typ, self.typ())
+    }
+}
+
+/// Media types compare case-insensitively and may carry the `application/`
+/// prefix (RFC 7515 §4.1.9, RFC 8725 §3.11).
+fn same_media_type(typ: &str, expected: &str) -> bool {
+    let bare = typ
+        .get(..12)
+        .filter(|p| p.eq_ignore_ascii_case("application/"))
+        .map_or(typ, |_| &typ[12..]);
+    bare.eq_ignore_ascii_case(expected)
+}
+
+/// Access tokens this service did not issue, accepted on explicit choice:
+/// an identity provider's tokens say `typ: JWT`, `at+jwt` or nothing, and
+/// carry no `sid` (and often no `jti`).
+///
+/// Set with [`CookieAuthBuilder::foreign_tokens`](crate::CookieAuthBuilder::foreign_tokens).
+/// Then access tokens may carry any `typ` listed here (besides `at+jwt`), or
+/// none if [`accept_missing_typ`](Self::accept_missing_typ) was chosen, and
+/// `sid` and `jti` become optional (require them again with
+/// [`CookieAuthBuilder::require`](crate::CookieAuthBuilder::require)).
+/// Everything else stays as strict: signature, `iss`, `aud`, `exp`, `sub`.
+/// Refresh tokens are never foreign: they always need `typ: refresh+jwt`.
+///
+/// Revocation still applies where the token names what it revokes: a token
+/// with a `jti` is refused once that `jti` is revoked, and every token of a
+/// subject once the subject's sessions are revoked (a token without `iat`
+/// counts as issued before any cut-off). A token without `sid` cannot be
+/// revoked by session.
+///
+/// ```
+/// use tower_jwt_cookie::token::ForeignTokens;
+///
+/// // Keycloak and Auth0 access tokens: `typ: JWT`; some providers send none.
+/// let foreign = ForeignTokens::new().accept_typ("JWT").accept_missing_typ();
+/// assert!(foreign.accepts(Some("jwt")));
+/// assert!(foreign.accepts(None));
+/// assert!(!foreign.accepts(Some("id_token+jwt")));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForeignTokens {
+    types: Vec<String>,
+    missing: bool,
+}
+
+impl ForeignTokens {
+    /// Accepts only `at+jwt` (RFC 9068) so far, with `sid` and `jti` optional.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Also accept access tokens whose `typ` is `typ` (compared as a media
+    /// type: case-insensitive, `application/` prefix optional).
+    pub fn accept_typ(mut self, typ: impl Into<String>) -> Self {
+        self.types.push(typ.into());
+        self
+    }
+
+    /// Also accept access tokens without a `typ` header.
+    pub fn accept_missing_typ(mut self) -> Self {
+        self.missing = true;
+        self
+    }
+
+    /// Whether an access token with this `typ` header (or none) is accepted.
+    pub fn accepts(&self, typ: Option<&str>) -> bool {
+        match typ {
+            None => self.missing,
+            Some(typ) => {
+                TokenKind::Access.matches_typ(typ)
+                    || self.types.iter().any(|t| same_media_type(typ, t))
+            }
+        }
+    }
+
+    /// The listed `typ` values.
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
+
+    /// A `typ` that may not be listed: empty, or the refresh-token type
+    /// (a refresh token must never pass as an access token).
+    pub(crate) fn invalid_type(&self) -> Option<&str> {
+        self.types
+            .iter()
+            .find(|t| t.is_empty() || TokenKind::Refresh.matches_typ(t))
+            .map(String::as_str)
     }
 }
 
@@ -73,6 +156,7 @@ pub struct ValidationPolicy {
     pub(crate) max_age: Option<i64>,
     pub(crate) required: u32,
     pub(crate) max_token_len: usize,
+    pub(crate) foreign: Option<ForeignTokens>,
 }
 
 impl ValidationPolicy {
@@ -94,6 +178,7 @@ impl ValidationPolicy {
             .iter()
             .fold(0, |bits, c| bits | c.bit()),
             max_token_len: crate::defaults::MAX_TOKEN_LEN,
+            foreign: None,
         }
     }
 
@@ -130,6 +215,19 @@ impl ValidationPolicy {
     /// Whether `claim` must be present.
     pub fn requires(&self, claim: RequiredClaim) -> bool {
         self.required & claim.bit() != 0
+    }
+
+    /// The foreign-token policy, if this verifier accepts tokens it did not issue.
+    pub fn foreign_tokens(&self) -> Option<&ForeignTokens> {
+        self.foreign.as_ref()
+    }
+
+    /// Whether a `kind` token may carry this `typ` header.
+    pub(crate) fn accepts_typ(&self, kind: TokenKind, typ: Option<&str>) -> bool {
+        match (kind, &self.foreign) {
+            (TokenKind::Access, Some(foreign)) => foreign.accepts(typ),
+            _ => typ.is_some_and(|t| kind.matches_typ(t)),
+        }
     }
 
     pub(crate) fn audience_for(&self, kind: TokenKind) -> &str {

@@ -1,10 +1,12 @@
 //! The verifier in front of a real tonic server, called by a real tonic
 //! client over HTTP/2 on 127.0.0.1: what a gRPC client sees when its Bearer
 //! token is accepted or refused, and that a refused call never reaches the
-//! handler.
+//! handler. Then the same server over gRPC-web (HTTP/1.1), as a browser
+//! calls it: the access cookie authenticates, behind the CSRF guard and
+//! CredentialedCors.
 
 #[path = "../../examples/tonic/greeter.rs"]
-mod greeter;
+pub(crate) mod greeter;
 
 use std::future::Future;
 use std::time::Duration;
@@ -29,17 +31,22 @@ async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("{what} took longer than {DEADLINE:?}"))
 }
 
-/// The fixture's configuration with `Authorization: Bearer` accepted.
+/// The page allowed to call over gRPC-web with cookies.
+const PAGE: &str = "https://app.example";
+
+/// The fixture's configuration with `Authorization: Bearer` accepted, and
+/// one page allowed to call over gRPC-web.
 fn fixture<S: RevocationStore>(store: S) -> Fixture<S> {
-    Fixture::build(keys(), store, |b| b.bearer(true))
+    Fixture::build(keys(), store, |b| b.bearer(true).allowed_origins([PAGE]))
 }
 
 /// A greeter server on an ephemeral port and a client connected to it.
 struct Running {
+    addr: std::net::SocketAddr,
     greeter: GreeterServer,
     client: GreeterClient,
     stop: oneshot::Sender<()>,
-    server: JoinHandle<Result<(), tonic::transport::Error>>,
+    server: JoinHandle<Result<(), Box<dyn std::error::Error + Send + Sync>>>,
 }
 
 async fn start<S: RevocationStore>(fixture: &Fixture<S>) -> Running {
@@ -61,6 +68,7 @@ async fn start<S: RevocationStore>(fixture: &Fixture<S>) -> Running {
         .timeout(DEADLINE);
     let channel = within("connecting", channel.connect()).await.unwrap();
     Running {
+        addr,
         greeter,
         client: GreeterClient::new(channel),
         stop,
@@ -280,4 +288,207 @@ async fn the_verifier_can_guard_a_single_service() {
 
     let _ = stop.send(());
     within("shutdown", server).await.unwrap().unwrap();
+}
+
+// ---- gRPC-web: a browser's call, authenticated by the access cookie -----
+
+/// A gRPC-web call as a browser's grpc-web client makes it.
+struct WebCall<'a> {
+    cookie: Option<&'a str>,
+    origin: Option<&'a str>,
+    fetch_site: &'a str,
+}
+
+/// What came back: HTTP status and headers, the grpc-status and message
+/// (from the headers of a trailers-only answer, or from the trailer frame),
+/// and the reply message if any.
+#[derive(Debug)]
+struct WebAnswer {
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    grpc_status: String,
+    grpc_message: String,
+    reply: Option<greeter::HelloReply>,
+}
+
+impl Running {
+    async fn web_call(&self, call: WebCall<'_>) -> WebAnswer {
+        use prost::Message;
+        let message = HelloRequest { name: "web".into() }.encode_to_vec();
+        let mut frame = vec![0u8];
+        frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+        frame.extend_from_slice(&message);
+        let mut request = reqwest::Client::new()
+            .post(format!("http://{}/greeter.Greeter/SayHello", self.addr))
+            .header("content-type", "application/grpc-web+proto")
+            .header("x-grpc-web", "1")
+            .header("sec-fetch-site", call.fetch_site)
+            .body(frame);
+        if let Some(token) = call.cookie {
+            request = request.header("cookie", format!("__Host-access={token}"));
+        }
+        if let Some(origin) = call.origin {
+            request = request.header("origin", origin);
+        }
+        let response = within("the gRPC-web call", request.send()).await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = within("the gRPC-web body", response.bytes()).await.unwrap();
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        let (mut grpc_status, mut grpc_message) = (header("grpc-status"), header("grpc-message"));
+        let mut reply = None;
+        let mut rest = &body[..];
+        while rest.len() >= 5 {
+            let len = u32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
+            let (flag, payload) = (rest[0], &rest[5..5 + len]);
+            if flag & 0x80 == 0 {
+                reply = Some(greeter::HelloReply::decode(payload).unwrap());
+            } else {
+                for line in std::str::from_utf8(payload).unwrap().split("\r\n") {
+                    match line.split_once(':') {
+                        Some(("grpc-status", v)) => grpc_status = Some(v.trim().to_owned()),
+                        Some(("grpc-message", v)) => grpc_message = Some(v.trim().to_owned()),
+                        _ => {}
+                    }
+                }
+            }
+            rest = &rest[5 + len..];
+        }
+        WebAnswer {
+            status,
+            headers,
+            grpc_status: grpc_status.expect("a grpc-status"),
+            grpc_message: grpc_message.unwrap_or_default(),
+            reply,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_grpc_web_call_is_authenticated_by_the_access_cookie() {
+    let fixture = fixture(MemoryStore::new());
+    let running = start(&fixture).await;
+    let token = fixture.mint(|c| c.registered.sub = Some("carol".into()));
+
+    // From the server's own origin, and from the allowed page.
+    for (origin, fetch_site) in [(None, "same-origin"), (Some(PAGE), "cross-site")] {
+        let answer = running
+            .web_call(WebCall {
+                cookie: Some(&token),
+                origin,
+                fetch_site,
+            })
+            .await;
+        assert_eq!(answer.status, reqwest::StatusCode::OK);
+        assert_eq!(answer.grpc_status, "0", "{answer:?}");
+        let reply = answer.reply.expect("a reply message");
+        assert_eq!(
+            (reply.message.as_str(), reply.subject.as_str()),
+            ("hello web", "carol")
+        );
+        assert!(
+            answer.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/grpc-web"),
+        );
+        let allowed = answer.headers.get("access-control-allow-origin");
+        assert_eq!(allowed.map(|v| v.to_str().unwrap()), origin);
+        if origin.is_some() {
+            assert_eq!(answer.headers["access-control-allow-credentials"], "true");
+            let exposed = answer.headers["access-control-expose-headers"]
+                .to_str()
+                .unwrap();
+            assert!(exposed.contains("grpc-status") && exposed.contains("grpc-message"));
+        }
+    }
+    assert_eq!(running.greeter.calls(), 2);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_cross_site_grpc_web_call_with_the_cookie_is_refused_before_the_handler() {
+    let fixture = fixture(MemoryStore::new());
+    let running = start(&fixture).await;
+    let token = fixture.mint(|_| {});
+
+    let answer = running
+        .web_call(WebCall {
+            cookie: Some(&token),
+            origin: Some("https://evil.example"),
+            fetch_site: "cross-site",
+        })
+        .await;
+
+    // Trailers-only, in the request's content type: PERMISSION_DENIED.
+    assert_eq!(answer.status, reqwest::StatusCode::OK);
+    assert_eq!(answer.grpc_status, "7", "{answer:?}");
+    assert_eq!(
+        answer.grpc_message,
+        "cross-site request refused: the request came from another site"
+    );
+    assert!(answer.reply.is_none());
+    assert!(answer.headers.get("access-control-allow-origin").is_none());
+    assert_eq!(running.greeter.calls(), 0, "the handler ran");
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn a_grpc_web_call_without_a_cookie_is_unauthenticated() {
+    let fixture = fixture(MemoryStore::new());
+    let running = start(&fixture).await;
+
+    let answer = running
+        .web_call(WebCall {
+            cookie: None,
+            origin: None,
+            fetch_site: "same-origin",
+        })
+        .await;
+
+    assert_eq!(answer.grpc_status, "16", "{answer:?}");
+    assert_eq!(answer.grpc_message, "no token was presented");
+    assert_eq!(running.greeter.calls(), 0);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn grpc_web_preflights_are_answered_for_the_allowed_page_only() {
+    let fixture = fixture(MemoryStore::new());
+    let running = start(&fixture).await;
+    let preflight = |origin: &'static str| {
+        reqwest::Client::new()
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("http://{}/greeter.Greeter/SayHello", running.addr),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type,x-grpc-web")
+            .send()
+    };
+
+    let allowed = within("the preflight", preflight(PAGE)).await.unwrap();
+    assert_eq!(allowed.status(), reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(allowed.headers()["access-control-allow-origin"], PAGE);
+    assert_eq!(
+        allowed.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    assert_eq!(
+        allowed.headers()["access-control-allow-headers"],
+        "content-type,x-grpc-web"
+    );
+
+    let refused = within("the preflight", preflight("https://evil.example"))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::FORBIDDEN);
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(running.greeter.calls(), 0);
+    running.stop().await;
 }

@@ -17,13 +17,18 @@ mod config_sessions;
 #[cfg(feature = "conformance")]
 mod conformance_memory;
 mod cors;
+#[cfg(all(feature = "axum", feature = "jwks"))]
+mod cross_service;
 mod csrf;
 mod csrf_sessions;
 #[cfg(feature = "conformance")]
 mod custom_store;
 #[cfg(feature = "axum")]
 mod demo_contract;
+mod foreign_tokens;
 mod grpc;
+#[cfg(feature = "jwks")]
+mod jwks;
 mod properties;
 mod refresh_bad_input;
 mod sessions;

@@ -3,7 +3,6 @@
 //! copy), so tests exercise exactly the code `cargo run --example demo` runs.
 
 #[path = "../../../examples/demo/app.rs"]
-#[allow(dead_code)] // no test reads `Demo::keys` (the JWKS route holds its own clone)
 pub mod app;
 #[path = "../../../examples/demo/page.rs"]
 pub mod page;
@@ -19,6 +18,10 @@ pub struct DemoServer {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub url: String,
     pub notes: Notes,
+    /// The demo's key ring: rotating it rotates the demo's keys (the
+    /// cross-service tests do; tests/browser.rs, which shares this file, not).
+    #[allow(dead_code)]
+    pub keys: tower_jwt_cookie::keys::KeyRing,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -43,6 +46,7 @@ impl DemoServer {
         Self {
             url,
             notes: demo.notes,
+            keys: demo.keys,
             stop: Some(stop),
         }
     }
