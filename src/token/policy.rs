@@ -82,12 +82,14 @@ impl ForeignTokens {
 
     /// Also accept access tokens whose `typ` is `typ` (compared as a media
     /// type: case-insensitive, `application/` prefix optional).
+    #[must_use]
     pub fn accept_typ(mut self, typ: impl Into<String>) -> Self {
         self.types.push(typ.into());
         self
     }
 
     /// Also accept access tokens without a `typ` header.
+    #[must_use]
     pub fn accept_missing_typ(mut self) -> Self {
         self.missing = true;
         self

@@ -60,6 +60,7 @@ impl JwksPolicy {
     /// The algorithm of RSA keys that carry no `alg` (RS256/384/512 or
     /// PS256/384/512); `None` refuses such keys. Any other algorithm is a
     /// configuration error in [`RemoteJwksBuilder::build`](super::RemoteJwksBuilder::build).
+    #[must_use]
     pub fn rsa_algorithm(mut self, alg: Option<Algorithm>) -> Self {
         self.rsa_algorithm = alg;
         self
@@ -68,6 +69,7 @@ impl JwksPolicy {
     /// Leave out keys with `use: "enc"` instead of refusing the document.
     /// Some identity providers (Keycloak) publish their encryption key in the
     /// same set; it is never used to verify. Default off.
+    #[must_use]
     pub fn skip_encryption_keys(mut self, skip: bool) -> Self {
         self.skip_encryption_keys = skip;
         self
