@@ -8,6 +8,16 @@ use super::KeyError;
 /// The shortest RSA modulus accepted, in bits.
 pub(crate) const MIN_RSA_BITS: usize = 2048;
 
+/// The longest RSA modulus accepted, in bits: the largest both backends
+/// verify (aws-lc's `RSA_*_2048_8192_*` algorithms, the `rsa` crate's
+/// `MAX_SIZE`). Refusing larger keys when they are loaded means a key that
+/// loads always verifies what it signs.
+pub(crate) const MAX_RSA_BITS: usize = 8192;
+
+/// The longest signature any accepted key makes: an RSA-8192 one. HMAC,
+/// ECDSA and EdDSA signatures are at most 96 bytes (ES384).
+pub(crate) const MAX_SIGNATURE_LEN: usize = MAX_RSA_BITS / 8;
+
 /// Longest accepted key id; kids arrive from untrusted token headers.
 pub(crate) const MAX_KID_LEN: usize = 128;
 
@@ -50,6 +60,9 @@ pub(crate) fn check_rsa_modulus(modulus: &[u8]) -> Result<(), KeyError> {
     let bits = significant_bits(modulus);
     if bits < MIN_RSA_BITS {
         return Err(KeyError::RsaTooSmall { bits });
+    }
+    if bits > MAX_RSA_BITS {
+        return Err(KeyError::RsaTooLarge { bits });
     }
     Ok(())
 }
@@ -129,6 +142,25 @@ mod tests {
         assert_eq!(significant_bits(&[0, 0x80, 0]), 16);
         assert_eq!(significant_bits(&[0x01, 0xff]), 9);
         assert_eq!(significant_bits(&[0, 0]), 0);
+    }
+
+    #[test]
+    fn accepts_rsa_moduli_from_2048_to_8192_bits() {
+        let modulus = |bytes: usize| {
+            let mut n = vec![0xff; bytes];
+            n.insert(0, 0);
+            n
+        };
+        assert!(matches!(
+            check_rsa_modulus(&modulus(255)),
+            Err(KeyError::RsaTooSmall { bits: 2040 })
+        ));
+        assert!(check_rsa_modulus(&modulus(256)).is_ok());
+        assert!(check_rsa_modulus(&modulus(MAX_SIGNATURE_LEN)).is_ok());
+        assert!(matches!(
+            check_rsa_modulus(&modulus(MAX_SIGNATURE_LEN + 1)),
+            Err(KeyError::RsaTooLarge { bits: 8200 })
+        ));
     }
 
     #[test]
