@@ -178,16 +178,19 @@ fn foreign_tokens_past_their_time_claims_get_the_identity_reason_not_the_time_re
     let verify = |jwt: &str, kind| {
         token::verify::<Value>(jwt.as_bytes(), kind, &f.ring, f.auth.policy(), now)
     };
-    let times: [(Rejection, fn(&mut Claims<Value>)); 4] = [
-        (Rejection::Expired, |c| c.registered.exp = Some(NOW_MINUS_1)),
+    type Edit = fn(&mut Claims<Value>);
+    let times: [(Rejection, Edit); 4] = [
+        (Rejection::Expired, |c| {
+            c.registered.exp = Some(common::NOW - 1)
+        }),
         (Rejection::NotYetValid, |c| {
-            c.registered.nbf = Some(NOW_PLUS_600)
+            c.registered.nbf = Some(common::NOW + 600)
         }),
         (Rejection::IssuedInFuture, |c| {
-            c.registered.iat = Some(NOW_PLUS_600)
+            c.registered.iat = Some(common::NOW + 600)
         }),
         (Rejection::TooOld, |c| {
-            c.registered.iat = Some(NOW_MINUS_600)
+            c.registered.iat = Some(common::NOW - 600)
         }),
     ];
     for (time_reason, time) in times {
@@ -224,10 +227,6 @@ fn foreign_tokens_past_their_time_claims_get_the_identity_reason_not_the_time_re
         );
     }
 }
-
-const NOW_MINUS_1: i64 = common::NOW - 1;
-const NOW_MINUS_600: i64 = common::NOW - 600;
-const NOW_PLUS_600: i64 = common::NOW + 600;
 
 // Item 10: the JWKS publishes only this issuer's signing keys.
 

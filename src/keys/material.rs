@@ -68,18 +68,30 @@ pub(crate) fn check_rsa_modulus(modulus: &[u8]) -> Result<(), KeyError> {
 }
 
 /// The modulus of a PKCS#1 `RSAPrivateKey` (`SEQUENCE { version, modulus, … }`),
-/// read so that a short key gets a clear error before the backend sees it.
+/// read so that a key of the wrong size gets a clear error before the
+/// backend sees it.
 pub(crate) fn pkcs1_private_modulus(der: &[u8]) -> Option<&[u8]> {
-    let (tag, body, _) = der_element(der)?;
+    sequence_integer(der, 1)
+}
+
+/// The modulus of a PKCS#1 `RSAPublicKey` (`SEQUENCE { modulus, publicExponent }`),
+/// for the same reason: the `rsa` crate refuses keys over 8192 bits only
+/// as "malformed".
+pub(crate) fn pkcs1_public_modulus(der: &[u8]) -> Option<&[u8]> {
+    sequence_integer(der, 0)
+}
+
+/// The contents of the `index`-th element of a DER `SEQUENCE`, if it is an INTEGER.
+fn sequence_integer(der: &[u8], index: usize) -> Option<&[u8]> {
+    let (tag, mut rest, _) = der_element(der)?;
     if tag != 0x30 {
         return None;
     }
-    let (tag, _version, rest) = der_element(body)?;
-    if tag != 0x02 {
-        return None;
+    for _ in 0..index {
+        rest = der_element(rest)?.2;
     }
-    let (tag, modulus, _) = der_element(rest)?;
-    (tag == 0x02).then_some(modulus)
+    let (tag, integer, _) = der_element(rest)?;
+    (tag == 0x02).then_some(integer)
 }
 
 /// Splits one DER element into (tag, contents, rest).
@@ -164,12 +176,16 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_modulus_of_a_pkcs1_private_key() {
+    fn reads_the_modulus_of_pkcs1_keys() {
         // SEQUENCE { INTEGER 0, INTEGER 0x00c5, INTEGER 3 }
         let der = [
             0x30, 0x09, 0x02, 0x01, 0x00, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x01, 0x03,
         ];
         assert_eq!(pkcs1_private_modulus(&der), Some(&[0x00, 0xc5][..]));
+        assert_eq!(pkcs1_public_modulus(&der[2..]), None, "not a SEQUENCE");
+        // SEQUENCE { INTEGER 0x00c5, INTEGER 3 }
+        let public = [0x30, 0x07, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x01, 0x03];
+        assert_eq!(pkcs1_public_modulus(&public), Some(&[0x00, 0xc5][..]));
         assert_eq!(pkcs1_private_modulus(&der[..6]), None);
         assert_eq!(
             pkcs1_private_modulus(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),
