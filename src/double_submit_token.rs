@@ -49,6 +49,11 @@ pub struct CsrfTokens {
 }
 
 struct Inner {
+    /// The MAC keyed once: its inner and outer SHA-256 states are derived
+    /// from the secret and as good as it (anyone holding them can mint
+    /// tokens). With hmac's and sha2's `zeroize` features both states and the
+    /// block buffer are wiped when the last clone is dropped, like the JWT
+    /// keys; the caller's secret bytes are not kept.
     mac: Hmac<Sha256>,
     cookie: String,
     header: HeaderName,
@@ -323,6 +328,18 @@ mod tests {
             CsrfTokens::new(&[1; 31]).unwrap_err(),
             CsrfTokenError::SecretTooShort(31)
         );
+    }
+
+    #[test]
+    fn csrf_hmac_key_material_is_zeroized_on_drop() {
+        use hmac::block_api::HmacCore;
+        use hmac::digest::block_api::{Buffer, EagerHash};
+
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        // `Hmac<Sha256>` is an `HmacCore` (two keyed `<Sha256 as
+        // EagerHash>::Core` states) and a block buffer: each is wiped on drop.
+        wiped_on_drop::<<Sha256 as EagerHash>::Core>();
+        wiped_on_drop::<Buffer<HmacCore<Sha256>>>();
     }
 
     #[test]

@@ -25,6 +25,15 @@ pub enum KeyError {
         /// The modulus size in bits.
         bits: usize,
     },
+    /// An RSA modulus is larger than 8192 bits, the largest the crypto
+    /// backends verify: tokens it signed could never be verified.
+    #[error(
+        "the RSA key has {bits} bits; the largest accepted is 8192 (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096`)"
+    )]
+    RsaTooLarge {
+        /// The modulus size in bits.
+        bits: usize,
+    },
     /// The key material does not belong to the named algorithm.
     #[error("the key does not fit algorithm {alg}: {detail}")]
     WrongKeyType {

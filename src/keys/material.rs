@@ -8,6 +8,16 @@ use super::KeyError;
 /// The shortest RSA modulus accepted, in bits.
 pub(crate) const MIN_RSA_BITS: usize = 2048;
 
+/// The longest RSA modulus accepted, in bits: the largest both backends
+/// verify (aws-lc's `RSA_*_2048_8192_*` algorithms, the `rsa` crate's
+/// `MAX_SIZE`). Refusing larger keys when they are loaded means a key that
+/// loads always verifies what it signs.
+pub(crate) const MAX_RSA_BITS: usize = 8192;
+
+/// The longest signature any accepted key makes: an RSA-8192 one. HMAC,
+/// ECDSA and EdDSA signatures are at most 96 bytes (ES384).
+pub(crate) const MAX_SIGNATURE_LEN: usize = MAX_RSA_BITS / 8;
+
 /// Longest accepted key id; kids arrive from untrusted token headers.
 pub(crate) const MAX_KID_LEN: usize = 128;
 
@@ -51,22 +61,37 @@ pub(crate) fn check_rsa_modulus(modulus: &[u8]) -> Result<(), KeyError> {
     if bits < MIN_RSA_BITS {
         return Err(KeyError::RsaTooSmall { bits });
     }
+    if bits > MAX_RSA_BITS {
+        return Err(KeyError::RsaTooLarge { bits });
+    }
     Ok(())
 }
 
 /// The modulus of a PKCS#1 `RSAPrivateKey` (`SEQUENCE { version, modulus, … }`),
-/// read so that a short key gets a clear error before the backend sees it.
+/// read so that a key of the wrong size gets a clear error before the
+/// backend sees it.
 pub(crate) fn pkcs1_private_modulus(der: &[u8]) -> Option<&[u8]> {
-    let (tag, body, _) = der_element(der)?;
+    sequence_integer(der, 1)
+}
+
+/// The modulus of a PKCS#1 `RSAPublicKey` (`SEQUENCE { modulus, publicExponent }`),
+/// for the same reason: the `rsa` crate refuses keys over 8192 bits only
+/// as "malformed".
+pub(crate) fn pkcs1_public_modulus(der: &[u8]) -> Option<&[u8]> {
+    sequence_integer(der, 0)
+}
+
+/// The contents of the `index`-th element of a DER `SEQUENCE`, if it is an INTEGER.
+fn sequence_integer(der: &[u8], index: usize) -> Option<&[u8]> {
+    let (tag, mut rest, _) = der_element(der)?;
     if tag != 0x30 {
         return None;
     }
-    let (tag, _version, rest) = der_element(body)?;
-    if tag != 0x02 {
-        return None;
+    for _ in 0..index {
+        rest = der_element(rest)?.2;
     }
-    let (tag, modulus, _) = der_element(rest)?;
-    (tag == 0x02).then_some(modulus)
+    let (tag, integer, _) = der_element(rest)?;
+    (tag == 0x02).then_some(integer)
 }
 
 /// Splits one DER element into (tag, contents, rest).
@@ -132,12 +157,35 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_modulus_of_a_pkcs1_private_key() {
+    fn accepts_rsa_moduli_from_2048_to_8192_bits() {
+        let modulus = |bytes: usize| {
+            let mut n = vec![0xff; bytes];
+            n.insert(0, 0);
+            n
+        };
+        assert!(matches!(
+            check_rsa_modulus(&modulus(255)),
+            Err(KeyError::RsaTooSmall { bits: 2040 })
+        ));
+        assert!(check_rsa_modulus(&modulus(256)).is_ok());
+        assert!(check_rsa_modulus(&modulus(MAX_SIGNATURE_LEN)).is_ok());
+        assert!(matches!(
+            check_rsa_modulus(&modulus(MAX_SIGNATURE_LEN + 1)),
+            Err(KeyError::RsaTooLarge { bits: 8200 })
+        ));
+    }
+
+    #[test]
+    fn reads_the_modulus_of_pkcs1_keys() {
         // SEQUENCE { INTEGER 0, INTEGER 0x00c5, INTEGER 3 }
         let der = [
             0x30, 0x09, 0x02, 0x01, 0x00, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x01, 0x03,
         ];
         assert_eq!(pkcs1_private_modulus(&der), Some(&[0x00, 0xc5][..]));
+        assert_eq!(pkcs1_public_modulus(&der[2..]), None, "not a SEQUENCE");
+        // SEQUENCE { INTEGER 0x00c5, INTEGER 3 }
+        let public = [0x30, 0x07, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x01, 0x03];
+        assert_eq!(pkcs1_public_modulus(&public), Some(&[0x00, 0xc5][..]));
         assert_eq!(pkcs1_private_modulus(&der[..6]), None);
         assert_eq!(
             pkcs1_private_modulus(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]),

@@ -30,7 +30,7 @@ mod verifying;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use error::KeyError;
-pub(crate) use material::check_kid;
+pub(crate) use material::{MAX_SIGNATURE_LEN, check_kid};
 pub use provider::{KeyProvider, KeyRefresh};
 pub use public::PublicKey;
 pub use ring::KeyRing;

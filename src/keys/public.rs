@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::KeyError;
 use super::backend::PROVIDER;
-use super::material::invalid;
+use super::material::{check_rsa_modulus, invalid, pkcs1_public_modulus};
 use super::verifying::b64;
 
 /// The public half of an asymmetric key, as published in a JWKS (RFC 7517).
@@ -44,6 +44,9 @@ impl PublicKey {
         };
         Ok(match alg.family() {
             AlgorithmFamily::Rsa => {
+                if let Some(modulus) = pkcs1_public_modulus(bytes) {
+                    check_rsa_modulus(modulus)?;
+                }
                 let (n, e) = (PROVIDER.key_utils.rsa_pub_components_from_public_key)(bytes)
                     .map_err(invalid(alg))?;
                 Self::Rsa { n, e }

@@ -50,7 +50,8 @@ impl KeyRing {
         ring
     }
 
-    /// Adds a key that only verifies (for example another service's public key).
+    /// Adds a key that only verifies (for example another service's public
+    /// key). It is never published by [`jwks`](Self::jwks).
     pub fn insert_verifying(&self, key: VerifyingKey) -> Result<(), KeyError> {
         self.update(|set| set.insert_verifying(Arc::new(key)))
     }
@@ -81,12 +82,39 @@ impl KeyRing {
             .collect()
     }
 
-    /// The public keys as a JWK Set (RFC 7517 §5); HMAC secrets are never included.
+    /// This issuer's public signing keys as a JWK Set (RFC 7517 §5): the
+    /// public half of every key added with
+    /// [`insert_signing`](Self::insert_signing) and not yet retired — the
+    /// active one and the inactive ones whose tokens may still be live — in
+    /// insertion order.
+    ///
+    /// Keys added with [`insert_verifying`](Self::insert_verifying) are never
+    /// published: they are someone else's (a partner service's public key),
+    /// and a relying party that trusts this set would otherwise accept that
+    /// partner's tokens as this issuer's. HMAC secrets are never published.
+    ///
+    /// ```
+    /// use tower_jwt_cookie::keys::{KeyRing, PublicKey, SigningKey, VerifyingKey};
+    /// use tower_jwt_cookie::Algorithm;
+    ///
+    /// let ring = KeyRing::with_signing_key(SigningKey::generate("ours", Algorithm::EdDSA)?);
+    /// // A partner's public key, to accept its tokens (normally read from its PEM).
+    /// let partner = SigningKey::generate("partner", Algorithm::EdDSA)?;
+    /// let Some(PublicKey::Ed { x }) = partner.verifying_key().public_key() else { unreachable!() };
+    /// ring.insert_verifying(VerifyingKey::from_der("partner", Algorithm::EdDSA, x)?)?;
+    ///
+    /// assert_eq!(ring.kids(), ["ours", "partner"]); // both verify
+    /// let jwks = ring.jwks();
+    /// assert_eq!(jwks["keys"].as_array().unwrap().len(), 1); // only ours is published
+    /// assert_eq!(jwks["keys"][0]["kid"], "ours");
+    /// # Ok::<(), tower_jwt_cookie::keys::KeyError>(())
+    /// ```
     pub fn jwks(&self) -> Value {
         let set = self.keys.load();
         let keys: Vec<Value> = set
-            .verifying
+            .signing
             .iter()
+            .map(|k| k.verifying_key())
             .filter_map(|k| k.public_key().map(|p| p.to_jwk(k.kid(), k.algorithm())))
             .collect();
         json!({ "keys": keys })

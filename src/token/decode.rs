@@ -1,7 +1,10 @@
 //! The verification pipeline. Order matters and is part of the contract:
 //! size and charset, structure, header, key and algorithm, signature, then
-//! claims. Nothing in the payload is looked at before the signature verifies
-//! (a forged token with `exp: 0` reports a bad signature, not "expired").
+//! claims: `typ`, `iss` and `aud` (is the token ours?) before the time
+//! claims (is it still valid?). Nothing in the payload is looked at before
+//! the signature verifies (a forged token with `exp: 0` reports a bad
+//! signature, not "expired"), and no time reason is given for a token that
+//! is not ours (another issuer's expired token is `wrong_issuer`).
 
 use std::str::FromStr;
 
@@ -13,7 +16,7 @@ use serde::Deserialize;
 use super::field::Field;
 use super::policy::{RequiredClaim, TokenKind, ValidationPolicy};
 use super::{Claims, CustomClaims, RegisteredClaims};
-use crate::keys::{KeyProvider, VerifyingKey, check_kid};
+use crate::keys::{KeyProvider, MAX_SIGNATURE_LEN, VerifyingKey, check_kid};
 use crate::rejection::Rejection;
 use std::sync::Arc;
 
@@ -176,16 +179,42 @@ fn verify_signature(
     if key.algorithm() != header.alg {
         return Err(Rejection::AlgorithmNotAllowed);
     }
-    // Every supported signature fits 512 bytes (RSA-4096): decode on the stack.
-    let mut buffer = [0u8; 512];
-    let len = URL_SAFE_NO_PAD
-        .decode_slice(token.signature, &mut buffer)
-        .map_err(|_| Rejection::Malformed("the signature is not base64url"))?;
-    if key.verify(token.signing_input, &buffer[..len]) {
+    let not_base64 = || Rejection::Malformed("the signature is not base64url");
+    // HMAC, ECDSA and EdDSA signatures (the hot path) decode on the stack;
+    // RSA ones, up to RSA-8192's 1024 bytes, on the heap, which costs nothing
+    // next to an RSA verification. Anything longer is well-formed but no
+    // accepted key made it: a bad signature, not malformed input.
+    let mut stack = [0u8; STACK_SIGNATURE_LEN];
+    let heap;
+    let signature = match token.signature.len() {
+        len if len <= base64_len(STACK_SIGNATURE_LEN) => {
+            let len = URL_SAFE_NO_PAD
+                .decode_slice(token.signature, &mut stack)
+                .map_err(|_| not_base64())?;
+            &stack[..len]
+        }
+        len if len <= base64_len(MAX_SIGNATURE_LEN) => {
+            heap = URL_SAFE_NO_PAD
+                .decode(token.signature)
+                .map_err(|_| not_base64())?;
+            heap.as_slice()
+        }
+        _ => return Err(Rejection::BadSignature),
+    };
+    if key.verify(token.signing_input, signature) {
         Ok(())
     } else {
         Err(Rejection::BadSignature)
     }
+}
+
+/// Signatures up to this many bytes are decoded on the stack: every HMAC,
+/// ECDSA and EdDSA one (ES384's 96 bytes is the longest).
+const STACK_SIGNATURE_LEN: usize = 128;
+
+/// The length of `bytes` bytes in unpadded base64url.
+const fn base64_len(bytes: usize) -> usize {
+    (bytes * 4).div_ceil(3)
 }
 
 /// Validates `typ` and the claims of a token whose signature has verified.
@@ -215,6 +244,12 @@ fn read_claims<C: CustomClaims>(
     Ok(Claims { registered, custom })
 }
 
+/// Identity before time: `iss` and `aud` (like `typ`, checked by the
+/// caller) decide whether the token is ours at all, so they come before
+/// `exp`, `nbf`, `iat` and `max_age`. A time reason ("expired") then always
+/// describes a token of ours, and the refresh endpoint can clear the cookies
+/// on it; another issuer's expired token is `wrong_issuer`, never
+/// `session_expired` (RFC 8725 §3.8–3.9: validate issuer and audience).
 fn validate(
     raw: RawClaims,
     kind: TokenKind,
@@ -228,41 +263,6 @@ fn validate(
             Ok(())
         }
     };
-    let exp = raw
-        .exp
-        .number()
-        .map_err(|()| Rejection::InvalidClaim("exp"))?;
-    let nbf = raw
-        .nbf
-        .number()
-        .map_err(|()| Rejection::InvalidClaim("nbf"))?;
-    let iat = raw
-        .iat
-        .number()
-        .map_err(|()| Rejection::InvalidClaim("iat"))?;
-    required(RequiredClaim::Exp, "exp", exp.is_some())?;
-    required(RequiredClaim::Nbf, "nbf", nbf.is_some())?;
-    required(RequiredClaim::Iat, "iat", iat.is_some())?;
-
-    let leeway = policy.leeway;
-    if exp.is_some_and(|exp| now.saturating_sub(leeway) >= exp) {
-        return Err(Rejection::Expired);
-    }
-    if nbf.is_some_and(|nbf| now.saturating_add(leeway) < nbf) {
-        return Err(Rejection::NotYetValid);
-    }
-    if let Some(iat) = iat {
-        if iat > now.saturating_add(leeway) {
-            return Err(Rejection::IssuedInFuture);
-        }
-        if policy
-            .max_age
-            .is_some_and(|max| now.saturating_sub(iat) > max.saturating_add(leeway))
-        {
-            return Err(Rejection::TooOld);
-        }
-    }
-
     let iss = raw
         .iss
         .string()
@@ -294,9 +294,43 @@ fn validate(
         .sid
         .string()
         .map_err(|()| Rejection::InvalidClaim("sid"))?;
+    let exp = raw
+        .exp
+        .number()
+        .map_err(|()| Rejection::InvalidClaim("exp"))?;
+    let nbf = raw
+        .nbf
+        .number()
+        .map_err(|()| Rejection::InvalidClaim("nbf"))?;
+    let iat = raw
+        .iat
+        .number()
+        .map_err(|()| Rejection::InvalidClaim("iat"))?;
+    required(RequiredClaim::Exp, "exp", exp.is_some())?;
+    required(RequiredClaim::Nbf, "nbf", nbf.is_some())?;
+    required(RequiredClaim::Iat, "iat", iat.is_some())?;
     required(RequiredClaim::Sub, "sub", sub.is_some())?;
     required(RequiredClaim::Jti, "jti", jti.is_some())?;
     required(RequiredClaim::Sid, "sid", sid.is_some())?;
+
+    let leeway = policy.leeway;
+    if exp.is_some_and(|exp| now.saturating_sub(leeway) >= exp) {
+        return Err(Rejection::Expired);
+    }
+    if nbf.is_some_and(|nbf| now.saturating_add(leeway) < nbf) {
+        return Err(Rejection::NotYetValid);
+    }
+    if let Some(iat) = iat {
+        if iat > now.saturating_add(leeway) {
+            return Err(Rejection::IssuedInFuture);
+        }
+        if policy
+            .max_age
+            .is_some_and(|max| now.saturating_sub(iat) > max.saturating_add(leeway))
+        {
+            return Err(Rejection::TooOld);
+        }
+    }
 
     Ok(RegisteredClaims {
         iss,

@@ -31,6 +31,7 @@ mod grpc;
 mod jwks;
 mod properties;
 mod refresh_bad_input;
+mod security_keys;
 mod sessions;
 mod store_failure;
 mod verifier;
