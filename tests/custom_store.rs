@@ -11,7 +11,7 @@ mod session_support;
 use session_support::*;
 use sqlite_store::SqliteStore;
 use tower_jwt_cookie::clock::ManualClock;
-use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, conformance};
+use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, TokenRevocation, conformance};
 
 #[tokio::test]
 async fn sqlite_store_passes_the_conformance_suite() {
@@ -36,7 +36,12 @@ async fn sqlite_store_forgets_entries_after_their_expiry() {
         absolute_expires_at: 200,
     };
     store.start_session(start).await.unwrap();
-    store.revoke_token("j", 120).await.unwrap();
+    let revocation = TokenRevocation {
+        sub: "u",
+        jti: "j",
+        expires_at: 120,
+    };
+    store.revoke_token(revocation).await.unwrap();
     store.revoke_subject("v", 100, 130).await.unwrap();
     assert_eq!(store.len().unwrap(), 3);
     store.purge_expired(200).unwrap();

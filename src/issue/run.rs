@@ -14,7 +14,7 @@ use super::mint::{PairSpec, clear_cookies, current_sessions, mint_pair, random_i
 use crate::config::Shared;
 use crate::header::{Single, single};
 use crate::rejection::{Rejection, RequestInfo, rejection_response_for};
-use crate::revocation::{RevocationStore, SessionStart, StoreError};
+use crate::revocation::{RevocationStore, SessionRevocation, SessionStart, StoreError};
 
 /// What a command's asynchronous part ends with.
 pub(crate) enum Finish {
@@ -173,7 +173,12 @@ async fn end<S: RevocationStore>(
             subjects.push(&current.sub);
             shared.store.revoke_subject(&current.sub, now, until).await
         } else {
-            shared.store.revoke_session(&current.sid, until).await
+            let session = SessionRevocation {
+                sub: &current.sub,
+                sid: &current.sid,
+                expires_at: until,
+            };
+            shared.store.revoke_session(session).await
         }
         .map_err(StoreError::fail_closed)?;
     }

@@ -25,7 +25,8 @@ use tower::{ServiceBuilder, ServiceExt, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, KeyRing, SigningKey};
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
+    StoreError, TokenRevocation, TokenStatus,
 };
 use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Rejection, VerifiedClaims};
@@ -323,10 +324,10 @@ impl RevocationStore for BrokenStore {
         self.checks.fetch_add(1, Ordering::SeqCst);
         Err(StoreError::new("connection refused"))
     }
-    async fn revoke_token(&self, _: &str, _: i64) -> Result<(), StoreError> {
+    async fn revoke_token(&self, _: TokenRevocation<'_>) -> Result<(), StoreError> {
         Err(StoreError::new("connection refused"))
     }
-    async fn revoke_session(&self, _: &str, _: i64) -> Result<(), StoreError> {
+    async fn revoke_session(&self, _: SessionRevocation<'_>) -> Result<(), StoreError> {
         Err(StoreError::new("connection refused"))
     }
     async fn revoke_subject(&self, _: &str, _: i64, _: i64) -> Result<(), StoreError> {
@@ -369,11 +370,11 @@ impl RevocationStore for CountingStore {
         self.fail_now
             .then(|| Err(StoreError::new("cache poisoned")))
     }
-    async fn revoke_token(&self, jti: &str, exp: i64) -> Result<(), StoreError> {
-        self.inner.revoke_token(jti, exp).await
+    async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+        self.inner.revoke_token(token).await
     }
-    async fn revoke_session(&self, sid: &str, exp: i64) -> Result<(), StoreError> {
-        self.inner.revoke_session(sid, exp).await
+    async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+        self.inner.revoke_session(session).await
     }
     async fn revoke_subject(&self, sub: &str, before: i64, exp: i64) -> Result<(), StoreError> {
         self.inner.revoke_subject(sub, before, exp).await

@@ -20,7 +20,8 @@ use tower_jwt_cookie::body::ResponseBody;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
+    StoreError, TokenRevocation, TokenStatus,
 };
 use tower_jwt_cookie::{
     Algorithm, CookieAuth, CookieAuthBuilder, MemoryStore, Rejection, Session, VerifiedClaims,
@@ -258,13 +259,13 @@ impl RevocationStore for FlakyStore {
         self.fail()?;
         self.inner.check(token).await
     }
-    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
         self.fail()?;
-        self.inner.revoke_token(jti, expires_at).await
+        self.inner.revoke_token(token).await
     }
-    async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
         self.fail()?;
-        self.inner.revoke_session(sid, expires_at).await
+        self.inner.revoke_session(session).await
     }
     async fn revoke_subject(
         &self,
