@@ -31,11 +31,16 @@
 pub mod conformance;
 mod error;
 mod memory;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 
 use std::future::Future;
 
 pub use error::StoreError;
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreError};
 
 /// The identifiers of a verified access token, for one revocation check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
