@@ -89,8 +89,8 @@ pub use csrf::CsrfSameSiteGuard;
 pub use issue::{JwtCookieIssuer, Session};
 pub use jsonwebtoken::Algorithm;
 pub use rejection::Rejection;
-pub use revocation::{MemoryStore, RevocationStore};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use revocation::RedisStore;
+pub use revocation::{MemoryStore, RevocationStore};
 pub use verify::{JwtCookieVerifier, TokenSource, VerifiedClaims};

@@ -15,8 +15,8 @@ use session_support::*;
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::revocation::{
-    RedisStore, RedisStoreError, RevocationStore, SessionRevocation, SessionStart,
-    TokenRevocation, conformance,
+    RedisStore, RedisStoreError, RevocationStore, SessionRevocation, SessionStart, TokenRevocation,
+    conformance,
 };
 
 /// A request that takes longer than this hangs: the test fails instead of
@@ -77,7 +77,12 @@ async fn every_key_is_tagged_by_subject_and_expires_a_minute_after_its_entry() {
     keys.sort();
     assert_eq!(
         keys,
-        ["tjc:{alice}:l", "tjc:{alice}:s:s1", "tjc:{alice}:t:j1", "tjc:{bob}:u"]
+        [
+            "tjc:{alice}:l",
+            "tjc:{alice}:s:s1",
+            "tjc:{alice}:t:j1",
+            "tjc:{bob}:u"
+        ]
     );
     assert_eq!(expiry("tjc:{alice}:s:s1"), [(T0 + 160).to_string()]);
     assert_eq!(expiry("tjc:{alice}:l"), [(T0 + 260).to_string()]);
@@ -285,7 +290,9 @@ async fn wait_until_serving(app: &App, browser: &Browser) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_redis_fails_closed_and_nothing_acknowledged_is_lost_after_restart() {
-    let Some(mut server) = redis_server() else { return };
+    let Some(mut server) = redis_server() else {
+        return;
+    };
     let instances = two_instances(&server).await;
     let Instances { a, b, .. } = &instances;
     let mut bob = Browser::default();

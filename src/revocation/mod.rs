@@ -37,10 +37,10 @@ pub mod redis;
 
 use std::future::Future;
 
-pub use error::StoreError;
-pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreError};
+pub use error::StoreError;
+pub use memory::MemoryStore;
 
 /// The identifiers of a verified access token, for one revocation check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

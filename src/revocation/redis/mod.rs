@@ -358,12 +358,8 @@ impl RevocationStore for RedisStore {
             keys.cutoff(rotation.sub),
             keys.token(rotation.sub, rotation.presented_jti),
         );
-        let [now, grace, idle] = [
-            rotation.now,
-            rotation.grace_secs,
-            rotation.idle_expires_at,
-        ]
-        .map(|t| time(t).to_string());
+        let [now, grace, idle] = [rotation.now, rotation.grace_secs, rotation.idle_expires_at]
+            .map(|t| time(t).to_string());
         let call = invocation(
             &self.scripts().rotate,
             &[&session, &cutoff, &presented],
