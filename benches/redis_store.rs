@@ -155,7 +155,10 @@ fn main() {
         let limit = redis_benchmark(server.port(), in_flight, requests, &command);
         println!("{in_flight} in flight:");
         row("RedisStore::check", &on_redis);
-        row(&format!("redis-benchmark -c 1 -P {in_flight} EVALSHA"), &limit);
+        row(
+            &format!("redis-benchmark -c 1 -P {in_flight} EVALSHA"),
+            &limit,
+        );
         row("MemoryStore::check", &on_memory);
         println!(
             "  RedisStore / redis-benchmark: {:.0}% of checks/s;  MemoryStore / RedisStore: {:.0}x;  \
