@@ -2,7 +2,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, IntoConnectionInfo};
+use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
+use redis::{Client, ConnectionInfo, IntoConnectionInfo};
 
 use super::keys::Keys;
 use super::scripts::Scripts;
@@ -19,13 +20,20 @@ const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(25);
 const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(1000);
 /// Attempts per reconnection; once spent, the next call starts another.
 const RECONNECT_ATTEMPTS: usize = 8;
+/// A peer that vanished without closing the connection (host down, network
+/// cut: no RST) is declared dead when sent data stays unacknowledged this
+/// long (`TCP_USER_TIMEOUT`, RFC 5482), or an idle connection's keepalive
+/// probes go unanswered; the manager then reconnects. Until then every call
+/// already fails within the bound. A frozen process is not dead: its kernel
+/// acknowledges, and it answers again when it resumes.
+const DEAD_PEER_AFTER: Duration = Duration::from_secs(10);
 
 /// Configures a [`RedisStore`]; [`connect`](Self::connect) checks the
 /// configuration and reaches the server.
 #[derive(Debug)]
 #[must_use]
 pub struct RedisStoreBuilder {
-    client: Result<Client, redis::RedisError>,
+    server: Result<ConnectionInfo, redis::RedisError>,
     prefix: String,
     timeout: Duration,
     replicas: u32,
@@ -34,7 +42,7 @@ pub struct RedisStoreBuilder {
 impl RedisStoreBuilder {
     pub(super) fn new(server: impl IntoConnectionInfo) -> Self {
         Self {
-            client: Client::open(server),
+            server: server.into_connection_info(),
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             replicas: 0,
@@ -70,11 +78,14 @@ impl RedisStoreBuilder {
     /// Checks the configuration, connects, and loads the scripts (so the
     /// first requests need no `NOSCRIPT` round trip), within the bound.
     pub async fn connect(self) -> Result<RedisStore, RedisStoreError> {
-        let client = self.client.map_err(|e| {
+        let invalid = |e: redis::RedisError| {
             RedisStoreError::Config(format!(
                 "the server address is not valid ({e}); use redis://host:port/db"
             ))
-        })?;
+        };
+        let server = self.server.map_err(invalid)?;
+        let tcp = tcp_settings(server.tcp_settings().clone());
+        let client = Client::open(server.set_tcp_settings(tcp)).map_err(invalid)?;
         if self.prefix.contains(['{', '}']) {
             return Err(RedisStoreError::Config(
                 "the key prefix contains `{` or `}`, which would become every key's \
@@ -111,4 +122,16 @@ impl RedisStoreBuilder {
         store.load_scripts().await?;
         Ok(store)
     }
+}
+
+/// No Nagle delay (each check is a small write waiting for its answer), and
+/// dead-peer detection (see [`DEAD_PEER_AFTER`]).
+fn tcp_settings(tcp: TcpSettings) -> TcpSettings {
+    let keepalive = TcpKeepalive::new()
+        .with_time(DEAD_PEER_AFTER)
+        .with_interval(DEAD_PEER_AFTER / 4);
+    let tcp = tcp.set_nodelay(true).set_keepalive(keepalive);
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    let tcp = tcp.set_user_timeout(DEAD_PEER_AFTER);
+    tcp
 }

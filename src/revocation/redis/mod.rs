@@ -70,7 +70,10 @@
 //! reconnecting in the background (backoff from 25 ms up to 1 s), so the
 //! same process serves again within about a second of the server's return.
 //! A write that timed out may still have been applied; every write here is
-//! idempotent, so the client's retry is safe.
+//! idempotent, so the client's retry is safe. A server that vanished
+//! without closing the connection (host down, network cut) is detected by
+//! `TCP_USER_TIMEOUT` and keepalive probes after 10 s, and the manager
+//! reconnects; until then, too, every call fails within the bound.
 //!
 //! # Nothing acknowledged is lost
 //!
