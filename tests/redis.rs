@@ -134,6 +134,40 @@ async fn an_unreachable_server_at_connect_is_a_typed_error_within_the_bound() {
     );
 }
 
+/// The typed error behind a store failure.
+fn redis_error(error: &tower_jwt_cookie::revocation::StoreError) -> &RedisStoreError {
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<RedisStoreError>())
+        .expect("a RedisStoreError")
+}
+
+#[tokio::test]
+async fn a_write_without_the_required_replicas_is_not_reported_as_done() {
+    let Some(server) = redis_server() else { return };
+    let store = RedisStore::builder(server.url())
+        .wait_for_replicas(1) // this server has none
+        .connect()
+        .await
+        .unwrap();
+    let token = TokenRevocation {
+        sub: "alice",
+        jti: "j1",
+        expires_at: T0 + 50,
+    };
+    let error = bounded(store.revoke_token(token)).await.unwrap_err();
+    assert!(
+        matches!(
+            redis_error(&error),
+            RedisStoreError::Replicas {
+                operation: "revoke_token",
+                wanted: 1,
+                acknowledged: 0
+            }
+        ),
+        "{error:?}"
+    );
+}
+
 /// Two application instances (two issuer + verifier stacks, each with its
 /// own connection) on one Redis, on one clock.
 struct Instances {
@@ -338,8 +372,28 @@ async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() 
     let mut erin = Browser::default();
     erin.login(&instances.b, "erin").await;
 
+    let store = server.store().await;
+
     server.freeze();
     assert_fails_closed(&instances, &bob, &erin).await;
+    let check = tower_jwt_cookie::revocation::AccessCheck {
+        jti: "j",
+        sid: "s",
+        sub: "bob",
+        issued_at: T0,
+        now: T0,
+    };
+    let error = bounded(store.check(check)).await.unwrap_err();
+    assert!(
+        matches!(
+            redis_error(&error),
+            RedisStoreError::Timeout {
+                operation: "check",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     server.thaw();
 
     wait_until_serving(&instances.a, &bob).await;

@@ -109,7 +109,7 @@ impl RedisStoreBuilder {
             .set_max_delay(RECONNECT_MAX_DELAY)
             .set_number_of_retries(RECONNECT_ATTEMPTS);
         let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| RedisStoreError::from_redis("connect", e))?;
+            .map_err(|e| RedisStoreError::from_redis("connect", e, self.timeout))?;
         let store = RedisStore {
             inner: Arc::new(Inner {
                 conn,

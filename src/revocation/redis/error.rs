@@ -52,11 +52,21 @@ pub enum RedisStoreError {
 }
 
 impl RedisStoreError {
-    pub(super) fn from_redis(operation: &'static str, source: redis::RedisError) -> Self {
-        if source.is_io_error()
+    /// Classifies redis-rs's error; its own response timeout (set to the
+    /// store's `bound`) is a [`Timeout`](Self::Timeout) too.
+    pub(super) fn from_redis(
+        operation: &'static str,
+        source: redis::RedisError,
+        bound: Duration,
+    ) -> Self {
+        if source.is_timeout() {
+            Self::Timeout {
+                operation,
+                after: bound,
+            }
+        } else if source.is_io_error()
             || source.is_connection_dropped()
             || source.is_connection_refusal()
-            || source.is_timeout()
         {
             Self::Connection { operation, source }
         } else {

@@ -208,7 +208,11 @@ impl RedisStore {
         let load = pipe.query_async::<Vec<String>>(&mut conn);
         match tokio::time::timeout(self.inner.timeout, load).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(RedisStoreError::from_redis(OPERATION, e)),
+            Ok(Err(e)) => Err(RedisStoreError::from_redis(
+                OPERATION,
+                e,
+                self.inner.timeout,
+            )),
             Err(_) => Err(RedisStoreError::Timeout {
                 operation: OPERATION,
                 after: self.inner.timeout,
@@ -226,19 +230,23 @@ impl RedisStore {
     ) -> Result<T, StoreError> {
         let inner = &*self.inner;
         let mut conn = inner.conn.clone();
+        let started = std::time::Instant::now();
         let call = async {
             let value = invocation
                 .invoke_async::<T>(&mut conn)
                 .await
-                .map_err(|e| RedisStoreError::from_redis(operation, e))?;
+                .map_err(|e| RedisStoreError::from_redis(operation, e, inner.timeout))?;
             if write && inner.replicas > 0 {
-                let wait_ms = u64::try_from(inner.timeout.as_millis()).unwrap_or(u64::MAX);
+                // WAIT's own timeout ends before the call's bound, so too few
+                // replicas is reported as such, not as a timeout.
+                let remaining = inner.timeout.saturating_sub(started.elapsed());
+                let wait_ms = u64::try_from(remaining.as_millis() * 3 / 4).unwrap_or(u64::MAX);
                 let acknowledged: i64 = redis::cmd("WAIT")
                     .arg(inner.replicas)
                     .arg(wait_ms.max(1))
                     .query_async(&mut conn)
                     .await
-                    .map_err(|e| RedisStoreError::from_redis(operation, e))?;
+                    .map_err(|e| RedisStoreError::from_redis(operation, e, inner.timeout))?;
                 if acknowledged < i64::from(inner.replicas) {
                     return Err(RedisStoreError::Replicas {
                         operation,
