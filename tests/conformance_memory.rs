@@ -178,6 +178,35 @@ mod broken {
             Ok(RotateOutcome::Rotated)
         }
     }
+
+    /// Revocations by `jti` reach only the check side: a refresh token
+    /// revoked by `jti` still rotates (what the stores did before the rule).
+    #[derive(Default)]
+    pub struct RotatesRevokedTokens {
+        checks: MemoryStore,
+        sessions: MemoryStore,
+    }
+
+    impl RevocationStore for RotatesRevokedTokens {
+        async fn check(&self, t: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
+            self.checks.check(t).await
+        }
+        async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+            self.checks.revoke_token(token).await
+        }
+        async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+            self.sessions.revoke_session(session).await
+        }
+        async fn revoke_subject(&self, sub: &str, b: i64, e: i64) -> Result<(), StoreError> {
+            self.sessions.revoke_subject(sub, b, e).await
+        }
+        async fn start_session(&self, s: SessionStart<'_>) -> Result<(), StoreError> {
+            self.sessions.start_session(s).await
+        }
+        async fn rotate(&self, r: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+            self.sessions.rotate(r).await
+        }
+    }
 }
 
 #[tokio::test]
@@ -193,4 +222,11 @@ async fn the_suite_catches_a_store_whose_rotation_is_not_atomic() {
         &broken::NonAtomicRotate::default(),
     )
     .await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "store contract rule `revoked_refresh_token_cannot_rotate`")]
+async fn the_suite_catches_a_store_that_rotates_a_refresh_token_revoked_by_jti() {
+    conformance::revoked_refresh_token_cannot_rotate(&broken::RotatesRevokedTokens::default())
+        .await;
 }
