@@ -19,7 +19,9 @@ use std::time::Instant;
 
 use support::Run;
 use tower_jwt_cookie::MemoryStore;
-use tower_jwt_cookie::revocation::{AccessCheck, RevocationStore, Rotation, SessionStart};
+use tower_jwt_cookie::revocation::{
+    AccessCheck, RevocationStore, Rotation, SessionStart, TokenRevocation,
+};
 
 const NOW: i64 = 1_800_000_000;
 const ENTRIES: usize = 1_000_000;
@@ -33,10 +35,18 @@ fn ready<F: Future>(future: F) -> F::Output {
     }
 }
 
+fn revocation(jti: &str) -> TokenRevocation<'_> {
+    TokenRevocation {
+        sub: "alice",
+        jti,
+        expires_at: NOW + 3600,
+    }
+}
+
 fn filled_store() -> MemoryStore {
     let store = MemoryStore::new();
     for i in 0..ENTRIES {
-        ready(store.revoke_token(&format!("revoked-{i}"), NOW + 3600)).unwrap();
+        ready(store.revoke_token(revocation(&format!("revoked-{i}")))).unwrap();
     }
     store
 }
@@ -125,8 +135,8 @@ fn main() {
         let store = store.clone();
         move |i| {
             // Cycles over a million keys: the store stays at its size.
-            ready(store.revoke_token(&format!("written-{}", i % ENTRIES as u64), NOW + 3600))
-                .unwrap();
+            let jti = format!("written-{}", i % ENTRIES as u64);
+            ready(store.revoke_token(revocation(&jti))).unwrap();
         }
     });
     let started = Instant::now();
@@ -156,6 +166,7 @@ fn main() {
             n += 1;
             let next = format!("r{n}");
             let rotation = Rotation {
+                sub: "alice",
                 sid: "family",
                 presented_jti: &current,
                 next_jti: &next,

@@ -29,7 +29,7 @@ use support::Run;
 use tower::{Service, ServiceBuilder, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, KeyRing, SigningKey};
-use tower_jwt_cookie::revocation::RevocationStore;
+use tower_jwt_cookie::revocation::{RevocationStore, TokenRevocation};
 use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, VerifiedClaims};
 
@@ -114,7 +114,12 @@ fn unix_now() -> i64 {
 fn store_with_revocations(now: i64) -> MemoryStore {
     let store = MemoryStore::new();
     for i in 0..REVOKED {
-        complete(store.revoke_token(&format!("revoked-{i:07}"), now + 900)).unwrap();
+        let revocation = TokenRevocation {
+            sub: "alice",
+            jti: &format!("revoked-{i:07}"),
+            expires_at: now + 900,
+        };
+        complete(store.revoke_token(revocation)).unwrap();
     }
     store
 }

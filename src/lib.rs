@@ -14,8 +14,9 @@
 //!   rotates keys without locking readers.
 //! * [`revocation`]: the [`RevocationStore`] contract (logout, logout
 //!   everywhere, refresh-token rotation with reuse detection), the embedded
-//!   [`MemoryStore`], and (feature `conformance`) the suite any store must
-//!   pass. Store failures refuse requests (fail closed).
+//!   [`MemoryStore`], (feature `redis`) `RedisStore` shared by every
+//!   instance, and (feature `conformance`) the suite any store must pass.
+//!   Store failures refuse requests (fail closed).
 //! * [`CredentialedCors`] answers preflights and reflects an exact allow-list
 //!   of origins with credentials; [`CsrfSameSiteGuard`] refuses cross-site
 //!   unsafe requests before the handler runs (CORS is not CSRF protection:
@@ -94,5 +95,8 @@ pub use error::ConfigError;
 pub use issue::{JwtCookieIssuer, Session};
 pub use keys::Algorithm;
 pub use rejection::Rejection;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use revocation::RedisStore;
 pub use revocation::{MemoryStore, RevocationStore};
 pub use verify::{JwtCookieVerifier, TokenSource, VerifiedClaims};

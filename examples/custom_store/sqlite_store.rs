@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation, SessionStart,
-    StoreError, TokenStatus,
+    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation,
+    SessionRevocation, SessionStart, StoreError, TokenRevocation, TokenStatus,
 };
 
 const SCHEMA: &str = "
@@ -149,25 +149,25 @@ impl RevocationStore for SqliteStore {
         })
     }
 
-    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
         self.tx(|tx| {
             tx.execute(
                 "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)
                  ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
-                params![jti, expires_at],
+                params![token.jti, token.expires_at],
             )
             .map(drop)
         })
     }
 
-    async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
         self.tx(|tx| {
             tx.execute(
                 "INSERT INTO sessions (sid, sub, started_at, current_jti, rotated_at,
                                        idle_expires_at, absolute_expires_at, revoked, forget_at)
                  VALUES (?1, '', 0, '', 0, ?2, ?2, 1, ?2)
                  ON CONFLICT (sid) DO UPDATE SET revoked = 1, forget_at = max(forget_at, excluded.forget_at)",
-                params![sid, expires_at],
+                params![session.sid, session.expires_at],
             )
             .map(drop)
         })
@@ -213,6 +213,15 @@ impl RevocationStore for SqliteStore {
 
     async fn rotate(&self, r: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
         self.tx(|tx| {
+            // A refresh token revoked by `revoke_token` cannot rotate.
+            let revoked_jti: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1 AND expires_at > ?2)",
+                params![r.presented_jti, r.now],
+                |row| row.get(0),
+            )?;
+            if revoked_jti {
+                return Ok(RotateOutcome::Unknown);
+            }
             type Row = (String, i64, String, Option<String>, i64, i64, i64, bool);
             let row: Option<Row> = tx
                 .query_row(

@@ -24,7 +24,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Rejection, Session, VerifiedClaims};
+use tower_jwt_cookie::{
+    Algorithm, CookieAuth, MemoryStore, Rejection, RevocationStore, Session, VerifiedClaims,
+};
 
 use super::page;
 use super::users::Users;
@@ -141,6 +143,15 @@ struct AppState {
 /// Builds the application. Every configuration error (a bad origin, a bad
 /// lifetime) is an `Err` here, before the server listens.
 pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
+    build_with_store(config, MemoryStore::new())
+}
+
+/// [`build`] on another revocation store (the demo's `main` passes a
+/// `RedisStore` when `REDIS_URL` is set).
+pub fn build_with_store<S: RevocationStore>(
+    config: DemoConfig,
+    store: S,
+) -> Result<Demo, Box<dyn Error + Send + Sync>> {
     let signing_key = match config.signing_key {
         Some(key) => key,
         None => SigningKey::generate("demo-es256", Algorithm::ES256)?,
@@ -155,7 +166,7 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
     // always has a new kid, so services caching the JWKS refetch for it.
     let keys = KeyRing::with_signing_key(signing_key.with_thumbprint_kid()?);
 
-    let mut builder = CookieAuth::builder(keys.clone(), MemoryStore::new())
+    let mut builder = CookieAuth::builder(keys.clone(), store)
         .issuer(config.public_origin.clone())
         .audience("tower-jwt-cookie-demo")
         .allowed_origins(config.allowed_origins.iter().cloned())

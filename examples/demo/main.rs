@@ -2,18 +2,25 @@
 //!
 //! An axum app composing the crate's four layers (CredentialedCors →
 //! CsrfSameSiteGuard → JwtCookieIssuer → JwtCookieVerifier) from one
-//! `CookieAuth`, on the embedded defaults: `MemoryStore`, and an ES256 key
-//! generated at start (or read from `DEMO_KEY_FILE`). Its HTTP contract is
+//! `CookieAuth`, on the embedded defaults: `MemoryStore` (or `RedisStore`
+//! when `REDIS_URL` is set), and an ES256 key generated at start (or read
+//! from `DEMO_KEY_FILE`). Its HTTP contract is
 //! section 6 of DESIGN.md; see `app.rs` for the routes.
 //!
 //! Environment:
 //! * `DEMO_ADDR` — where to listen (default `127.0.0.1:3000`);
+//! * `DEMO_PUBLIC_ORIGIN` — the origin users reach, when it is not the listen
+//!   address (a proxy or load balancer in front of several instances): the
+//!   tokens' issuer, the same on every instance of one service;
 //! * `DEMO_ALLOWED_ORIGINS` — comma-separated origins (`https://spa.example`)
 //!   whose pages may call the API with cookies;
 //! * `DEMO_KEY_FILE` — a PKCS#8 PEM ES256 private key to sign with, e.g. from
 //!   `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`; its
 //!   `kid` is its RFC 7638 thumbprint, so a new file means a new `kid`;
-//! * `REDIS_URL` — reserved for the Redis store, which this build does not have;
+//! * `REDIS_URL` — e.g. `redis://127.0.0.1:6379/`: keep sessions and
+//!   revocations in Redis (`RedisStore`, needs `--features redis`), so several
+//!   instances started with the same `DEMO_KEY_FILE` and `REDIS_URL` act as
+//!   one service (a logout on one is refused on all);
 //! * `RUST_LOG` — log filter (default `info`).
 
 // Some of the app's API (`Demo::notes`, `Notes::total`) is there for the tests.
@@ -51,21 +58,19 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), BoxError> {
-    if std::env::var_os("REDIS_URL").is_some() {
-        return Err("REDIS_URL is set, but this build has no Redis store yet; \
-                    unset REDIS_URL to run on the in-memory store"
-            .into());
-    }
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let listener = TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr} (DEMO_ADDR): {e}"))?;
     let local = listener.local_addr()?;
-    let origin = if local.ip().is_unspecified() {
+    let listening = if local.ip().is_unspecified() {
         format!("http://localhost:{}", local.port())
     } else {
         format!("http://{local}")
     };
+    // Instances behind one load balancer share its origin: the tokens'
+    // issuer, so each accepts the others' tokens.
+    let origin = std::env::var("DEMO_PUBLIC_ORIGIN").unwrap_or_else(|_| listening.clone());
 
     let mut config = app::DemoConfig::new(&origin);
     if let Ok(list) = std::env::var("DEMO_ALLOWED_ORIGINS") {
@@ -93,20 +98,55 @@ async fn run() -> Result<(), BoxError> {
     } else {
         config.allowed_origins.join(", ")
     };
-    let demo = app::build(config)?;
+    let shared_key = std::env::var_os("DEMO_KEY_FILE").is_some();
+    let (demo, store) = match std::env::var("REDIS_URL") {
+        Ok(url) => redis_demo(config, &url, shared_key).await?,
+        Err(_) => (app::build(config)?, "in-memory (MemoryStore)".to_owned()),
+    };
 
-    println!("tower-jwt-cookie demo listening on {origin}/");
+    println!("tower-jwt-cookie demo listening on {listening}/ (issuer {origin})");
     println!("  users: alice / wonderland, bob / builder");
     println!("  keys: {key_source}; public keys at {origin}/.well-known/jwks.json");
     println!("  discovery: {origin}/.well-known/openid-configuration");
     println!("  cross-origin pages allowed (DEMO_ALLOWED_ORIGINS): {allowed}");
-    println!("  store: in-memory (MemoryStore); press Ctrl-C to stop");
+    println!("  store: {store}; press Ctrl-C to stop");
 
     axum::serve(listener, demo.router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     println!("demo: stopped");
     Ok(())
+}
+
+/// The demo on `RedisStore`, and how to describe it.
+#[cfg(feature = "redis")]
+async fn redis_demo(
+    config: app::DemoConfig,
+    url: &str,
+    shared_key: bool,
+) -> Result<(app::Demo, String), BoxError> {
+    // The address without any `user:password@`.
+    let server = url.rsplit_once('@').map_or(url, |(_, host)| host);
+    let store = tower_jwt_cookie::RedisStore::builder(url)
+        .connect()
+        .await
+        .map_err(|e| format!("cannot use the Redis store at REDIS_URL ({server}): {e}"))?;
+    let mut describe = format!("Redis at {server} (RedisStore), shared with every instance on it");
+    if !shared_key {
+        describe.push_str(
+            "; set DEMO_KEY_FILE to the same key on every instance, or each signs with its own",
+        );
+    }
+    Ok((app::build_with_store(config, store)?, describe))
+}
+
+#[cfg(not(feature = "redis"))]
+async fn redis_demo(_: app::DemoConfig, _: &str, _: bool) -> Result<(app::Demo, String), BoxError> {
+    Err(
+        "REDIS_URL is set, but the demo was built without the Redis store: \
+         run `cargo run --example demo --features redis` (or unset REDIS_URL)"
+            .into(),
+    )
 }
 
 /// Resolves on Ctrl-C (or SIGTERM): in-flight requests finish, then `serve` returns.

@@ -10,7 +10,7 @@ use super::mint::{clear_cookies, read_refresh};
 use crate::config::Shared;
 use crate::header::bearer_token;
 use crate::rejection::Rejection;
-use crate::revocation::{AccessCheck, RevocationStore, StoreError, TokenStatus};
+use crate::revocation::{AccessCheck, RevocationStore, SessionRevocation, StoreError, TokenStatus};
 use crate::token::{self, NoCustomClaims, TokenKind};
 
 /// A session a logout request names with a token of ours.
@@ -117,7 +117,11 @@ pub(crate) async fn end<S: RevocationStore>(
             revoked.push(&session.sid);
             shared
                 .store
-                .revoke_session(&session.sid, until)
+                .revoke_session(SessionRevocation {
+                    sub: &session.sub,
+                    sid: &session.sid,
+                    expires_at: until,
+                })
                 .await
                 .map_err(StoreError::fail_closed)?;
         }

@@ -90,6 +90,7 @@ async fn rotate<S: RevocationStore>(
     let pair = mint_pair(shared, &spec(&next_jti, None), now)?;
     let cookies = set_cookies(shared, &pair, now)?;
     let rotation = Rotation {
+        sub: &claims.sub,
         sid: &claims.sid,
         presented_jti: &claims.jti,
         next_jti: &next_jti,

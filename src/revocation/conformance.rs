@@ -27,8 +27,8 @@ use std::sync::{Arc, Barrier};
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::{
-    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation, SessionStart,
-    TokenStatus,
+    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation,
+    SessionRevocation, SessionStart, TokenRevocation, TokenStatus,
 };
 
 /// Simulated time: each rule starts a million seconds after the previous one.
@@ -41,18 +41,24 @@ const FILLER_WRITES: usize = 8192;
 /// How many rotations race in the concurrency rules.
 pub const RACERS: usize = 16;
 
-/// One rule's ids and start time.
+/// One rule's ids, subject and start time.
 struct Rule {
+    name: &'static str,
     prefix: String,
+    /// The subject of the rule's sessions and tokens.
+    sub: String,
     t0: i64,
 }
 
 impl Rule {
-    fn new(name: &str) -> Self {
+    fn new(name: &'static str) -> Self {
         let mut random = [0u8; 8];
         getrandom::fill(&mut random).expect("the system random generator failed");
+        let prefix = format!("{name}-{:016x}", u64::from_le_bytes(random));
         Self {
-            prefix: format!("{name}-{:016x}", u64::from_le_bytes(random)),
+            name,
+            sub: format!("{prefix}-sub"),
+            prefix,
             t0: EPOCH.fetch_add(RULE_SPAN, Ordering::SeqCst) + RULE_SPAN,
         }
     }
@@ -93,9 +99,11 @@ async fn start<S: RevocationStore>(
     store_ok(rule, store.start_session(start).await);
 }
 
+/// Rotates a session of subject [`Rule::sub`] (every rule's sessions have
+/// that one subject unless a rule says otherwise).
 async fn rotate<S: RevocationStore>(
     store: &S,
-    rule: &str,
+    rule: &Rule,
     sid: &str,
     presented: &str,
     next: &str,
@@ -103,6 +111,7 @@ async fn rotate<S: RevocationStore>(
     grace: i64,
 ) -> RotateOutcome {
     let rotation = Rotation {
+        sub: &rule.sub,
         sid,
         presented_jti: presented,
         next_jti: next,
@@ -110,7 +119,25 @@ async fn rotate<S: RevocationStore>(
         grace_secs: grace,
         idle_expires_at: now + 3600,
     };
-    store_ok(rule, store.rotate(rotation).await)
+    store_ok(rule.name, store.rotate(rotation).await)
+}
+
+async fn revoke_token<S: RevocationStore>(store: &S, rule: &Rule, jti: &str, expires_at: i64) {
+    let token = TokenRevocation {
+        sub: &rule.sub,
+        jti,
+        expires_at,
+    };
+    store_ok(rule.name, store.revoke_token(token).await);
+}
+
+async fn revoke_session<S: RevocationStore>(store: &S, rule: &Rule, sid: &str, expires_at: i64) {
+    let session = SessionRevocation {
+        sub: &rule.sub,
+        sid,
+        expires_at,
+    };
+    store_ok(rule.name, store.revoke_session(session).await);
 }
 
 async fn status<S: RevocationStore>(
@@ -159,22 +186,14 @@ pub async fn run_all<S: RevocationStore>(store: &S) {
     no_descendant_rotates_after_the_family_is_revoked(store).await;
     revoked_sessions_stay_revoked_until_their_absolute_expiry(store).await;
     revocations_hold_through_the_leeway(store).await;
+    revoked_refresh_token_cannot_rotate(store).await;
 }
 
 /// A token nothing revoked is `Active`.
 pub async fn check_reports_unrevoked_tokens_as_active<S: RevocationStore>(store: &S) {
     const RULE: &str = "check_reports_unrevoked_tokens_as_active";
     let r = Rule::new(RULE);
-    let got = status(
-        store,
-        RULE,
-        &r.id("jti"),
-        &r.id("sid"),
-        &r.id("sub"),
-        r.t0,
-        r.t0,
-    )
-    .await;
+    let got = status(store, RULE, &r.id("jti"), &r.id("sid"), &r.sub, r.t0, r.t0).await;
     expect(RULE, "an unknown token", got, TokenStatus::Active);
 }
 
@@ -182,8 +201,8 @@ pub async fn check_reports_unrevoked_tokens_as_active<S: RevocationStore>(store:
 pub async fn revoke_token_revokes_that_token_only<S: RevocationStore>(store: &S) {
     const RULE: &str = "revoke_token_revokes_that_token_only";
     let r = Rule::new(RULE);
-    let (sid, sub) = (r.id("sid"), r.id("sub"));
-    store_ok(RULE, store.revoke_token(&r.id("a"), r.t0 + 100).await);
+    let (sid, sub) = (r.id("sid"), r.sub.clone());
+    revoke_token(store, &r, &r.id("a"), r.t0 + 100).await;
     let a = status(store, RULE, &r.id("a"), &sid, &sub, r.t0, r.t0 + 1).await;
     expect(RULE, "the revoked token", a, TokenStatus::Revoked);
     let b = status(store, RULE, &r.id("b"), &sid, &sub, r.t0, r.t0 + 1).await;
@@ -200,9 +219,9 @@ pub async fn revoke_token_revokes_that_token_only<S: RevocationStore>(store: &S)
 pub async fn revocations_hold_until_their_expiry<S: RevocationStore>(store: &S) {
     const RULE: &str = "revocations_hold_until_their_expiry";
     let r = Rule::new(RULE);
-    let (sid, sub, jti) = (r.id("sid"), r.id("sub"), r.id("jti"));
-    store_ok(RULE, store.revoke_token(&jti, r.t0 + 100).await);
-    store_ok(RULE, store.revoke_token(&jti, r.t0 + 10).await);
+    let (sid, sub, jti) = (r.id("sid"), r.sub.clone(), r.id("jti"));
+    revoke_token(store, &r, &jti, r.t0 + 100).await;
+    revoke_token(store, &r, &jti, r.t0 + 10).await;
     let got = status(store, RULE, &jti, &sid, &sub, r.t0, r.t0 + 99).await;
     expect(
         RULE,
@@ -210,7 +229,7 @@ pub async fn revocations_hold_until_their_expiry<S: RevocationStore>(store: &S) 
         got,
         TokenStatus::Revoked,
     );
-    store_ok(RULE, store.revoke_session(&r.id("other"), r.t0 + 100).await);
+    revoke_session(store, &r, &r.id("other"), r.t0 + 100).await;
     let got = status(
         store,
         RULE,
@@ -236,7 +255,7 @@ pub async fn revoke_session_revokes_its_access_tokens_and_refresh_family<S: Revo
 ) {
     const RULE: &str = "revoke_session_revokes_its_access_tokens_and_refresh_family";
     let r = Rule::new(RULE);
-    let (sid, sub, t0) = (r.id("sid"), r.id("sub"), r.t0);
+    let (sid, sub, t0) = (r.id("sid"), r.sub.clone(), r.t0);
     start(
         store,
         RULE,
@@ -246,7 +265,7 @@ pub async fn revoke_session_revokes_its_access_tokens_and_refresh_family<S: Revo
         t0 + 5000,
     )
     .await;
-    store_ok(RULE, store.revoke_session(&sid, t0 + 5000).await);
+    revoke_session(store, &r, &sid, t0 + 5000).await;
     let got = status(store, RULE, &r.id("a1"), &sid, &sub, t0, t0 + 1).await;
     expect(
         RULE,
@@ -254,7 +273,7 @@ pub async fn revoke_session_revokes_its_access_tokens_and_refresh_family<S: Revo
         got,
         TokenStatus::Revoked,
     );
-    let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 1, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r1"), &r.id("r2"), t0 + 1, 5).await;
     expect(
         RULE,
         "rotating the revoked session's current token",
@@ -275,7 +294,7 @@ pub async fn revoke_session_revokes_its_access_tokens_and_refresh_family<S: Revo
 pub async fn revoke_subject_revokes_tokens_issued_before_the_cutoff<S: RevocationStore>(store: &S) {
     const RULE: &str = "revoke_subject_revokes_tokens_issued_before_the_cutoff";
     let r = Rule::new(RULE);
-    let (sub, t0) = (r.id("sub"), r.t0);
+    let (sub, t0) = (r.sub.clone(), r.t0);
     store_ok(RULE, store.revoke_subject(&sub, t0, t0 + 1000).await);
     let before = status(store, RULE, &r.id("a"), &r.id("s1"), &sub, t0 - 1, t0).await;
     expect(
@@ -316,7 +335,7 @@ pub async fn revoke_subject_revokes_sessions_started_in_the_same_second<S: Revoc
 ) {
     const RULE: &str = "revoke_subject_revokes_sessions_started_in_the_same_second";
     let r = Rule::new(RULE);
-    let (sub, t0) = (r.id("sub"), r.t0);
+    let (sub, t0) = (r.sub.clone(), r.t0);
     let (s1, s2) = (r.id("s1"), r.id("s2"));
     start(
         store,
@@ -335,7 +354,7 @@ pub async fn revoke_subject_revokes_sessions_started_in_the_same_second<S: Revoc
         got,
         TokenStatus::Revoked,
     );
-    let got = rotate(store, RULE, &s1, &r.id("r1"), &r.id("r1b"), t0, 5).await;
+    let got = rotate(store, &r, &s1, &r.id("r1"), &r.id("r1b"), t0, 5).await;
     expect(RULE, "rotating that session", got, RotateOutcome::Unknown);
     start(
         store,
@@ -353,7 +372,7 @@ pub async fn revoke_subject_revokes_sessions_started_in_the_same_second<S: Revoc
         got,
         TokenStatus::Active,
     );
-    let got = rotate(store, RULE, &s2, &r.id("r2"), &r.id("r2b"), t0 + 1, 5).await;
+    let got = rotate(store, &r, &s2, &r.id("r2"), &r.id("r2b"), t0 + 1, 5).await;
     expect(
         RULE,
         "rotating a session started after the call",
@@ -370,31 +389,22 @@ pub async fn rotate_current_token_rotates<S: RevocationStore>(store: &S) {
     start(
         store,
         RULE,
-        [&sid, &r.id("sub"), &r.id("r1")],
+        [&sid, &r.sub, &r.id("r1")],
         t0,
         t0 + 1000,
         t0 + 5000,
     )
     .await;
-    let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
     expect(
         RULE,
         "rotating the first token",
         got,
         RotateOutcome::Rotated,
     );
-    let got = rotate(store, RULE, &sid, &r.id("r2"), &r.id("r3"), t0 + 20, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r2"), &r.id("r3"), t0 + 20, 5).await;
     expect(RULE, "rotating its successor", got, RotateOutcome::Rotated);
-    let got = status(
-        store,
-        RULE,
-        &r.id("a"),
-        &sid,
-        &r.id("sub"),
-        t0 + 20,
-        t0 + 20,
-    )
-    .await;
+    let got = status(store, RULE, &r.id("a"), &sid, &r.sub, t0 + 20, t0 + 20).await;
     expect(
         RULE,
         "an access token of the rotating session",
@@ -412,14 +422,14 @@ pub async fn rotate_previous_token_within_grace_changes_nothing<S: RevocationSto
     start(
         store,
         RULE,
-        [&sid, &r.id("sub"), &r.id("r1")],
+        [&sid, &r.sub, &r.id("r1")],
         t0,
         t0 + 1000,
         t0 + 5000,
     )
     .await;
-    rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
-    let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 14, 5).await;
+    rotate(store, &r, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r1"), &r.id("x"), t0 + 14, 5).await;
     // The rotation at t0 + 10 moved the idle expiry to t0 + 10 + 3600.
     let want = RotateOutcome::WithinGrace {
         current_jti: r.id("r2"),
@@ -431,9 +441,9 @@ pub async fn rotate_previous_token_within_grace_changes_nothing<S: RevocationSto
         got,
         want.clone(),
     );
-    let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("y"), t0 + 14, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r1"), &r.id("y"), t0 + 14, 5).await;
     expect(RULE, "the previous token again", got, want);
-    let got = rotate(store, RULE, &sid, &r.id("r2"), &r.id("r3"), t0 + 14, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r2"), &r.id("r3"), t0 + 14, 5).await;
     expect(
         RULE,
         "the current token after grace answers",
@@ -446,7 +456,7 @@ pub async fn rotate_previous_token_within_grace_changes_nothing<S: RevocationSto
 pub async fn rotate_previous_token_after_grace_is_reuse<S: RevocationStore>(store: &S) {
     const RULE: &str = "rotate_previous_token_after_grace_is_reuse";
     let r = Rule::new(RULE);
-    let (sid, sub, t0) = (r.id("sid"), r.id("sub"), r.t0);
+    let (sid, sub, t0) = (r.id("sid"), r.sub.clone(), r.t0);
     start(
         store,
         RULE,
@@ -456,15 +466,15 @@ pub async fn rotate_previous_token_after_grace_is_reuse<S: RevocationStore>(stor
         t0 + 5000,
     )
     .await;
-    rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
-    let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 15, 5).await;
+    rotate(store, &r, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r1"), &r.id("x"), t0 + 15, 5).await;
     expect(
         RULE,
         "the previous token 5 s after rotation, grace 5 s",
         got,
         RotateOutcome::Reused,
     );
-    let got = rotate(store, RULE, &sid, &r.id("r2"), &r.id("r3"), t0 + 15, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r2"), &r.id("r3"), t0 + 15, 5).await;
     expect(
         RULE,
         "the current token after reuse",
@@ -488,29 +498,29 @@ pub async fn rotate_older_token_is_reuse_even_within_grace<S: RevocationStore>(s
     start(
         store,
         RULE,
-        [&sid, &r.id("sub"), &r.id("r1")],
+        [&sid, &r.sub, &r.id("r1")],
         t0,
         t0 + 1000,
         t0 + 5000,
     )
     .await;
-    rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
-    rotate(store, RULE, &sid, &r.id("r2"), &r.id("r3"), t0 + 10, 5).await;
-    let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 10, 5).await;
+    rotate(store, &r, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 5).await;
+    rotate(store, &r, &sid, &r.id("r2"), &r.id("r3"), t0 + 10, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r1"), &r.id("x"), t0 + 10, 5).await;
     expect(
         RULE,
         "a token two rotations old, same second",
         got,
         RotateOutcome::Reused,
     );
-    let got = rotate(store, RULE, &sid, &r.id("r3"), &r.id("r4"), t0 + 11, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r3"), &r.id("r4"), t0 + 11, 5).await;
     expect(
         RULE,
         "the current token after reuse",
         got,
         RotateOutcome::Unknown,
     );
-    let got = rotate(store, RULE, &sid, &r.id("r2"), &r.id("r5"), t0 + 11, 5).await;
+    let got = rotate(store, &r, &sid, &r.id("r2"), &r.id("r5"), t0 + 11, 5).await;
     expect(
         RULE,
         "the previous token after reuse",
@@ -525,7 +535,7 @@ pub async fn rotate_unknown_session_is_unknown<S: RevocationStore>(store: &S) {
     let r = Rule::new(RULE);
     let got = rotate(
         store,
-        RULE,
+        &r,
         &r.id("nosuch"),
         &r.id("r1"),
         &r.id("r2"),
@@ -538,7 +548,7 @@ pub async fn rotate_unknown_session_is_unknown<S: RevocationStore>(store: &S) {
     start(
         store,
         RULE,
-        [&sid, &r.id("sub"), &r.id("r1")],
+        [&sid, &r.sub, &r.id("r1")],
         r.t0,
         r.t0 + 1000,
         r.t0 + 5000,
@@ -546,7 +556,7 @@ pub async fn rotate_unknown_session_is_unknown<S: RevocationStore>(store: &S) {
     .await;
     let got = rotate(
         store,
-        RULE,
+        &r,
         &sid,
         &r.id("never-issued"),
         &r.id("r2"),
@@ -571,13 +581,14 @@ pub async fn rotate_after_idle_expiry_is_unknown<S: RevocationStore>(store: &S) 
     start(
         store,
         RULE,
-        [&sid, &r.id("sub"), &r.id("r1")],
+        [&sid, &r.sub, &r.id("r1")],
         t0,
         t0 + 100,
         t0 + 100_000,
     )
     .await;
     let rotation = Rotation {
+        sub: &r.sub,
         sid: &sid,
         presented_jti: &r.id("r1"),
         next_jti: &r.id("r2"),
@@ -616,13 +627,14 @@ pub async fn rotate_after_absolute_expiry_is_unknown<S: RevocationStore>(store: 
     start(
         store,
         RULE,
-        [&sid, &r.id("sub"), &r.id("r1")],
+        [&sid, &r.sub, &r.id("r1")],
         t0,
         t0 + 100,
         t0 + 150,
     )
     .await;
     let rotation = Rotation {
+        sub: &r.sub,
         sid: &sid,
         presented_jti: &r.id("r1"),
         next_jti: &r.id("r2"),
@@ -744,7 +756,7 @@ pub async fn concurrent_rotations_of_one_token_yield_exactly_one_rotated<S: Revo
         start(
             store,
             RULE,
-            [&sid, &r.id("sub"), &r.id("r1")],
+            [&sid, &r.sub, &r.id("r1")],
             t0,
             t0 + 1000,
             t0 + 5000,
@@ -755,13 +767,13 @@ pub async fn concurrent_rotations_of_one_token_yield_exactly_one_rotated<S: Revo
         let futures = nexts
             .iter()
             .map(|next| {
-                Box::pin(rotate(store, RULE, &sid, &presented, next, t0 + 1, grace))
+                Box::pin(rotate(store, &r, &sid, &presented, next, t0 + 1, grace))
                     as Pin<Box<dyn Future<Output = RotateOutcome> + Send + '_>>
             })
             .collect();
         let outcomes = join_all(futures).await;
         let winner = check_race(RULE, &outcomes, &nexts, grace, t0 + 1 + 3600);
-        let after = rotate(store, RULE, &sid, &winner, &r.id("after"), t0 + 2, grace).await;
+        let after = rotate(store, &r, &sid, &winner, &r.id("after"), t0 + 2, grace).await;
         let want = if grace > 0 {
             RotateOutcome::Rotated
         } else {
@@ -777,7 +789,7 @@ pub async fn concurrent_rotations_of_one_token_yield_exactly_one_rotated<S: Revo
 pub async fn no_descendant_rotates_after_the_family_is_revoked<S: RevocationStore>(store: &S) {
     const RULE: &str = "no_descendant_rotates_after_the_family_is_revoked";
     let r = Rule::new(RULE);
-    let (sid, sub, t0) = (r.id("sid"), r.id("sub"), r.t0);
+    let (sid, sub, t0) = (r.id("sid"), r.sub.clone(), r.t0);
     start(
         store,
         RULE,
@@ -788,19 +800,19 @@ pub async fn no_descendant_rotates_after_the_family_is_revoked<S: RevocationStor
     )
     .await;
     let (r0, r1, r2, stolen) = (r.id("r0"), r.id("r1"), r.id("r2"), r.id("stolen"));
-    rotate(store, RULE, &sid, &r0, &r1, t0, 5).await;
-    rotate(store, RULE, &sid, &r1, &r2, t0, 5).await;
+    rotate(store, &r, &sid, &r0, &r1, t0, 5).await;
+    rotate(store, &r, &sid, &r1, &r2, t0, 5).await;
     // r0 is two rotations old: reuse even inside the grace window, racing
     // with rotations of the current token r2 (whose losers, with a grace
     // window, are not reuse themselves).
     let nexts: Vec<String> = (0..RACERS).map(|i| r.id(&format!("d{i}"))).collect();
     let mut futures: Vec<Pin<Box<dyn Future<Output = RotateOutcome> + Send + '_>>> = nexts
         .iter()
-        .map(|next| Box::pin(rotate(store, RULE, &sid, &r2, next, t0 + 1, 5)) as Pin<Box<_>>)
+        .map(|next| Box::pin(rotate(store, &r, &sid, &r2, next, t0 + 1, 5)) as Pin<Box<_>>)
         .collect();
     futures.insert(
         RACERS / 2,
-        Box::pin(rotate(store, RULE, &sid, &r0, &stolen, t0 + 1, 5)),
+        Box::pin(rotate(store, &r, &sid, &r0, &stolen, t0 + 1, 5)),
     );
     let mut outcomes = join_all(futures).await;
     let reuse = outcomes.remove(RACERS / 2);
@@ -819,7 +831,7 @@ pub async fn no_descendant_rotates_after_the_family_is_revoked<S: RevocationStor
         "store contract rule `{RULE}`: one token rotated twice: {outcomes:?}"
     );
     for jti in nexts.iter().chain([&r0, &r1, &r2, &stolen]) {
-        let got = rotate(store, RULE, &sid, jti, &r.id("late"), t0 + 2, 5).await;
+        let got = rotate(store, &r, &sid, jti, &r.id("late"), t0 + 2, 5).await;
         expect(
             RULE,
             "any token of the family after the reuse",
@@ -846,7 +858,7 @@ pub async fn revoked_sessions_stay_revoked_until_their_absolute_expiry<S: Revoca
     const RULE: &str = "revoked_sessions_stay_revoked_until_their_absolute_expiry";
     for how in ["reuse", "revoke_session", "revoke_subject"] {
         let r = Rule::new(RULE);
-        let (sid, sub, t0) = (r.id("sid"), r.id("sub"), r.t0);
+        let (sid, sub, t0) = (r.id("sid"), r.sub.clone(), r.t0);
         let absolute = t0 + 5000;
         start(
             store,
@@ -858,10 +870,10 @@ pub async fn revoked_sessions_stay_revoked_until_their_absolute_expiry<S: Revoca
         )
         .await;
         // Idle expiry now t0 + 10 + 3600, well before the absolute one.
-        rotate(store, RULE, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 0).await;
+        rotate(store, &r, &sid, &r.id("r1"), &r.id("r2"), t0 + 10, 0).await;
         match how {
             "reuse" => {
-                let got = rotate(store, RULE, &sid, &r.id("r1"), &r.id("x"), t0 + 20, 0).await;
+                let got = rotate(store, &r, &sid, &r.id("r1"), &r.id("x"), t0 + 20, 0).await;
                 expect(
                     RULE,
                     "presenting a superseded token",
@@ -870,7 +882,7 @@ pub async fn revoked_sessions_stay_revoked_until_their_absolute_expiry<S: Revoca
                 );
             }
             "revoke_session" => {
-                store_ok(RULE, store.revoke_session(&sid, t0 + 30).await);
+                revoke_session(store, &r, &sid, t0 + 30).await;
             }
             _ => store_ok(RULE, store.revoke_subject(&sub, t0 + 20, t0 + 30).await),
         }
@@ -884,6 +896,48 @@ pub async fn revoked_sessions_stay_revoked_until_their_absolute_expiry<S: Revoca
             TokenStatus::Revoked,
         );
     }
+}
+
+/// A refresh token whose `jti` was revoked with `revoke_token` cannot
+/// rotate, whether it is the family's current token or the previous one
+/// inside the grace window: `Unknown`. The family's other tokens are not
+/// affected (`revoke_token` revokes that token only).
+pub async fn revoked_refresh_token_cannot_rotate<S: RevocationStore>(store: &S) {
+    const RULE: &str = "revoked_refresh_token_cannot_rotate";
+    let r = Rule::new(RULE);
+    let (sid, t0) = (r.id("sid"), r.t0);
+    let (r1, r2) = (r.id("r1"), r.id("r2"));
+    start(store, RULE, [&sid, &r.sub, &r1], t0, t0 + 1000, t0 + 5000).await;
+    revoke_token(store, &r, &r1, t0 + 1000).await;
+    let got = rotate(store, &r, &sid, &r1, &r2, t0 + 1, 5).await;
+    expect(
+        RULE,
+        "rotating the revoked current token",
+        got,
+        RotateOutcome::Unknown,
+    );
+
+    let r = Rule::new(RULE);
+    let (sid, t0) = (r.id("sid"), r.t0);
+    let (r1, r2, r3) = (r.id("r1"), r.id("r2"), r.id("r3"));
+    start(store, RULE, [&sid, &r.sub, &r1], t0, t0 + 1000, t0 + 5000).await;
+    let got = rotate(store, &r, &sid, &r1, &r2, t0 + 1, 5).await;
+    expect(RULE, "rotating a fresh family", got, RotateOutcome::Rotated);
+    revoke_token(store, &r, &r1, t0 + 1000).await;
+    let got = rotate(store, &r, &sid, &r1, &r3, t0 + 2, 5).await;
+    expect(
+        RULE,
+        "the revoked previous token inside the grace window",
+        got,
+        RotateOutcome::Unknown,
+    );
+    let got = rotate(store, &r, &sid, &r2, &r3, t0 + 2, 5).await;
+    expect(
+        RULE,
+        "the family's current token, not revoked",
+        got,
+        RotateOutcome::Rotated,
+    );
 }
 
 struct ThreadWaker(std::thread::Thread);
@@ -920,7 +974,7 @@ pub fn run_parallel_races<S: RevocationStore>(store: &S, threads: usize) {
         block_on(start(
             store,
             RULE,
-            [&sid, &r.id("sub"), &r.id("r1")],
+            [&sid, &r.sub, &r.id("r1")],
             t0,
             t0 + 1000,
             t0 + 5000,
@@ -932,10 +986,10 @@ pub fn run_parallel_races<S: RevocationStore>(store: &S, threads: usize) {
             let handles: Vec<_> = nexts
                 .iter()
                 .map(|next| {
-                    let (barrier, sid, presented) = (&barrier, &sid, &presented);
+                    let (barrier, sid, presented, r) = (&barrier, &sid, &presented, &r);
                     scope.spawn(move || {
                         barrier.wait();
-                        block_on(rotate(store, RULE, sid, presented, next, t0 + 1, grace))
+                        block_on(rotate(store, r, sid, presented, next, t0 + 1, grace))
                     })
                 })
                 .collect();
@@ -958,7 +1012,12 @@ pub async fn revocations_hold_through_the_leeway<S: RevocationStore>(store: &S) 
     let r = Rule::new(RULE);
     let (sub, t0) = (r.id("sub"), r.t0);
     let expiry = t0 + 20;
-    store_ok(RULE, store.revoke_token(&r.id("jti"), expiry).await);
+    let revocation = TokenRevocation {
+        sub: &sub,
+        jti: &r.id("jti"),
+        expires_at: expiry,
+    };
+    store_ok(RULE, store.revoke_token(revocation).await);
     start(
         store,
         RULE,
@@ -969,6 +1028,7 @@ pub async fn revocations_hold_through_the_leeway<S: RevocationStore>(store: &S) 
     )
     .await;
     let reuse = Rotation {
+        sub: &sub,
         sid: &r.id("family"),
         presented_jti: &r.id("never-issued"),
         next_jti: &r.id("r2"),
@@ -998,7 +1058,12 @@ pub async fn revocations_hold_through_the_leeway<S: RevocationStore>(store: &S) 
     .await;
     for i in 0..FILLER_WRITES {
         let filler = r.id(&format!("filler-{i}"));
-        store_ok(RULE, store.revoke_token(&filler, later + 1).await);
+        let revocation = TokenRevocation {
+            sub: &filler,
+            jti: &filler,
+            expires_at: later + 1,
+        };
+        store_ok(RULE, store.revoke_token(revocation).await);
     }
     // The verifier, with the largest leeway, checks as of `later - 60`.
     let as_of = later - crate::token::MAX_LEEWAY_SECS;

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::{
-    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation, SessionStart,
-    StoreError, TokenStatus,
+    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation,
+    SessionRevocation, SessionStart, StoreError, TokenRevocation, TokenStatus,
 };
 
 const SHARDS: usize = 64;
@@ -176,14 +176,18 @@ impl MemoryStore {
 
     fn is_revoked(&self, token: &AccessCheck<'_>) -> bool {
         let now = token.now;
-        let jti = read(self.shard(token.jti))
-            .tokens
-            .get(token.jti)
-            .is_some_and(|&exp| exp > now);
-        jti || self.session_revoked(token.sid, now)
+        self.token_revoked(token.jti, now)
+            || self.session_revoked(token.sid, now)
             || self
                 .subject_cutoff(token.sub, now)
                 .is_some_and(|c| token.issued_at < c)
+    }
+
+    fn token_revoked(&self, jti: &str, now: i64) -> bool {
+        read(self.shard(jti))
+            .tokens
+            .get(jti)
+            .is_some_and(|&exp| exp > now)
     }
 
     fn session_revoked(&self, sid: &str, now: i64) -> bool {
@@ -277,16 +281,19 @@ impl RevocationStore for MemoryStore {
         Some(Ok(self.status(&token)))
     }
 
-    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
-        let mut shard = write(self.shard(jti));
-        let entry = shard.tokens.entry(jti.into()).or_insert(expires_at);
-        *entry = (*entry).max(expires_at);
+    async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+        let mut shard = write(self.shard(token.jti));
+        let entry = shard
+            .tokens
+            .entry(token.jti.into())
+            .or_insert(token.expires_at);
+        *entry = (*entry).max(token.expires_at);
         shard.after_write(self.latest_now());
         Ok(())
     }
 
-    async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), StoreError> {
-        self.revoke_session_now(sid, expires_at);
+    async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+        self.revoke_session_now(session.sid, session.expires_at);
         Ok(())
     }
 
@@ -347,6 +354,9 @@ impl RevocationStore for MemoryStore {
     async fn rotate(&self, rotation: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
         let now = rotation.now;
         self.observe(now);
+        if self.token_revoked(rotation.presented_jti, now) {
+            return Ok(RotateOutcome::Unknown);
+        }
         // Read the subject first, without holding the session's shard: the
         // subject may live in the same shard.
         let sub = read(self.shard(rotation.sid))

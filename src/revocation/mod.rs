@@ -7,14 +7,17 @@
 //! the request (503, gRPC UNAVAILABLE): they fail closed.
 //!
 //! ```
-//! use tower_jwt_cookie::revocation::{AccessCheck, MemoryStore, RevocationStore, TokenStatus};
+//! use tower_jwt_cookie::revocation::{
+//!     AccessCheck, MemoryStore, RevocationStore, SessionRevocation, TokenStatus,
+//! };
 //!
 //! # tokio_test_block_on(async {
 //! let store = MemoryStore::new();
 //! let token = AccessCheck { jti: "t1", sid: "s1", sub: "alice", issued_at: 100, now: 110 };
 //! assert_eq!(store.check(token).await?, TokenStatus::Active);
 //!
-//! store.revoke_session("s1", 1_000).await?; // logout
+//! let logout = SessionRevocation { sub: "alice", sid: "s1", expires_at: 1_000 };
+//! store.revoke_session(logout).await?;
 //! assert_eq!(store.check(token).await?, TokenStatus::Revoked);
 //! # Ok::<(), tower_jwt_cookie::revocation::StoreError>(())
 //! # }).unwrap();
@@ -28,9 +31,14 @@
 pub mod conformance;
 mod error;
 mod memory;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 
 use std::future::Future;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreError};
 pub use error::StoreError;
 pub use memory::MemoryStore;
 
@@ -86,9 +94,35 @@ pub struct SessionStart<'a> {
     pub absolute_expires_at: i64,
 }
 
+/// One token to revoke, for [`RevocationStore::revoke_token`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenRevocation<'a> {
+    /// The subject (`sub`) of the token. A store may file the revocation
+    /// under it (a Redis store keeps all of one subject's entries in one hash
+    /// slot), so it must be the token's own `sub`.
+    pub sub: &'a str,
+    /// The token's `jti`.
+    pub jti: &'a str,
+    /// Until when the revocation must hold (at least the token's `exp`).
+    pub expires_at: i64,
+}
+
+/// One session to revoke (logout), for [`RevocationStore::revoke_session`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionRevocation<'a> {
+    /// The subject the session belongs to (see [`TokenRevocation::sub`]).
+    pub sub: &'a str,
+    /// The session id (`sid`).
+    pub sid: &'a str,
+    /// Until when the revocation must hold at least.
+    pub expires_at: i64,
+}
+
 /// A request to replace a session's refresh token with the next one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rotation<'a> {
+    /// The subject (`sub`) of the presented refresh token.
+    pub sub: &'a str,
     /// The session id from the presented refresh token.
     pub sid: &'a str,
     /// The `jti` of the presented refresh token.
@@ -163,19 +197,19 @@ pub trait RevocationStore: Send + Sync + 'static {
         None
     }
 
-    /// Revokes one token until `expires_at` (its `exp`).
+    /// Revokes one token until `expires_at` (its `exp`). An access token
+    /// with that `jti` is then `Revoked`, and a refresh token with that `jti`
+    /// can no longer rotate ([`rotate`](Self::rotate) answers `Unknown`).
     fn revoke_token(
         &self,
-        jti: &str,
-        expires_at: i64,
+        token: TokenRevocation<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Revokes a session (logout): its access tokens and its refresh family,
     /// until `expires_at` or the session's absolute expiry, whichever is later.
     fn revoke_session(
         &self,
-        sid: &str,
-        expires_at: i64,
+        session: SessionRevocation<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Logout everywhere: revokes every token of `sub` issued strictly before
@@ -203,7 +237,9 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// Atomically rotates a session's refresh token, detecting reuse:
     ///
     /// * the session is unknown, revoked, past its idle or absolute expiry,
-    ///   or started before its subject's cutoff: [`RotateOutcome::Unknown`];
+    ///   or started before its subject's cutoff, or `presented_jti` was
+    ///   revoked by [`revoke_token`](Self::revoke_token):
+    ///   [`RotateOutcome::Unknown`];
     /// * `presented_jti` is current: `next_jti` becomes current, the
     ///   presented one becomes previous, the idle expiry moves to
     ///   `idle_expires_at` (capped by the absolute expiry): `Rotated`;

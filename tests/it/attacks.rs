@@ -8,7 +8,7 @@ use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use http::{Method, StatusCode};
 use tower::ServiceExt;
 use tower_jwt_cookie::clock::{Clock, ManualClock};
-use tower_jwt_cookie::revocation::{AccessCheck, TokenStatus};
+use tower_jwt_cookie::revocation::{AccessCheck, TokenRevocation, TokenStatus};
 use tower_jwt_cookie::token::RequiredClaim;
 use tower_jwt_cookie::{ConfigError, MemoryStore, RevocationStore};
 
@@ -174,10 +174,12 @@ async fn a_token_revoked_by_jti_stays_revoked_through_the_leeway() {
     browser.login(&app, "alice").await;
     let claims = payload_of(browser.access());
     let exp = claims["exp"].as_i64().unwrap();
-    store
-        .revoke_token(claims["jti"].as_str().unwrap(), exp)
-        .await
-        .unwrap();
+    let revocation = TokenRevocation {
+        sub: "alice",
+        jti: claims["jti"].as_str().unwrap(),
+        expires_at: exp,
+    };
+    store.revoke_token(revocation).await.unwrap();
     clock.set(exp + 10);
     let reply = browser.me(&app).await;
     assert_eq!(
@@ -344,5 +346,27 @@ fn a_csrf_cookie_named_like_a_token_cookie_is_a_configuration_error() {
     assert_eq!(
         result.err(),
         Some(ConfigError::SameCookieNames("__Secure-refresh".into()))
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_token_revoked_by_jti_cannot_refresh() {
+    let clock = ManualClock::new(NOW);
+    let store = MemoryStore::new();
+    let app = app(&builder(store.clone(), &clock).build().unwrap());
+    let mut browser = Browser::default();
+    browser.login(&app, "alice").await;
+    let claims = payload_of(browser.refresh_token());
+    let revocation = TokenRevocation {
+        sub: "alice",
+        jti: claims["jti"].as_str().unwrap(),
+        expires_at: claims["exp"].as_i64().unwrap(),
+    };
+    store.revoke_token(revocation).await.unwrap();
+    clock.advance(10);
+    let reply = browser.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (401, Some("revoked"))
     );
 }

@@ -2,7 +2,7 @@
 //! forgets every entry after its expiry (memory stays bounded).
 
 use tower_jwt_cookie::MemoryStore;
-use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, conformance};
+use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, TokenRevocation, conformance};
 
 #[tokio::test]
 async fn memory_store_passes_the_conformance_suite() {
@@ -32,7 +32,12 @@ async fn memory_store_forgets_every_entry_after_its_expiry() {
             absolute_expires_at: now + 200,
         };
         store.start_session(start).await.unwrap();
-        store.revoke_token(&jti, now + 50).await.unwrap();
+        let revocation = TokenRevocation {
+            sub: &sub,
+            jti: &jti,
+            expires_at: now + 50,
+        };
+        store.revoke_token(revocation).await.unwrap();
     }
     store.revoke_subject("u1", now, now + 300).await.unwrap();
     assert!(store.len() >= 2_000);
@@ -49,7 +54,11 @@ async fn memory_store_sweeps_expired_entries_as_writes_arrive() {
     for i in 0..10_000i64 {
         // Each token is revoked for 10 s; time moves one second per write.
         store
-            .revoke_token(&format!("j{i}"), 1_000 + i + 10)
+            .revoke_token(TokenRevocation {
+                sub: "z",
+                jti: &format!("j{i}"),
+                expires_at: 1_000 + i + 10,
+            })
             .await
             .unwrap();
         store
@@ -80,8 +89,8 @@ mod broken {
 
     use tower_jwt_cookie::MemoryStore;
     use tower_jwt_cookie::revocation::{
-        AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError,
-        TokenStatus,
+        AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
+        StoreError, TokenRevocation, TokenStatus,
     };
 
     /// Delegates to MemoryStore, but never reports reuse.
@@ -92,11 +101,11 @@ mod broken {
         async fn check(&self, t: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
             self.0.check(t).await
         }
-        async fn revoke_token(&self, jti: &str, e: i64) -> Result<(), StoreError> {
-            self.0.revoke_token(jti, e).await
+        async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+            self.0.revoke_token(token).await
         }
-        async fn revoke_session(&self, sid: &str, e: i64) -> Result<(), StoreError> {
-            self.0.revoke_session(sid, e).await
+        async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+            self.0.revoke_session(session).await
         }
         async fn revoke_subject(&self, sub: &str, b: i64, e: i64) -> Result<(), StoreError> {
             self.0.revoke_subject(sub, b, e).await
@@ -139,11 +148,11 @@ mod broken {
         async fn check(&self, t: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
             self.inner.check(t).await
         }
-        async fn revoke_token(&self, jti: &str, e: i64) -> Result<(), StoreError> {
-            self.inner.revoke_token(jti, e).await
+        async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+            self.inner.revoke_token(token).await
         }
-        async fn revoke_session(&self, sid: &str, e: i64) -> Result<(), StoreError> {
-            self.inner.revoke_session(sid, e).await
+        async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+            self.inner.revoke_session(session).await
         }
         async fn revoke_subject(&self, sub: &str, b: i64, e: i64) -> Result<(), StoreError> {
             self.inner.revoke_subject(sub, b, e).await
@@ -168,6 +177,35 @@ mod broken {
             Ok(RotateOutcome::Rotated)
         }
     }
+
+    /// Revocations by `jti` reach only the check side: a refresh token
+    /// revoked by `jti` still rotates (what the stores did before the rule).
+    #[derive(Default)]
+    pub struct RotatesRevokedTokens {
+        checks: MemoryStore,
+        sessions: MemoryStore,
+    }
+
+    impl RevocationStore for RotatesRevokedTokens {
+        async fn check(&self, t: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
+            self.checks.check(t).await
+        }
+        async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+            self.checks.revoke_token(token).await
+        }
+        async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+            self.sessions.revoke_session(session).await
+        }
+        async fn revoke_subject(&self, sub: &str, b: i64, e: i64) -> Result<(), StoreError> {
+            self.sessions.revoke_subject(sub, b, e).await
+        }
+        async fn start_session(&self, s: SessionStart<'_>) -> Result<(), StoreError> {
+            self.sessions.start_session(s).await
+        }
+        async fn rotate(&self, r: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+            self.sessions.rotate(r).await
+        }
+    }
 }
 
 #[tokio::test]
@@ -183,4 +221,11 @@ async fn the_suite_catches_a_store_whose_rotation_is_not_atomic() {
         &broken::NonAtomicRotate::default(),
     )
     .await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "store contract rule `revoked_refresh_token_cannot_rotate`")]
+async fn the_suite_catches_a_store_that_rotates_a_refresh_token_revoked_by_jti() {
+    conformance::revoked_refresh_token_cannot_rotate(&broken::RotatesRevokedTokens::default())
+        .await;
 }

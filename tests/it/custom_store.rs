@@ -6,7 +6,7 @@ mod sqlite_store;
 
 use sqlite_store::SqliteStore;
 use tower_jwt_cookie::clock::ManualClock;
-use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, conformance};
+use tower_jwt_cookie::revocation::{RevocationStore, SessionStart, TokenRevocation, conformance};
 
 use crate::support::*;
 
@@ -33,7 +33,12 @@ async fn sqlite_store_forgets_entries_after_their_expiry() {
         absolute_expires_at: 200,
     };
     store.start_session(start).await.unwrap();
-    store.revoke_token("j", 120).await.unwrap();
+    let revocation = TokenRevocation {
+        sub: "u",
+        jti: "j",
+        expires_at: 120,
+    };
+    store.revoke_token(revocation).await.unwrap();
     store.revoke_subject("v", 100, 130).await.unwrap();
     assert_eq!(store.len().unwrap(), 3);
     store.purge_expired(200).unwrap();

@@ -3,6 +3,8 @@
 //! explicit choice, while the default stays strict, refresh tokens never pass
 //! as access tokens, and revocation still reaches what the token names.
 
+use tower_jwt_cookie::revocation::TokenRevocation;
+
 use crate::support::*;
 use serde_json::{Value, json};
 use tower_jwt_cookie::token::{ForeignTokens, RequiredClaim};
@@ -121,11 +123,12 @@ async fn revocation_still_applies_where_the_token_names_what_it_revokes() {
     let other_jti = foreign_token(Some("JWT"), Some("idp-token-8"));
     assert_accepted(&f.auth, &with_jti).await;
 
-    f.auth
-        .store()
-        .revoke_token("idp-token-7", NOW + 900)
-        .await
-        .unwrap();
+    let revocation = TokenRevocation {
+        sub: "alice",
+        jti: "idp-token-7",
+        expires_at: NOW + 900,
+    };
+    f.auth.store().revoke_token(revocation).await.unwrap();
     assert_refused(&f.auth, &with_jti, Rejection::Revoked).await;
     assert_accepted(&f.auth, &other_jti).await;
 

@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::Endpoint;
 use tonic::{Code, Status};
+use tower_jwt_cookie::revocation::SessionRevocation;
 use tower_jwt_cookie::token::MAX_LEEWAY_SECS;
 use tower_jwt_cookie::{MemoryStore, RevocationStore};
 
@@ -112,6 +113,13 @@ fn code_and_message(status: &Status) -> (Code, &str) {
     (status.code(), status.message())
 }
 
+/// The session of every fixture token.
+const FIXTURE_SESSION: SessionRevocation<'static> = SessionRevocation {
+    sub: "alice",
+    sid: "sid-1",
+    expires_at: NOW + 900,
+};
+
 #[tokio::test]
 async fn a_valid_bearer_token_reaches_the_handler_with_its_subject() {
     let fixture = fixture(MemoryStore::new());
@@ -199,7 +207,7 @@ async fn a_revoked_session_is_unauthenticated() {
     fixture
         .auth
         .store()
-        .revoke_session("sid-1", NOW + 900) // every fixture token's session
+        .revoke_session(FIXTURE_SESSION) // every fixture token's session
         .await
         .unwrap();
 
@@ -222,7 +230,7 @@ async fn the_same_token_is_accepted_until_its_session_is_revoked() {
     fixture
         .auth
         .store()
-        .revoke_session("sid-1", NOW + 900)
+        .revoke_session(FIXTURE_SESSION)
         .await
         .unwrap();
     let status = running.call(Some(&token)).await.unwrap_err();

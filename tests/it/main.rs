@@ -30,6 +30,8 @@ mod grpc;
 #[cfg(feature = "jwks")]
 mod jwks;
 mod properties;
+#[cfg(all(feature = "redis", feature = "conformance"))]
+mod redis;
 mod refresh_bad_input;
 mod security_keys;
 mod sessions;

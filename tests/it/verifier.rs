@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{Request, StatusCode};
 use serde_json::json;
 use tower_jwt_cookie::keys::{KeyError, KeyRing, SigningKey, VerifyingKey};
-use tower_jwt_cookie::revocation::RevocationStore;
+use tower_jwt_cookie::revocation::{RevocationStore, SessionRevocation, TokenRevocation};
 use tower_jwt_cookie::token::{self, RequiredClaim, TokenKind};
 use tower_jwt_cookie::{Algorithm, ConfigError, CookieAuth, MemoryStore, Rejection};
 
@@ -716,12 +716,22 @@ async fn rejects_tokens_revoked_by_jti_session_or_subject() {
     let store = f.auth.store();
     let token = f.mint(|c| c.registered.jti = Some("t-1".into()));
     assert_accepted(&f.auth, &token).await;
-    store.revoke_token("t-1", NOW + 900).await.unwrap();
+    let revocation = TokenRevocation {
+        sub: "alice",
+        jti: "t-1",
+        expires_at: NOW + 900,
+    };
+    store.revoke_token(revocation).await.unwrap();
     assert_refused(&f.auth, &token, Rejection::Revoked).await;
 
     let token = f.mint(|c| c.registered.sid = Some("sid-9".into()));
     assert_accepted(&f.auth, &token).await;
-    store.revoke_session("sid-9", NOW + 900).await.unwrap();
+    let revocation = SessionRevocation {
+        sub: "alice",
+        sid: "sid-9",
+        expires_at: NOW + 900,
+    };
+    store.revoke_session(revocation).await.unwrap();
     assert_refused(&f.auth, &token, Rejection::Revoked).await;
 
     let old = f.mint(|c| c.registered.sub = Some("bob".into()));
@@ -752,7 +762,11 @@ async fn revocation_by_jti_covers_every_byte_form_of_an_ecdsa_token() {
     assert_accepted(&f.auth, &malleated).await;
     f.auth
         .store()
-        .revoke_token("ec-1", NOW + 900)
+        .revoke_token(TokenRevocation {
+            sub: "alice",
+            jti: "ec-1",
+            expires_at: NOW + 900,
+        })
         .await
         .unwrap();
     assert_refused(&f.auth, &token, Rejection::Revoked).await;

@@ -8,6 +8,8 @@ pub mod capture;
 mod cross_origin;
 #[cfg(feature = "axum")]
 pub mod demo;
+#[cfg(feature = "redis")]
+pub mod redis_server;
 mod session;
 mod stacks;
 mod store;

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionStart, StoreError, TokenStatus,
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
+    StoreError, TokenRevocation, TokenStatus,
 };
 
 /// A MemoryStore behind two switches. `set_failing(true)` makes every call
@@ -68,13 +69,13 @@ impl RevocationStore for TestStore {
         self.fail_now
             .then(|| Err(StoreError::new("cache poisoned")))
     }
-    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
         self.up()?;
-        self.inner.revoke_token(jti, expires_at).await
+        self.inner.revoke_token(token).await
     }
-    async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), StoreError> {
+    async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
         self.up()?;
-        self.inner.revoke_session(sid, expires_at).await
+        self.inner.revoke_session(session).await
     }
     async fn revoke_subject(
         &self,

@@ -1,0 +1,137 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
+use redis::{Client, ConnectionInfo, IntoConnectionInfo};
+
+use super::keys::Keys;
+use super::scripts::Scripts;
+use super::{Inner, RedisStore, RedisStoreError};
+
+/// The default bound on every store call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
+/// The default key prefix.
+pub const DEFAULT_KEY_PREFIX: &str = "tjc:";
+
+/// Reconnection backoff: first retry after this, doubling...
+const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(25);
+/// ...up to this, so a server that comes back is found within about a second.
+const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(1000);
+/// Attempts per reconnection; once spent, the next call starts another.
+const RECONNECT_ATTEMPTS: usize = 8;
+/// A peer that vanished without closing the connection (host down, network
+/// cut: no RST) is declared dead when sent data stays unacknowledged this
+/// long (`TCP_USER_TIMEOUT`, RFC 5482), or an idle connection's keepalive
+/// probes go unanswered; the manager then reconnects. Until then every call
+/// already fails within the bound. A frozen process is not dead: its kernel
+/// acknowledges, and it answers again when it resumes.
+const DEAD_PEER_AFTER: Duration = Duration::from_secs(10);
+
+/// Configures a [`RedisStore`]; [`connect`](Self::connect) checks the
+/// configuration and reaches the server.
+#[derive(Debug)]
+#[must_use]
+pub struct RedisStoreBuilder {
+    server: Result<ConnectionInfo, redis::RedisError>,
+    prefix: String,
+    timeout: Duration,
+    replicas: u32,
+}
+
+impl RedisStoreBuilder {
+    pub(super) fn new(server: impl IntoConnectionInfo) -> Self {
+        Self {
+            server: server.into_connection_info(),
+            prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            replicas: 0,
+        }
+    }
+
+    /// The prefix of every key (default `tjc:`), so several applications
+    /// can share one Redis database. It may not contain `{` or `}`: those
+    /// would change the keys' hash tag.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The bound on every store call (default 250 ms): a call that has no
+    /// answer by then fails with [`RedisStoreError::Timeout`], and the
+    /// request that needed it is refused (503). It covers waiting for a
+    /// reconnection, the script, and `WAIT` for replicas.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// After every write, waits (`WAIT`) until `replicas` replicas have
+    /// acknowledged it, within the call's bound; fewer is a
+    /// [`RedisStoreError::Replicas`] failure (a logout is then refused, not
+    /// reported as done). Default 0: the primary's acknowledgement suffices.
+    pub fn wait_for_replicas(mut self, replicas: u32) -> Self {
+        self.replicas = replicas;
+        self
+    }
+
+    /// Checks the configuration, connects, and loads the scripts (so the
+    /// first requests need no `NOSCRIPT` round trip), within the bound.
+    pub async fn connect(self) -> Result<RedisStore, RedisStoreError> {
+        let invalid = |e: redis::RedisError| {
+            RedisStoreError::Config(format!(
+                "the server address is not valid ({e}); use redis://host:port/db"
+            ))
+        };
+        let server = self.server.map_err(invalid)?;
+        let tcp = tcp_settings(server.tcp_settings().clone());
+        let client = Client::open(server.set_tcp_settings(tcp)).map_err(invalid)?;
+        if self.prefix.contains(['{', '}']) {
+            return Err(RedisStoreError::Config(
+                "the key prefix contains `{` or `}`, which would become every key's \
+                 hash tag; choose a prefix without braces"
+                    .into(),
+            ));
+        }
+        if self.timeout.is_zero() {
+            return Err(RedisStoreError::Config(
+                "the timeout is zero, so every call would fail; use at least a few milliseconds"
+                    .into(),
+            ));
+        }
+        // redis-rs bounds each connection attempt and each answer itself;
+        // the store's own timeout (in `RedisStore::eval`) bounds the whole
+        // call, including a wait for a reconnection in progress.
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_min_delay(RECONNECT_MIN_DELAY)
+            .set_max_delay(RECONNECT_MAX_DELAY)
+            .set_number_of_retries(RECONNECT_ATTEMPTS);
+        let conn = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| RedisStoreError::from_redis("connect", e, self.timeout))?;
+        let store = RedisStore {
+            inner: Arc::new(Inner {
+                conn,
+                keys: Keys::new(&self.prefix),
+                scripts: Scripts::new(),
+                timeout: self.timeout,
+                replicas: self.replicas,
+            }),
+        };
+        store.load_scripts().await?;
+        Ok(store)
+    }
+}
+
+/// No Nagle delay (each check is a small write waiting for its answer), and
+/// dead-peer detection (see [`DEAD_PEER_AFTER`]).
+fn tcp_settings(tcp: TcpSettings) -> TcpSettings {
+    let keepalive = TcpKeepalive::new()
+        .with_time(DEAD_PEER_AFTER)
+        .with_interval(DEAD_PEER_AFTER / 4);
+    let tcp = tcp.set_nodelay(true).set_keepalive(keepalive);
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    let tcp = tcp.set_user_timeout(DEAD_PEER_AFTER);
+    tcp
+}

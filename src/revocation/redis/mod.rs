@@ -1,0 +1,397 @@
+//! [`RedisStore`] (feature `redis`): revocations and refresh families in
+//! Redis, shared by every instance of the application.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+//! use tower_jwt_cookie::revocation::RedisStore;
+//! use tower_jwt_cookie::{Algorithm, CookieAuth};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = RedisStore::builder("redis://127.0.0.1:6379/")
+//!     .key_prefix("myapp:")
+//!     .timeout(Duration::from_millis(250)) // the default
+//!     .connect()
+//!     .await?;
+//! let keys = KeyRing::with_signing_key(SigningKey::generate("k1", Algorithm::ES256)?);
+//! let auth = CookieAuth::builder(keys, store)
+//!     .issuer("https://app.example")
+//!     .audience("app")
+//!     .build()?;
+//! # let _ = auth; Ok(()) }
+//! ```
+//!
+//! # One connection, one round trip
+//!
+//! The store holds one redis-rs `ConnectionManager`: one multiplexed
+//! connection that every clone of the store and every request shares, so
+//! concurrent calls are pipelined on one socket, and that reconnects by
+//! itself after the server went away. Each method is one Lua script call
+//! (`EVALSHA`, with redis-rs falling back to loading the script after a
+//! `NOSCRIPT` answer, as after a restart or failover), so `check` is one
+//! round trip and `rotate` is atomic: Redis runs one script at a time.
+//!
+//! # Key layout
+//!
+//! Every key of one subject starts with `<prefix>{<sub>}:` (the subject is
+//! percent-escaped where it holds `%`, `{` or `}`, so it is always one whole
+//! hash tag):
+//!
+//! | key | type | holds | expires (`EXPIREAT`) |
+//! |---|---|---|---|
+//! | `tjc:{alice}:t:<jti>` | string | a revoked token: its `expires_at` | `expires_at` |
+//! | `tjc:{alice}:s:<sid>` | hash | a session: `cur`, `prev`, `rot`, `idle`, `abs`, `start`, `rev` | idle expiry; once revoked, absolute expiry |
+//! | `tjc:{alice}:u` | hash | logout-everywhere cutoff: `cut`, `cutexp` | `cutexp` |
+//! | `tjc:{alice}:l` | sorted set | the subject's live sessions, scored by absolute expiry | the latest absolute expiry |
+//!
+//! The `{sub}` hash tag puts all of one subject's keys in one Redis Cluster
+//! hash slot, so every script (check: token, session and cutoff; rotate:
+//! session, cutoff and the presented token; logout everywhere: the cutoff,
+//! the set and each of its sessions) touches one slot, and different
+//! subjects spread over the whole cluster. Tagging by session instead would
+//! split a subject's sessions over slots and make logout everywhere a
+//! multi-slot operation; tagging by subject costs nothing, because every
+//! caller knows the subject (it is in every token). Logout everywhere builds
+//! its sessions' key names inside the script from the subject's prefix; they
+//! carry the same tag, so they are in the slot of its declared keys.
+//!
+//! Every key expires (with a margin of 60 s for clock skew between the
+//! application and Redis) at the end of what it records, so memory stays
+//! bounded without a sweeper; the scripts compare expiries with the
+//! caller's clock, exactly as [`MemoryStore`](super::MemoryStore) does.
+//!
+//! # Failing closed, in bounded time
+//!
+//! Every call is bounded by [`RedisStoreBuilder::timeout`] (default
+//! 250 ms), whether the server refuses connections, is killed, or accepts
+//! connections and never answers (frozen): the call fails with a
+//! [`RedisStoreError`] and the request is refused with 503 / gRPC
+//! `UNAVAILABLE`. While the server is away, the connection manager keeps
+//! reconnecting in the background (backoff from 25 ms up to 1 s), so the
+//! same process serves again within about a second of the server's return.
+//! A write that timed out may still have been applied; every write here is
+//! idempotent, so the client's retry is safe. A server that vanished
+//! without closing the connection (host down, network cut) is detected by
+//! `TCP_USER_TIMEOUT` and keepalive probes after 10 s, and the manager
+//! reconnects; until then, too, every call fails within the bound.
+//!
+//! # Nothing acknowledged is lost
+//!
+//! A logout is answered only after Redis acknowledged the script that
+//! wrote it. Whether that survives a crash depends on the server's
+//! persistence settings:
+//!
+//! * `appendonly yes` + `appendfsync always`: every write is fsynced to the
+//!   append-only file before Redis answers; a crash or power loss loses
+//!   nothing acknowledged, at the cost of one fsync per write (logins,
+//!   refreshes and logouts; checks are reads and cost none).
+//! * `appendonly yes` + `appendfsync everysec` (Redis's default when the AOF
+//!   is on): one fsync a second; a power loss or kernel crash can lose up to
+//!   about a second of acknowledged writes, i.e. a logout can be undone.
+//!   A crash of the Redis process alone loses nothing (the data is in the
+//!   OS's page cache).
+//! * RDB snapshots only (`save ...`) or no persistence: everything since the
+//!   last snapshot is lost on restart.
+//!
+//! With replicas, [`RedisStoreBuilder::wait_for_replicas`] makes every write
+//! wait (`WAIT`) for N replicas before it counts as done, so a failover to a
+//! replica does not lose it either.
+
+mod builder;
+mod error;
+mod keys;
+mod scripts;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use redis::{FromRedisValue, Script, ScriptInvocation};
+
+pub use builder::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStoreBuilder};
+pub use error::RedisStoreError;
+use keys::Keys;
+use scripts::Scripts;
+
+use super::{
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
+    StoreError, TokenRevocation, TokenStatus,
+};
+
+/// Times sent to Redis are clamped to ±2^50 s (35 million years): Lua's
+/// numbers are doubles, exact only up to 2^53, and `EXPIREAT` refuses
+/// instants whose milliseconds overflow.
+const MAX_TIME: i64 = 1 << 50;
+
+fn time(t: i64) -> i64 {
+    t.clamp(-MAX_TIME, MAX_TIME)
+}
+
+/// The distributed store: revocations and refresh families in Redis, so
+/// every instance of the application sees every logout. Cloning gives
+/// another handle to the same connection. See the [module docs](self).
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: ConnectionManager,
+    keys: Keys,
+    scripts: Scripts,
+    timeout: Duration,
+    replicas: u32,
+}
+
+impl std::fmt::Debug for RedisStore {
+    // The connection (whose address may hold a password) is not shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("key_prefix", &self.inner.keys.prefix())
+            .field("timeout", &self.inner.timeout)
+            .field("replicas", &self.inner.replicas)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Starts configuring a store on `server`, e.g. `"redis://127.0.0.1:6379/"`
+    /// (or any redis-rs connection info, such as `rediss://` for TLS when
+    /// redis-rs's TLS feature is on).
+    pub fn builder(server: impl redis::IntoConnectionInfo) -> RedisStoreBuilder {
+        RedisStoreBuilder::new(server)
+    }
+
+    /// The command [`check`](RevocationStore::check) sends for `token`, as
+    /// words (`EVALSHA <sha> 3 <keys> <now> <iat>`): to replay it with
+    /// `redis-cli` or `redis-benchmark`.
+    pub fn check_command(&self, token: AccessCheck<'_>) -> Vec<String> {
+        let (keys, args) = self.check_parts(&token);
+        let mut words = vec![
+            "EVALSHA".to_owned(),
+            self.inner.scripts.check.get_hash().to_owned(),
+            keys.len().to_string(),
+        ];
+        words.extend(keys);
+        words.extend(args.iter().map(i64::to_string));
+        words
+    }
+
+    fn check_parts(&self, token: &AccessCheck<'_>) -> ([String; 3], [i64; 2]) {
+        let keys = &self.inner.keys;
+        (
+            [
+                keys.token(token.sub, token.jti),
+                keys.session(token.sub, token.sid),
+                keys.cutoff(token.sub),
+            ],
+            [time(token.now), time(token.issued_at)],
+        )
+    }
+
+    /// Loads every script, within the bound.
+    async fn load_scripts(&self) -> Result<(), RedisStoreError> {
+        const OPERATION: &str = "connect";
+        let s = &self.inner.scripts;
+        let mut pipe = redis::pipe();
+        for script in [
+            &s.check,
+            &s.revoke_token,
+            &s.revoke_session,
+            &s.revoke_subject,
+            &s.start_session,
+            &s.rotate,
+        ] {
+            pipe.load_script(script);
+        }
+        let mut conn = self.inner.conn.clone();
+        let load = pipe.query_async::<Vec<String>>(&mut conn);
+        match tokio::time::timeout(self.inner.timeout, load).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(RedisStoreError::from_redis(
+                OPERATION,
+                e,
+                self.inner.timeout,
+            )),
+            Err(_) => Err(RedisStoreError::Timeout {
+                operation: OPERATION,
+                after: self.inner.timeout,
+            }),
+        }
+    }
+
+    /// Runs one script call, then (for writes, when configured) `WAIT`s for
+    /// replicas, all within the bound.
+    async fn eval<T: FromRedisValue>(
+        &self,
+        operation: &'static str,
+        invocation: &ScriptInvocation<'_>,
+        write: bool,
+    ) -> Result<T, StoreError> {
+        let inner = &*self.inner;
+        let mut conn = inner.conn.clone();
+        let started = std::time::Instant::now();
+        let call = async {
+            let value = invocation
+                .invoke_async::<T>(&mut conn)
+                .await
+                .map_err(|e| RedisStoreError::from_redis(operation, e, inner.timeout))?;
+            if write && inner.replicas > 0 {
+                // WAIT's own timeout ends before the call's bound, so too few
+                // replicas is reported as such, not as a timeout.
+                let remaining = inner.timeout.saturating_sub(started.elapsed());
+                let wait_ms = u64::try_from(remaining.as_millis() * 3 / 4).unwrap_or(u64::MAX);
+                let acknowledged: i64 = redis::cmd("WAIT")
+                    .arg(inner.replicas)
+                    .arg(wait_ms.max(1))
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| RedisStoreError::from_redis(operation, e, inner.timeout))?;
+                if acknowledged < i64::from(inner.replicas) {
+                    return Err(RedisStoreError::Replicas {
+                        operation,
+                        wanted: inner.replicas,
+                        acknowledged,
+                    });
+                }
+            }
+            Ok(value)
+        };
+        match tokio::time::timeout(inner.timeout, call).await {
+            Ok(result) => result.map_err(StoreError::new),
+            Err(_) => Err(StoreError::new(RedisStoreError::Timeout {
+                operation,
+                after: inner.timeout,
+            })),
+        }
+    }
+
+    fn scripts(&self) -> &Scripts {
+        &self.inner.scripts
+    }
+
+    fn keys(&self) -> &Keys {
+        &self.inner.keys
+    }
+}
+
+/// A script invocation with these keys and arguments.
+fn invocation<'a>(script: &'a Script, keys: &[&str], args: &[&str]) -> ScriptInvocation<'a> {
+    let mut invocation = script.prepare_invoke();
+    for key in keys {
+        invocation.key(*key);
+    }
+    for arg in args {
+        invocation.arg(*arg);
+    }
+    invocation
+}
+
+impl RevocationStore for RedisStore {
+    async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
+        let ([t, s, u], [now, iat]) = self.check_parts(&token);
+        let mut call = self.scripts().check.prepare_invoke();
+        call.key(t).key(s).key(u).arg(now).arg(iat);
+        let revoked: i64 = self.eval("check", &call, false).await?;
+        Ok(if revoked == 1 {
+            TokenStatus::Revoked
+        } else {
+            TokenStatus::Active
+        })
+    }
+
+    async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+        let key = self.keys().token(token.sub, token.jti);
+        let expires_at = time(token.expires_at).to_string();
+        let call = invocation(&self.scripts().revoke_token, &[&key], &[&expires_at]);
+        self.eval::<i64>("revoke_token", &call, true).await?;
+        Ok(())
+    }
+
+    async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+        let key = self.keys().session(session.sub, session.sid);
+        let expires_at = time(session.expires_at).to_string();
+        let call = invocation(&self.scripts().revoke_session, &[&key], &[&expires_at]);
+        self.eval::<i64>("revoke_session", &call, true).await?;
+        Ok(())
+    }
+
+    async fn revoke_subject(
+        &self,
+        sub: &str,
+        issued_before: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let keys = self.keys();
+        let (cutoff, live, base) = (
+            keys.cutoff(sub),
+            keys.live_sessions(sub),
+            keys.session_base(sub),
+        );
+        let (before, until) = (
+            time(issued_before).to_string(),
+            time(expires_at).to_string(),
+        );
+        let call = invocation(
+            &self.scripts().revoke_subject,
+            &[&cutoff, &live],
+            &[&before, &until, &base],
+        );
+        self.eval::<i64>("revoke_subject", &call, true).await?;
+        Ok(())
+    }
+
+    async fn start_session(&self, session: SessionStart<'_>) -> Result<(), StoreError> {
+        let keys = self.keys();
+        let (key, live) = (
+            keys.session(session.sub, session.sid),
+            keys.live_sessions(session.sub),
+        );
+        let [now, idle, absolute] = [
+            session.now,
+            session.idle_expires_at,
+            session.absolute_expires_at,
+        ]
+        .map(|t| time(t).to_string());
+        let call = invocation(
+            &self.scripts().start_session,
+            &[&key, &live],
+            &[session.sid, session.refresh_jti, &now, &idle, &absolute],
+        );
+        self.eval::<i64>("start_session", &call, true).await?;
+        Ok(())
+    }
+
+    async fn rotate(&self, rotation: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+        let keys = self.keys();
+        let (session, cutoff, presented) = (
+            keys.session(rotation.sub, rotation.sid),
+            keys.cutoff(rotation.sub),
+            keys.token(rotation.sub, rotation.presented_jti),
+        );
+        let [now, grace, idle] = [rotation.now, rotation.grace_secs, rotation.idle_expires_at]
+            .map(|t| time(t).to_string());
+        let call = invocation(
+            &self.scripts().rotate,
+            &[&session, &cutoff, &presented],
+            &[
+                rotation.presented_jti,
+                rotation.next_jti,
+                &now,
+                &grace,
+                &idle,
+            ],
+        );
+        let (code, current, idle_expires_at): (i64, Option<String>, i64) =
+            self.eval("rotate", &call, true).await?;
+        Ok(match (code, current) {
+            (1, _) => RotateOutcome::Rotated,
+            (2, Some(current_jti)) => RotateOutcome::WithinGrace {
+                current_jti,
+                idle_expires_at,
+            },
+            (3, _) => RotateOutcome::Reused,
+            _ => RotateOutcome::Unknown,
+        })
+    }
+}

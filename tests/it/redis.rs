@@ -1,0 +1,398 @@
+//! RedisStore against a real redis-server this test starts itself: the
+//! conformance suite, two application instances sharing one Redis, and
+//! faults (kill -9, SIGSTOP, restart).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::support::redis_server::{InRuntime, RedisServer, redis_server};
+use crate::support::*;
+use http::StatusCode;
+use tower_jwt_cookie::Rejection;
+use tower_jwt_cookie::clock::ManualClock;
+use tower_jwt_cookie::revocation::{
+    RedisStore, RedisStoreError, RevocationStore, SessionRevocation, SessionStart, TokenRevocation,
+    conformance,
+};
+
+/// A request that takes longer than this hangs: the test fails instead of
+/// waiting forever. (Not a timing assertion: the store's bound is 250 ms.)
+const HANG: Duration = Duration::from_secs(5);
+
+async fn bounded<F: Future>(future: F) -> F::Output {
+    tokio::time::timeout(HANG, future)
+        .await
+        .expect("the request hung instead of failing closed")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_passes_the_conformance_suite() {
+    let Some(server) = redis_server() else { return };
+    conformance::run_all(&server.store().await).await;
+}
+
+#[test]
+fn redis_store_passes_the_parallel_races() {
+    let Some(server) = redis_server() else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = InRuntime {
+        store: runtime.block_on(server.store()),
+        runtime: runtime.handle().clone(),
+    };
+    for threads in [2, 8, 32] {
+        conformance::run_parallel_races(&store, threads);
+    }
+}
+
+#[tokio::test]
+async fn every_key_is_tagged_by_subject_and_expires_a_minute_after_its_entry() {
+    let Some(server) = redis_server() else { return };
+    let store = server.store().await;
+    let start = SessionStart {
+        sid: "s1",
+        sub: "alice",
+        refresh_jti: "r1",
+        now: NOW,
+        idle_expires_at: NOW + 100,
+        absolute_expires_at: NOW + 200,
+    };
+    store.start_session(start).await.unwrap();
+    let token = TokenRevocation {
+        sub: "alice",
+        jti: "j1",
+        expires_at: NOW + 50,
+    };
+    store.revoke_token(token).await.unwrap();
+    store.revoke_subject("bob", NOW, NOW + 300).await.unwrap();
+    let expiry = |key: &str| server.cli(&["EXPIRETIME", key]);
+    let mut keys = server.cli(&["--scan"]);
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "tjc:{alice}:l",
+            "tjc:{alice}:s:s1",
+            "tjc:{alice}:t:j1",
+            "tjc:{bob}:u"
+        ]
+    );
+    assert_eq!(expiry("tjc:{alice}:s:s1"), [(NOW + 160).to_string()]);
+    assert_eq!(expiry("tjc:{alice}:l"), [(NOW + 260).to_string()]);
+    assert_eq!(expiry("tjc:{alice}:t:j1"), [(NOW + 110).to_string()]);
+    assert_eq!(expiry("tjc:{bob}:u"), [(NOW + 360).to_string()]);
+
+    // Revoked: the session is kept until its absolute expiry.
+    let logout = SessionRevocation {
+        sub: "alice",
+        sid: "s1",
+        expires_at: NOW + 10,
+    };
+    store.revoke_session(logout).await.unwrap();
+    assert_eq!(expiry("tjc:{alice}:s:s1"), [(NOW + 260).to_string()]);
+}
+
+#[tokio::test]
+async fn a_key_prefix_with_a_brace_is_a_configuration_error() {
+    // Refused before any connection is tried.
+    let error = RedisStore::builder("redis://127.0.0.1:1/")
+        .key_prefix("app{1}:")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RedisStoreError::Config(_)), "{error:?}");
+    assert!(error.to_string().contains("without braces"), "{error}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_at_connect_is_a_typed_error_within_the_bound() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // closed again: nothing listens there
+    let error = bounded(
+        RedisStore::builder(format!("redis://127.0.0.1:{port}/"))
+            .timeout(Duration::from_millis(100))
+            .connect(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RedisStoreError::Connection { .. } | RedisStoreError::Timeout { .. }
+        ),
+        "{error:?}"
+    );
+}
+
+/// The typed error behind a store failure.
+fn redis_error(error: &tower_jwt_cookie::revocation::StoreError) -> &RedisStoreError {
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<RedisStoreError>())
+        .expect("a RedisStoreError")
+}
+
+#[tokio::test]
+async fn a_write_without_the_required_replicas_is_not_reported_as_done() {
+    let Some(server) = redis_server() else { return };
+    let store = RedisStore::builder(server.url())
+        .wait_for_replicas(1) // this server has none
+        .connect()
+        .await
+        .unwrap();
+    let token = TokenRevocation {
+        sub: "alice",
+        jti: "j1",
+        expires_at: NOW + 50,
+    };
+    let error = bounded(store.revoke_token(token)).await.unwrap_err();
+    assert!(
+        matches!(
+            redis_error(&error),
+            RedisStoreError::Replicas {
+                operation: "revoke_token",
+                wanted: 1,
+                acknowledged: 0
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+/// Two application instances (two issuer + verifier stacks, each with its
+/// own connection) on one Redis, on one clock.
+struct Instances {
+    clock: ManualClock,
+    a: App,
+    b: App,
+}
+
+async fn two_instances(server: &RedisServer) -> Instances {
+    let clock = ManualClock::new(NOW);
+    let a = app(&builder(server.store().await, &clock).build().unwrap());
+    let b = app(&builder(server.store().await, &clock).build().unwrap());
+    Instances { clock, a, b }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_on_one_instance_is_refused_on_the_other_at_the_next_request() {
+    let Some(server) = redis_server() else { return };
+    let Instances { a, b, .. } = two_instances(&server).await;
+    let mut alice = Browser::default();
+    assert_eq!(alice.login(&a, "alice").await.status, StatusCode::OK);
+    assert_eq!(alice.me(&b).await.status, StatusCode::OK);
+    let stolen = alice.clone();
+
+    assert_eq!(alice.logout(&b).await.status, StatusCode::NO_CONTENT);
+    let reply = stolen.clone().me(&a).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.rejection, Some(Rejection::Revoked));
+    let reply = stolen.clone().refresh(&a).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.rejection, Some(Rejection::Revoked));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reuse_on_one_instance_of_a_token_rotated_on_the_other_revokes_the_family_on_both() {
+    let Some(server) = redis_server() else { return };
+    let Instances { clock, a, b } = two_instances(&server).await;
+    let mut alice = Browser::default();
+    alice.login(&a, "alice").await;
+    let mut thief = alice.clone();
+    clock.advance(30);
+    assert_eq!(alice.refresh(&a).await.status, StatusCode::OK);
+    clock.advance(30); // past the 5 s grace window
+
+    let reply = thief.refresh(&b).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.rejection, Some(Rejection::RefreshReused));
+    for app in [&a, &b] {
+        let reply = alice.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked));
+        let reply = alice.clone().refresh(app).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.rejection, Some(Rejection::Revoked));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_everywhere_on_one_instance_is_seen_by_the_other() {
+    let Some(server) = redis_server() else { return };
+    let Instances { a, b, .. } = two_instances(&server).await;
+    let (mut laptop, mut phone) = (Browser::default(), Browser::default());
+    laptop.login(&a, "alice").await;
+    phone.login(&b, "alice").await;
+    let mut bob = Browser::default();
+    bob.login(&a, "bob").await;
+
+    assert_eq!(phone.logout_all(&b).await.status, StatusCode::NO_CONTENT);
+    let reply = laptop.me(&a).await;
+    assert_eq!(reply.rejection, Some(Rejection::Revoked));
+    assert_eq!(laptop.refresh(&a).await.rejection, Some(Rejection::Revoked));
+    assert_eq!(bob.me(&a).await.status, StatusCode::OK, "another subject");
+    // A login after the call (same second) works on both.
+    let mut again = Browser::default();
+    again.login(&a, "alice").await;
+    assert_eq!(again.me(&b).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_concurrent_refreshes_over_both_instances_converge_on_one_successor() {
+    let Some(server) = redis_server() else { return };
+    let Instances { clock, a, b } = two_instances(&server).await;
+    let mut alice = Browser::default();
+    alice.login(&a, "alice").await;
+    let first = payload_of(alice.refresh_token())["jti"].clone();
+    clock.advance(10);
+
+    // One thread, sixteen requests in flight at once (the app is not Sync,
+    // so the tabs run as local tasks).
+    let local = tokio::task::LocalSet::new();
+    let successors = local
+        .run_until(async {
+            let tabs: Vec<_> = (0..16)
+                .map(|i| {
+                    let mut tab = alice.clone();
+                    let app = if i % 2 == 0 { a.clone() } else { b.clone() };
+                    tokio::task::spawn_local(async move {
+                        let status = tab.refresh(&app).await.status;
+                        (status, payload_of(tab.refresh_token())["jti"].clone())
+                    })
+                })
+                .collect();
+            let mut successors = Vec::new();
+            for tab in tabs {
+                let (status, jti) = bounded(tab).await.unwrap();
+                assert_eq!(status, StatusCode::OK, "every tab refreshes (grace window)");
+                successors.push(jti);
+            }
+            successors
+        })
+        .await;
+    assert_ne!(successors[0], first);
+    assert!(
+        successors.iter().all(|jti| *jti == successors[0]),
+        "the family branched: {successors:?}"
+    );
+}
+
+/// Every kind of request on both instances is refused as store-unavailable
+/// (503), without hanging. A write that timed out against a frozen server
+/// runs when it resumes, so the refresh and the logout use sessions of their
+/// own (`spare`), not the one the test goes on with.
+async fn assert_fails_closed(instances: &Instances, signed_in: &Browser, spare: &Browser) {
+    for app in [&instances.a, &instances.b] {
+        let reply = bounded(signed_in.clone().me(app)).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "check");
+        assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+        let reply = bounded(Browser::default().login(app, "dave")).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "login");
+        assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+        let reply = bounded(spare.clone().refresh(app)).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "refresh");
+        assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+        let reply = bounded(spare.clone().logout(app)).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "logout");
+        assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+        assert!(reply.set_cookies().is_empty(), "cookies kept for a retry");
+    }
+}
+
+/// Waits until `app` serves `browser` again (it reconnects by itself; there
+/// is no event to wait for, so this polls), within 10 s.
+async fn wait_until_serving(app: &App, browser: &Browser) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let reply = bounded(browser.clone().me(app)).await;
+        if reply.status == StatusCode::OK {
+            return;
+        }
+        assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+        assert!(Instant::now() < deadline, "the instance did not recover");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_redis_fails_closed_and_nothing_acknowledged_is_lost_after_restart() {
+    let Some(mut server) = redis_server() else {
+        return;
+    };
+    let instances = two_instances(&server).await;
+    let Instances { a, b, .. } = &instances;
+    let mut bob = Browser::default();
+    bob.login(a, "bob").await;
+    let mut carol = Browser::default();
+    carol.login(b, "carol").await;
+    let carol_before_logout = carol.clone();
+    assert_eq!(carol.logout(b).await.status, StatusCode::NO_CONTENT);
+    let mut dave = Browser::default();
+    dave.login(a, "dave").await;
+    let dave_before = dave.clone();
+    assert_eq!(dave.logout_all(a).await.status, StatusCode::NO_CONTENT);
+
+    let mut erin = Browser::default();
+    erin.login(a, "erin").await;
+
+    server.kill();
+    assert_fails_closed(&instances, &bob, &erin).await;
+
+    server.restart();
+    wait_until_serving(a, &bob).await;
+    wait_until_serving(b, &bob).await;
+    for app in [a, b] {
+        let reply = carol_before_logout.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "logout lost");
+        let reply = dave_before.clone().me(app).await;
+        assert_eq!(
+            reply.rejection,
+            Some(Rejection::Revoked),
+            "logout-everywhere lost"
+        );
+    }
+    assert_eq!(bob.refresh(b).await.status, StatusCode::OK);
+    assert_eq!(bob.me(a).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() {
+    let Some(server) = redis_server() else { return };
+    let instances = two_instances(&server).await;
+    let mut bob = Browser::default();
+    bob.login(&instances.a, "bob").await;
+    let mut erin = Browser::default();
+    erin.login(&instances.b, "erin").await;
+
+    let store = server.store().await;
+
+    server.freeze();
+    assert_fails_closed(&instances, &bob, &erin).await;
+    let check = tower_jwt_cookie::revocation::AccessCheck {
+        jti: "j",
+        sid: "s",
+        sub: "bob",
+        issued_at: NOW,
+        now: NOW,
+    };
+    let error = bounded(store.check(check)).await.unwrap_err();
+    assert!(
+        matches!(
+            redis_error(&error),
+            RedisStoreError::Timeout {
+                operation: "check",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    server.thaw();
+
+    wait_until_serving(&instances.a, &bob).await;
+    wait_until_serving(&instances.b, &bob).await;
+    assert_eq!(bob.refresh(&instances.b).await.status, StatusCode::OK);
+}
