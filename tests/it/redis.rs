@@ -396,3 +396,62 @@ async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() 
     wait_until_serving(&instances.b, &bob).await;
     assert_eq!(bob.refresh(&instances.b).await.status, StatusCode::OK);
 }
+
+/// The cookies a demo login set, as one `Cookie` line.
+#[cfg(feature = "axum")]
+fn login_cookies(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_demo_instances_on_one_redis_act_as_one_service() {
+    use crate::support::demo::DemoServer;
+    use tower_jwt_cookie::Algorithm;
+    use tower_jwt_cookie::keys::SigningKey;
+
+    let Some(server) = redis_server() else { return };
+    // What two `cargo run --example demo` processes started with the same
+    // DEMO_KEY_FILE, DEMO_PUBLIC_ORIGIN and REDIS_URL share.
+    let origin = "http://demo.example";
+    let shared = |config: &mut crate::support::demo::app::DemoConfig| {
+        config.public_origin = origin.to_owned();
+        config.signing_key =
+            Some(SigningKey::from_pem("demo", Algorithm::ES256, &pem("p256.pem")).unwrap());
+    };
+    let a = DemoServer::start_with_store(server.store().await, shared).await;
+    let b = DemoServer::start_with_store(server.store().await, shared).await;
+    let client = reqwest::Client::new();
+    let login = client
+        .post(a.at("/auth/login"))
+        .json(&serde_json::json!({ "username": "alice", "password": "wonderland" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let cookies = login_cookies(&login);
+    let me = |server: &DemoServer| {
+        client
+            .get(server.at("/api/me"))
+            .header("cookie", &cookies)
+            .send()
+    };
+    assert_eq!(me(&b).await.unwrap().status(), StatusCode::OK);
+    let logout = client
+        .post(b.at("/auth/logout"))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let refused = me(&a).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "revoked");
+}
