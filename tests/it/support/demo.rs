@@ -28,13 +28,21 @@ pub struct DemoServer {
 impl DemoServer {
     /// Starts the demo on `127.0.0.1:0`; `configure` adjusts the defaults.
     pub async fn start(configure: impl FnOnce(&mut DemoConfig)) -> Self {
-        Self::start_with_store(tower_jwt_cookie::MemoryStore::new(), configure).await
+        Self::start_built(app::build, configure).await
     }
 
     /// [`start`](Self::start) on another revocation store, as the demo's
     /// `main` does when `REDIS_URL` is set.
+    #[allow(dead_code)] // tests/browser.rs shares this file and needs only `start`
     pub async fn start_with_store<S: tower_jwt_cookie::RevocationStore>(
         store: S,
+        configure: impl FnOnce(&mut DemoConfig),
+    ) -> Self {
+        Self::start_built(|config| app::build_with_store(config, store), configure).await
+    }
+
+    async fn start_built(
+        build: impl FnOnce(DemoConfig) -> Result<app::Demo, Box<dyn std::error::Error + Send + Sync>>,
         configure: impl FnOnce(&mut DemoConfig),
     ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -42,7 +50,7 @@ impl DemoServer {
         let url = format!("http://{addr}");
         let mut config = DemoConfig::new(&url);
         configure(&mut config);
-        let demo = app::build_with_store(config, store).expect("demo configuration");
+        let demo = build(config).expect("demo configuration");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             axum::serve(listener, demo.router)
