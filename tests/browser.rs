@@ -276,7 +276,7 @@ impl Browser {
         let cookies = self.client.get_all_cookies().await.unwrap();
         cookies
             .iter()
-            .find(|c| c.name() == "__Host-access")
+            .find(|c| c.name() == "__Host-Http-access")
             .map(|c| c.value().to_owned())
     }
 }
@@ -353,7 +353,7 @@ async fn login_through_the_page_and_document_cookie_holds_no_token() {
     let cookies = browser.client.get_all_cookies().await.unwrap();
     let access = cookies
         .iter()
-        .find(|c| c.name() == "__Host-access")
+        .find(|c| c.name() == "__Host-Http-access")
         .expect("the access cookie is set");
     assert_eq!(access.http_only(), Some(true));
     assert_eq!(access.secure(), Some(true));

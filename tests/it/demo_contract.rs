@@ -82,7 +82,7 @@ struct Tokens {
 impl Tokens {
     fn from(cookies: &[SetCookie]) -> Self {
         Self {
-            access: named(cookies, "__Host-access").pair(),
+            access: named(cookies, "__Host-Http-access").pair(),
             refresh: named(cookies, "__Secure-refresh").pair(),
         }
     }
@@ -200,7 +200,7 @@ async fn login_sets_both_token_cookies_with_their_attributes() {
     let cookies = set_cookies(response.headers());
     assert_eq!(cookies.len(), 2, "{cookies:?}");
 
-    let access = named(&cookies, "__Host-access");
+    let access = named(&cookies, "__Host-Http-access");
     assert!(access.has("HttpOnly") && access.has("Secure"), "{access:?}");
     assert_eq!(access.attr("SameSite"), Some("Strict"));
     assert_eq!(access.attr("Path"), Some("/"));
@@ -307,7 +307,9 @@ async fn me_answers_200_with_sub_roles_exp_only_with_a_valid_access_cookie() {
     let response = get(&server, "/api/me", &forged).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     // The refresh token is never an access token, even in the access cookie.
-    let swapped = tokens.refresh.replace("__Secure-refresh", "__Host-access");
+    let swapped = tokens
+        .refresh
+        .replace("__Secure-refresh", "__Host-Http-access");
     let response = get(&server, "/api/me", &swapped).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
@@ -423,7 +425,7 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
         named(&cookies, "__Secure-refresh").attr("Path"),
         Some("/auth")
     );
-    assert!(named(&cookies, "__Host-access").has("HttpOnly"));
+    assert!(named(&cookies, "__Host-Http-access").has("HttpOnly"));
     let body: Value = response.json().await.unwrap();
     for field in [
         "access_expires_at",
@@ -468,7 +470,7 @@ async fn logout_revokes_this_session_and_clears_both_cookies() {
     let response = post(&server, "/auth/logout", &phone.auth()).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let cleared = set_cookies(response.headers());
-    let access = named(&cleared, "__Host-access");
+    let access = named(&cleared, "__Host-Http-access");
     let refresh_cookie = named(&cleared, "__Secure-refresh");
     for (cookie, path) in [(access, "/"), (refresh_cookie, "/auth")] {
         assert_eq!(cookie.value, "");
@@ -547,7 +549,7 @@ async fn jwks_publishes_the_public_signing_key_and_nothing_private() {
     #[cfg(feature = "aws_lc_rs")]
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     let tokens = login_ok(&server, "alice", "wonderland").await;
-    let token = tokens.access.trim_start_matches("__Host-access=");
+    let token = tokens.access.trim_start_matches("__Host-Http-access=");
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
     let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.clone()).unwrap();

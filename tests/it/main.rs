@@ -16,6 +16,7 @@ mod composition;
 mod config_sessions;
 #[cfg(feature = "conformance")]
 mod conformance_memory;
+mod cookie_prefixes;
 mod cors;
 #[cfg(all(feature = "axum", feature = "jwks"))]
 mod cross_service;
