@@ -59,6 +59,15 @@ pub(crate) struct SessionSettings {
     pub(crate) refresh_cookie_max_age: Option<i64>,
 }
 
+impl SessionSettings {
+    /// Until when a revocation made at `now` (logout, logout everywhere,
+    /// [`SessionControl`](crate::issue::SessionControl)) must be remembered:
+    /// the longest any token of a session started by then can live.
+    pub(crate) fn revocation_until(&self, now: i64) -> i64 {
+        now.saturating_add(self.access_lifetime.max(self.absolute_lifetime))
+    }
+}
+
 fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }

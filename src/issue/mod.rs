@@ -52,6 +52,7 @@
 
 mod candidates;
 mod command;
+pub mod control;
 mod end;
 mod future;
 mod layer;
@@ -61,6 +62,7 @@ mod run;
 mod service;
 
 pub use command::Session;
+pub use control::SessionControl;
 pub use future::ResponseFuture;
 pub use layer::JwtCookieIssuer;
 pub use service::IssuerService;

@@ -13,6 +13,7 @@ use crate::token::{CustomClaims, NoCustomClaims};
 /// request otherwise, before the inner service runs.
 pub struct JwtCookieVerifier<C = NoCustomClaims, S = MemoryStore> {
     auth: CookieAuth<S>,
+    optional: bool,
     _claims: PhantomData<fn() -> C>,
 }
 
@@ -21,8 +22,22 @@ impl<S: RevocationStore> CookieAuth<S> {
     pub fn verifier<C: CustomClaims>(&self) -> JwtCookieVerifier<C, S> {
         JwtCookieVerifier {
             auth: self.clone(),
+            optional: false,
             _claims: PhantomData,
         }
+    }
+}
+
+impl<C, S> JwtCookieVerifier<C, S> {
+    /// Optional authentication: a request with no token at all reaches the
+    /// inner service without [`VerifiedClaims<C>`](super::VerifiedClaims)
+    /// (anonymously); a token that is present but fails any check
+    /// (malformed, bad signature, expired, revoked, a duplicate cookie) is
+    /// refused exactly as without this, never downgraded to anonymous. See
+    /// [`optional`](super::optional).
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
     }
 }
 
@@ -30,6 +45,7 @@ impl<C, S> Clone for JwtCookieVerifier<C, S> {
     fn clone(&self) -> Self {
         Self {
             auth: self.auth.clone(),
+            optional: self.optional,
             _claims: PhantomData,
         }
     }
@@ -39,6 +55,7 @@ impl<C, S> fmt::Debug for JwtCookieVerifier<C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtCookieVerifier")
             .field("auth", &self.auth)
+            .field("optional", &self.optional)
             .finish()
     }
 }
@@ -50,6 +67,7 @@ impl<I, C, S> Layer<I> for JwtCookieVerifier<C, S> {
         VerifierService {
             inner,
             auth: self.auth.clone(),
+            optional: self.optional,
             _claims: PhantomData,
         }
     }

@@ -40,6 +40,7 @@ mod authorize;
 mod claims;
 mod future;
 mod layer;
+pub mod optional;
 mod service;
 
 pub use claims::{TokenSource, VerifiedClaims};
