@@ -24,7 +24,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Rejection, Session, VerifiedClaims};
+use tower_jwt_cookie::{
+    Algorithm, CookieAuth, MemoryStore, Rejection, Session, SessionControl, VerifiedClaims,
+};
 
 use super::page;
 use super::users::Users;
@@ -133,6 +135,8 @@ pub struct Demo {
 struct AppState {
     /// This server's origin: the issuer of its tokens.
     origin: Arc<str>,
+    /// Ends sessions of other users (the admin route).
+    sessions: SessionControl<MemoryStore>,
     users: Arc<Users>,
     notes: Notes,
     keys: KeyRing,
@@ -183,6 +187,7 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
 
     let state = AppState {
         origin: Arc::from(config.public_origin.as_str()),
+        sessions: auth.sessions(),
         users: Arc::new(Users::demo()),
         notes: Notes::default(),
         keys: keys.clone(),
@@ -191,6 +196,7 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
     let api = Router::new()
         .route("/api/me", get(me))
         .route("/api/notes", post(add_note).get(list_notes))
+        .route("/api/admin/end-sessions", post(end_sessions))
         .route_layer(verifier);
 
     let router = Router::new()
@@ -215,18 +221,23 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
         Some(cors) => router.layer(cors),
         None => router,
     };
-    // CSP, HSTS, X-Content-Type-Options and Referrer-Policy on every
-    // response (refusals included), with tower-http's header layer.
+    // CSP, X-Content-Type-Options, Referrer-Policy and, over HTTPS only,
+    // HSTS on every response (refusals included), with tower-http's header
+    // layer. HSTS over plain http is ignored by browsers and forbidden to
+    // send (RFC 6797 §7.2): only a secure transport can vouch for itself.
     let header =
         |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
+    let hsts = config.public_origin.starts_with("https://").then(|| {
+        header(
+            STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        )
+    });
     let router = router
+        .layer(tower::util::option_layer(hsts))
         .layer(header(
             CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY_VALUE,
-        ))
-        .layer(header(
-            STRICT_TRANSPORT_SECURITY,
-            "max-age=63072000; includeSubDomains",
         ))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(REFERRER_POLICY, "no-referrer"))
@@ -353,6 +364,42 @@ async fn add_note(
             })),
         )
             .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct EndSessions {
+    sub: String,
+}
+
+/// `POST /api/admin/end-sessions`: JSON `{"sub"}` → 204; every session of
+/// that user ends (as after a password change), effective on their very
+/// next request. Only for the `admin` role (403 otherwise).
+async fn end_sessions(
+    State(state): State<AppState>,
+    claims: VerifiedClaims<DemoClaims>,
+    Json(target): Json<EndSessions>,
+) -> Response {
+    if !claims.custom().roles.iter().any(|r| r == "admin") {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": "forbidden", "message": "only an admin may end another user's sessions" })),
+        )
+            .into_response();
+    }
+    match state.sessions.end_all(&target.sub).await {
+        Ok(()) => {
+            tracing::info!(
+                admin = claims.subject(),
+                user = target.sub,
+                "ended every session"
+            );
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot end sessions");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }
 

@@ -289,7 +289,7 @@ async fn me_answers_200_with_sub_roles_exp_only_with_a_valid_access_cookie() {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["sub"], "bob");
-    assert_eq!(body["roles"], json!(["reader"]));
+    assert_eq!(body["roles"], json!(["reader", "admin"]));
     assert!(body["exp"].as_i64().unwrap() > 1_700_000_000);
     assert_eq!(body.as_object().unwrap().len(), 3);
 
