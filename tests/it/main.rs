@@ -26,10 +26,15 @@ mod csrf_sessions;
 mod custom_store;
 #[cfg(feature = "axum")]
 mod demo_contract;
+#[cfg(feature = "axum")]
+mod demo_session_control;
 mod foreign_tokens;
 mod grpc;
 #[cfg(feature = "jwks")]
 mod jwks;
+mod key_files;
+#[cfg(feature = "axum")]
+mod optional_auth;
 mod properties;
 mod refresh_bad_input;
 mod security_keys;
