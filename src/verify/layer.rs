@@ -11,6 +11,7 @@ use crate::token::{CustomClaims, NoCustomClaims};
 /// Verifies the access token of every request and puts
 /// [`VerifiedClaims<C>`](super::VerifiedClaims) in its extensions; refuses the
 /// request otherwise, before the inner service runs.
+#[must_use = "a layer does nothing unless it wraps a service"]
 pub struct JwtCookieVerifier<C = NoCustomClaims, S = MemoryStore> {
     auth: CookieAuth<S>,
     optional: bool,
