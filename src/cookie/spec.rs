@@ -300,6 +300,45 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_prefix_wins_and_case_does_not_matter() {
+        assert_eq!(Prefix::of("__Host-Http-access"), Some(Prefix::HostHttp));
+        assert_eq!(Prefix::of("__host-http-access"), Some(Prefix::HostHttp));
+        assert_eq!(Prefix::of("__Host-access"), Some(Prefix::Host));
+        assert_eq!(Prefix::of("__HTTP-refresh"), Some(Prefix::Http));
+        assert_eq!(Prefix::of("__Secure-refresh"), Some(Prefix::Secure));
+        assert_eq!(Prefix::of("_Host-x"), None);
+        assert_eq!(Prefix::of("__Host"), None);
+        assert_eq!(Prefix::of("access"), None);
+        for bad in [
+            spec(
+                "__Host-Http-a",
+                "/",
+                Some("app.example"),
+                SameSite::Strict,
+                true,
+            ),
+            spec("__Host-Http-a", "/auth", None, SameSite::Strict, true),
+            spec("__Http-a", "/auth", None, SameSite::Strict, false),
+        ] {
+            assert!(
+                matches!(bad.validate(), Err(ConfigError::CookiePrefix { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(
+            spec(
+                "__Http-a",
+                "/auth",
+                Some("app.example"),
+                SameSite::Strict,
+                true
+            )
+            .validate()
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn paths_and_domains_cannot_inject_attributes() {
         assert!(matches!(
             spec("a", "/x; Domain=evil", None, SameSite::Strict, true).validate(),
