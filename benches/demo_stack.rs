@@ -55,7 +55,7 @@ fn login(rt: &tokio::runtime::Runtime, router: &Router) -> String {
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap())
-        .find(|v| v.starts_with("__Host-access="))
+        .find(|v| v.starts_with("__Host-Http-access="))
         .and_then(|v| v.split(';').next())
         .unwrap()
         .to_owned()

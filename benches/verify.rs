@@ -190,7 +190,7 @@ fn bench(c: &mut Criterion) {
                 );
                 Ok::<_, Infallible>(Response::new(()))
             }));
-        let cookie = format!("theme=dark; lang=en; __Host-access={jwt}");
+        let cookie = format!("theme=dark; lang=en; __Host-Http-access={jwt}");
         group.bench_function(format!("{name}/verifier_service"), |b| {
             b.iter_batched(
                 || {

@@ -20,6 +20,14 @@
 //!     format!("{} {:?}", claims.subject(), claims.custom().roles)
 //! }
 //!
+//! // Behind `auth.verifier::<Roles>().optional()`: `None` without a token.
+//! async fn home(claims: Option<VerifiedClaims<Roles>>) -> String {
+//!     match claims {
+//!         Some(claims) => format!("welcome back, {}", claims.subject()),
+//!         None => "welcome, stranger".to_owned(),
+//!     }
+//! }
+//!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[8; 32])?);
 //! let auth = CookieAuth::builder(keys, MemoryStore::new())
@@ -27,10 +35,12 @@
 //!     .audience("app")
 //!     .build()?;
 //! let api = Router::new().route("/api/me", get(me)).layer(auth.verifier::<Roles>());
+//! let public = Router::new().route("/", get(home)).layer(auth.verifier::<Roles>().optional());
 //! let app: Router = Router::new()
 //!     .route("/auth/login", post(login))
 //!     .route("/auth/logout", post(|| async { Session::end() }))
 //!     .merge(api)
+//!     .merge(public)
 //!     .layer(auth.issuer()?);
 //! # let _ = app;
 //! # Ok(())
@@ -41,13 +51,14 @@ use std::convert::Infallible;
 use std::fmt;
 use std::marker::PhantomData;
 
-use axum_core::extract::FromRequestParts;
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::StatusCode;
 use http::request::Parts;
 
 use crate::issue::Session;
 use crate::verify::VerifiedClaims;
+use crate::verify::optional::Anonymous;
 
 impl IntoResponseParts for Session {
     type Error = Infallible;
@@ -115,5 +126,34 @@ where
             .ok_or(MissingVerifiedClaims {
                 _claims: PhantomData,
             })
+    }
+}
+
+/// `Option<VerifiedClaims<C>>`, for routes behind
+/// [`JwtCookieVerifier::optional`](crate::JwtCookieVerifier::optional):
+/// `None` when the request carried no token. A token that failed a check
+/// never gets here (the verifier refused it). On a route behind no verifier
+/// this is the same 500 as the plain extractor: a forgotten layer is a bug,
+/// not an anonymous user.
+impl<S, C> OptionalFromRequestParts<S> for VerifiedClaims<C>
+where
+    S: Send + Sync,
+    C: Clone + Send + Sync + 'static,
+{
+    type Rejection = MissingVerifiedClaims<C>;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if let Some(claims) = parts.extensions.get::<Self>() {
+            return Ok(Some(claims.clone()));
+        }
+        if parts.extensions.get::<Anonymous>().is_some() {
+            return Ok(None);
+        }
+        Err(MissingVerifiedClaims {
+            _claims: PhantomData,
+        })
     }
 }

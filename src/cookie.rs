@@ -9,8 +9,9 @@
 //! takes the first, which browsers order most-specific path first.
 //!
 //! Writing: every cookie the issuer writes is described by a [`CookieSpec`]
-//! checked when the configuration is built (`__Host-`: Secure, `Path=/`, no
-//! Domain; `__Secure-`: Secure; `SameSite=None` only with Secure), is
+//! checked when the configuration is built (`__Host-` and `__Host-Http-`:
+//! Secure, `Path=/`, no Domain; `__Secure-` and `__Http-`: Secure;
+//! `SameSite=None` only with Secure), is
 //! HttpOnly, carries SameSite explicitly, and has a Max-Age no longer than its
 //! token's life. Clearing repeats the Path and Domain.
 //!
@@ -22,7 +23,7 @@
 //! let result = CookieAuth::builder(keys, MemoryStore::new())
 //!     .issuer("https://app.example")
 //!     .audience("app")
-//!     .cookie_domain("app.example") // not allowed with the default `__Host-access`
+//!     .cookie_domain("app.example") // not allowed with the default `__Host-Http-access`
 //!     .build();
 //! assert!(matches!(result, Err(ConfigError::CookiePrefix { .. })));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -36,7 +37,7 @@ use crate::rejection::Rejection;
 // Writing and clearing cookies (JwtCookieIssuer).
 mod spec;
 pub use spec::{CookieSpec, SameSite};
-pub(crate) use spec::{check_cookie_name, path_matches};
+pub(crate) use spec::{Prefix, check_cookie_name, path_matches};
 
 /// What to do when the token cookie's name appears more than once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -155,42 +156,42 @@ mod tests {
     #[test]
     fn matches_the_exact_name_only() {
         let h = headers(&[
-            b"__host-access=lower; __Host-access2=x; x__Host-access=y; __Host-access=tok; z=1",
+            b"__host-access=lower; __Host-Http-access2=x; x__Host-Http-access=y; __Host-Http-access=tok; z=1",
         ]);
         assert_eq!(
-            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            find_cookie(&h, "__Host-Http-access", DuplicateCookies::Reject),
             CookieLookup::Found(b"tok")
         );
-        let h = headers(&[b"__Host-access =spaced"]);
+        let h = headers(&[b"__Host-Http-access =spaced"]);
         assert_eq!(
-            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            find_cookie(&h, "__Host-Http-access", DuplicateCookies::Reject),
             CookieLookup::Missing
         );
     }
 
     #[test]
     fn reads_across_split_cookie_lines_and_detects_duplicates() {
-        let h = headers(&[b"a=1", b"__Host-access=tok"]);
+        let h = headers(&[b"a=1", b"__Host-Http-access=tok"]);
         assert_eq!(
-            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            find_cookie(&h, "__Host-Http-access", DuplicateCookies::Reject),
             CookieLookup::Found(b"tok")
         );
-        let h = headers(&[b"__Host-access=one", b"__Host-access=two"]);
+        let h = headers(&[b"__Host-Http-access=one", b"__Host-Http-access=two"]);
         assert_eq!(
-            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            find_cookie(&h, "__Host-Http-access", DuplicateCookies::Reject),
             CookieLookup::Duplicate
         );
         assert_eq!(
-            find_cookie(&h, "__Host-access", DuplicateCookies::First),
+            find_cookie(&h, "__Host-Http-access", DuplicateCookies::First),
             CookieLookup::Found(b"one")
         );
     }
 
     #[test]
     fn tolerates_non_utf8_bytes_around_the_cookie() {
-        let h = headers(&[b"junk=\xff\xfe; __Host-access=tok"]);
+        let h = headers(&[b"junk=\xff\xfe; __Host-Http-access=tok"]);
         assert_eq!(
-            find_cookie(&h, "__Host-access", DuplicateCookies::Reject),
+            find_cookie(&h, "__Host-Http-access", DuplicateCookies::Reject),
             CookieLookup::Found(b"tok")
         );
     }

@@ -29,11 +29,23 @@ pub(crate) const REFRESH_PATH: &str = "/auth/refresh";
 
 // ---- Cookies ------------------------------------------------------------
 
-/// The access-token cookie: host-only, `Secure`, `Path=/` (RFC 6265bis
-/// §4.1.3.2), `HttpOnly`, `SameSite=Strict`.
-pub(crate) const ACCESS_COOKIE: &str = "__Host-access";
+/// The access-token cookie: host-only, `Secure`, `Path=/`, `HttpOnly`,
+/// `SameSite=Strict`. The `__Host-Http-` prefix (RFC 6265bis) means a
+/// browser accepts it only from an HTTP response, never from a script; a
+/// browser that does not know that prefix still applies the `__Host-` rules
+/// it starts with (RFC 6265bis §4.1.3.2), so nothing is lost there.
+pub(crate) const ACCESS_COOKIE: &str = "__Host-Http-access";
 /// The refresh-token cookie: `Secure`, scoped to [`REFRESH_COOKIE_PATH`].
+/// Not `__Host-Http-`, which needs `Path=/` (the token would travel with
+/// every request), and not `__Http-`, which a browser that does not know it
+/// treats as no prefix at all, losing the `Secure` guarantee `__Secure-`
+/// has everywhere. `.refresh_cookie("__Http-refresh")` opts in.
 pub(crate) const REFRESH_COOKIE: &str = "__Secure-refresh";
+/// The access cookie under `.insecure_http_cookies_for_local_development()`:
+/// every prefix needs `Secure`, so the plain-http name has none.
+pub(crate) const INSECURE_ACCESS_COOKIE: &str = "access";
+/// The refresh cookie under the local-development switch.
+pub(crate) const INSECURE_REFRESH_COOKIE: &str = "refresh";
 /// The refresh cookie's `Path`: sent to refresh and logout only, never with
 /// ordinary API calls.
 pub(crate) const REFRESH_COOKIE_PATH: &str = "/auth";

@@ -52,7 +52,8 @@ pub enum ConfigError {
         "the key set has no signing key: build the KeyRing with `KeyRing::with_signing_key(..)` (a verifier-only key set cannot issue sessions)"
     )]
     NoSigningKey,
-    /// A cookie name's `__Host-` / `__Secure-` prefix conflicts with its attributes.
+    /// A cookie name's prefix (`__Host-`, `__Host-Http-`, `__Secure-`,
+    /// `__Http-`) conflicts with its attributes: a browser would drop it.
     #[error("cookie `{name}`: {problem}")]
     CookiePrefix {
         /// The cookie name.
@@ -60,6 +61,13 @@ pub enum ConfigError {
         /// What is wrong and how to fix it.
         problem: &'static str,
     },
+    /// The local plain-http switch is on, but other settings need `Secure`
+    /// (a prefixed cookie name, `SameSite=None`): every change needed, at once.
+    #[error(
+        "`.insecure_http_cookies_for_local_development()` writes cookies without Secure, which these settings need; change all of them: {}",
+        .0.join("; ")
+    )]
+    PlainHttpCookies(Vec<String>),
     /// `SameSite=None` without `Secure`, which browsers refuse.
     #[error(
         "cookie `{0}`: SameSite=None requires Secure; use SameSite::Lax or Strict for plain-http local development"

@@ -92,7 +92,7 @@ pub use config::{CookieAuth, CookieAuthBuilder};
 pub use cors::CredentialedCors;
 pub use csrf::CsrfSameSiteGuard;
 pub use error::ConfigError;
-pub use issue::{JwtCookieIssuer, Session};
+pub use issue::{JwtCookieIssuer, Session, SessionControl};
 pub use keys::Algorithm;
 pub use rejection::Rejection;
 #[cfg(feature = "redis")]

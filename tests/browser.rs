@@ -117,6 +117,11 @@ struct Browser {
 
 impl Browser {
     async fn start(name: &str) -> Option<Self> {
+        Self::start_with(name, &[]).await
+    }
+
+    /// [`start`](Self::start) with more Chromium flags.
+    async fn start_with(name: &str, extra: &[String]) -> Option<Self> {
         let (chromium, chromedriver) = browser_binaries()?;
         let port = free_port();
         let profile = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -158,6 +163,7 @@ impl Browser {
             "--window-size=1100,1200".to_owned(),
         ];
         args.push(format!("--user-data-dir={}", driver.profile.display()));
+        args.extend(extra.iter().cloned());
         let mut caps = fantoccini::wd::Capabilities::new();
         caps.insert(
             "goog:chromeOptions".to_owned(),
@@ -276,8 +282,20 @@ impl Browser {
         let cookies = self.client.get_all_cookies().await.unwrap();
         cookies
             .iter()
-            .find(|c| c.name() == "__Host-access")
+            .find(|c| c.name() == "__Host-Http-access")
             .map(|c| c.value().to_owned())
+    }
+
+    /// `document.cookie` after a script tried to set each of `attempts`.
+    async fn script_sets(&self, attempts: &[&str]) -> String {
+        let script =
+            "for (const c of arguments[0]) { document.cookie = c; } return document.cookie;";
+        let visible = self
+            .client
+            .execute(script, vec![json!(attempts)])
+            .await
+            .unwrap();
+        visible.as_str().unwrap().to_owned()
     }
 }
 
@@ -353,7 +371,7 @@ async fn login_through_the_page_and_document_cookie_holds_no_token() {
     let cookies = browser.client.get_all_cookies().await.unwrap();
     let access = cookies
         .iter()
-        .find(|c| c.name() == "__Host-access")
+        .find(|c| c.name() == "__Host-Http-access")
         .expect("the access cookie is set");
     assert_eq!(access.http_only(), Some(true));
     assert_eq!(access.secure(), Some(true));
@@ -532,5 +550,230 @@ async fn page_refreshes_an_expired_access_token_and_logout_ends_the_session() {
         "the cookie was cleared"
     );
     browser.screenshot("after-logout").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn script_cannot_plant_or_overwrite_the_token_cookies() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(browser) = Browser::start("prefixes").await else {
+        return;
+    };
+    let app = DemoServer::start(|_| {}).await;
+    browser.client.goto(&app.at("/")).await.unwrap();
+    browser
+        .wait_for("document.readyState === 'complete'", "the page")
+        .await;
+
+    // Planting, before login: the `__Host-Http-` and `__Http-` names are
+    // refused to scripts, while the same script may set an old-style
+    // `__Host-` cookie (so it is the prefix that stops it, not the page).
+    let visible = browser
+        .script_sets(&[
+            "__Host-Http-access=planted; Path=/; Secure; SameSite=Strict",
+            "__Http-refresh=planted; Path=/; Secure; SameSite=Strict",
+            "__Host-control=set-by-script; Path=/; Secure; SameSite=Strict",
+        ])
+        .await;
+    assert_eq!(visible, "__Host-control=set-by-script");
+    let names: Vec<String> = browser
+        .client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    assert_eq!(names, ["__Host-control"], "nothing planted");
+    browser
+        .script_sets(&["__Host-control=; Path=/; Secure; Max-Age=0"])
+        .await;
+
+    // Overwriting, after login: the HttpOnly access cookie stays as the
+    // server set it, and so does the refresh cookie (HttpOnly: RFC 6265bis
+    // §5.7 forbids a script to replace an HttpOnly cookie).
+    browser.log_in(&app, "alice", "wonderland").await;
+    let genuine = browser.access_cookie().await.expect("access cookie");
+    let visible = browser
+        .script_sets(&[
+            "__Host-Http-access=overwritten; Path=/; Secure; SameSite=Strict",
+            "__Secure-refresh=overwritten; Path=/auth; Secure; SameSite=Strict",
+        ])
+        .await;
+    assert_eq!(visible, "", "no script-set cookie: {visible}");
+    assert_eq!(browser.access_cookie().await, Some(genuine));
+    let (status, text) = browser.press("me").await;
+    assert_eq!(status, "200", "{text}");
+    let (status, text) = browser.press("refresh").await;
+    assert_eq!(
+        status, "200",
+        "the genuine refresh cookie still works: {text}"
+    );
+    browser.close().await;
+}
+
+/// A CA and a leaf certificate for `app.test` signed by it, as the demo's
+/// TLS configuration, and the base64 SHA-256 of the CA's SubjectPublicKeyInfo
+/// (what `--ignore-certificate-errors-spki-list` takes), so Chromium trusts
+/// the chain without any system trust store.
+fn test_certificates(host: &str) -> (demo_support::tls::Tls, String) {
+    use base64::Engine;
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+        KeyUsagePurpose, PublicKeyData,
+    };
+    use sha2::Digest;
+    let ca_key = KeyPair::generate().unwrap();
+    let spki = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(ca_key.subject_public_key_info()));
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "tower-jwt-cookie browser-test CA");
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec![host.to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let key =
+        tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+    let tls = demo_support::tls::Tls::new(vec![leaf.der().clone(), ca.der().clone()], key).unwrap();
+    (tls, spki)
+}
+
+/// What a plain-http listener saw on one connection.
+#[derive(Debug, PartialEq)]
+enum PlainHttpSaw {
+    /// A TLS ClientHello (first byte 0x16): the browser upgraded the URL to https.
+    TlsHandshake,
+    /// A plaintext request, and its `Cookie` header if any.
+    Request { cookie: Option<String> },
+}
+
+/// A plain-http listener on 127.0.0.1 that reports what each connection
+/// carried and answers plaintext requests with a small page.
+async fn plain_http_listener() -> (u16, tokio::sync::mpsc::UnboundedReceiver<PlainHttpSaw>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (report, seen) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let report = report.clone();
+            tokio::spawn(async move {
+                let mut bytes = Vec::new();
+                let mut buf = [0; 4096];
+                while !bytes.windows(4).any(|w| w == b"\r\n\r\n") && bytes.len() < 65536 {
+                    match tcp.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => bytes.extend_from_slice(&buf[..n]),
+                    }
+                    if bytes.first() == Some(&0x16) {
+                        let _ = report.send(PlainHttpSaw::TlsHandshake);
+                        return;
+                    }
+                }
+                if bytes.is_empty() {
+                    return; // a speculative connection that never spoke
+                }
+                let head = String::from_utf8_lossy(&bytes);
+                let cookie = head
+                    .lines()
+                    .find_map(|l| {
+                        l.strip_prefix("Cookie: ")
+                            .or_else(|| l.strip_prefix("cookie: "))
+                    })
+                    .map(str::to_owned);
+                let _ = report.send(PlainHttpSaw::Request { cookie });
+                let _ = tcp
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 9\r\nconnection: close\r\n\r\nplaintext")
+                    .await;
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_demo_under_a_real_name_logs_in_and_out_and_keeps_cookies_off_plain_http() {
+    let _one = ONE_BROWSER.lock().await;
+    let host = "app.test";
+    let (tls, spki) = test_certificates(host);
+    let Some(browser) = Browser::start_with(
+        "https",
+        &[
+            format!("--host-resolver-rules=MAP {host} 127.0.0.1"),
+            format!("--ignore-certificate-errors-spki-list={spki}"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let app = DemoServer::start_https(tls.config, host, |_| {}).await;
+    assert!(app.url.starts_with("https://app.test:"), "{}", app.url);
+
+    browser.log_in(&app, "alice", "wonderland").await;
+    let (status, text) = browser.press("me").await;
+    assert_eq!(status, "200", "{text}");
+    assert!(text.contains(r#""sub":"alice""#), "{text}");
+    let hsts = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; fetch('/').then(r => done(r.headers.get('strict-transport-security')));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        hsts,
+        json!("max-age=63072000; includeSubDomains"),
+        "HSTS over HTTPS"
+    );
+    let cookies = browser.client.get_all_cookies().await.unwrap();
+    let access = cookies
+        .iter()
+        .find(|c| c.name() == "__Host-Http-access")
+        .expect("the access cookie is set over HTTPS");
+    assert_eq!(access.secure(), Some(true));
+    assert_eq!(access.http_only(), Some(true));
+
+    // The same name over plain http: nothing of the session goes there.
+    // Chromium applies the HSTS it just received over HTTPS and upgrades the
+    // URL, so the plain port sees only a TLS ClientHello, never a plaintext
+    // request (and the cookies are Secure besides, asserted above).
+    let (plain_port, mut seen) = plain_http_listener().await;
+    let upgraded = browser
+        .client
+        .goto(&format!("http://{host}:{plain_port}/"))
+        .await;
+    assert!(
+        upgraded.is_err(),
+        "the navigation went over https to a plain-http port and failed"
+    );
+    let first = tokio::time::timeout(STEP, seen.recv())
+        .await
+        .expect("the browser connected to the plain-http port");
+    assert_eq!(first, Some(PlainHttpSaw::TlsHandshake));
+    while let Ok(other) = seen.try_recv() {
+        assert_eq!(
+            other,
+            PlainHttpSaw::TlsHandshake,
+            "no plaintext request at all"
+        );
+    }
+
+    browser.client.goto(&app.at("/")).await.unwrap();
+    browser
+        .wait_for("document.readyState === 'complete'", "the page")
+        .await;
+    let (status, _) = browser.press("logout").await;
+    assert_eq!(status, "204");
+    let (status, text) = browser.press("me").await;
+    assert_eq!(status, "401", "after logout: {text}");
+    assert_eq!(browser.access_cookie().await, None);
     browser.close().await;
 }

@@ -25,7 +25,8 @@ use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::{
-    Algorithm, CookieAuth, MemoryStore, Rejection, RevocationStore, Session, VerifiedClaims,
+    Algorithm, CookieAuth, MemoryStore, Rejection, RevocationStore, Session, SessionControl,
+    VerifiedClaims,
 };
 
 use super::page;
@@ -131,13 +132,26 @@ pub struct Demo {
     pub keys: KeyRing,
 }
 
-#[derive(Clone)]
-struct AppState {
+struct AppState<S> {
     /// This server's origin: the issuer of its tokens.
     origin: Arc<str>,
+    /// Ends sessions of other users (the admin route).
+    sessions: SessionControl<S>,
     users: Arc<Users>,
     notes: Notes,
     keys: KeyRing,
+}
+
+impl<S> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        Self {
+            origin: Arc::clone(&self.origin),
+            sessions: self.sessions.clone(),
+            users: Arc::clone(&self.users),
+            notes: self.notes.clone(),
+            keys: self.keys.clone(),
+        }
+    }
 }
 
 /// Builds the application. Every configuration error (a bad origin, a bad
@@ -194,6 +208,7 @@ pub fn build_with_store<S: RevocationStore>(
 
     let state = AppState {
         origin: Arc::from(config.public_origin.as_str()),
+        sessions: auth.sessions(),
         users: Arc::new(Users::demo()),
         notes: Notes::default(),
         keys: keys.clone(),
@@ -201,19 +216,20 @@ pub fn build_with_store<S: RevocationStore>(
 
     let api = Router::new()
         .route("/api/me", get(me))
-        .route("/api/notes", post(add_note).get(list_notes))
+        .route("/api/notes", post(add_note::<S>).get(list_notes::<S>))
+        .route("/api/admin/end-sessions", post(end_sessions::<S>))
         .route_layer(verifier);
 
     let router = Router::new()
         .route("/", get(page::index))
         .route("/app.js", get(page::script))
         .route("/app.css", get(page::style))
-        .route("/.well-known/jwks.json", get(jwks))
+        .route("/.well-known/jwks.json", get(jwks::<S>))
         .route(
             "/.well-known/openid-configuration",
-            get(openid_configuration),
+            get(openid_configuration::<S>),
         )
-        .route("/auth/login", post(login))
+        .route("/auth/login", post(login::<S>))
         .route("/auth/logout", post(|| async { Session::end() }))
         .route("/auth/logout-all", post(|| async { Session::end_all() }))
         .merge(api)
@@ -226,18 +242,23 @@ pub fn build_with_store<S: RevocationStore>(
         Some(cors) => router.layer(cors),
         None => router,
     };
-    // CSP, HSTS, X-Content-Type-Options and Referrer-Policy on every
-    // response (refusals included), with tower-http's header layer.
+    // CSP, X-Content-Type-Options, Referrer-Policy and, over HTTPS only,
+    // HSTS on every response (refusals included), with tower-http's header
+    // layer. HSTS over plain http is ignored by browsers and forbidden to
+    // send (RFC 6797 §7.2): only a secure transport can vouch for itself.
     let header =
         |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
+    let hsts = config.public_origin.starts_with("https://").then(|| {
+        header(
+            STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        )
+    });
     let router = router
+        .layer(tower::util::option_layer(hsts))
         .layer(header(
             CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY_VALUE,
-        ))
-        .layer(header(
-            STRICT_TRANSPORT_SECURITY,
-            "max-age=63072000; includeSubDomains",
         ))
         .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(REFERRER_POLICY, "no-referrer"))
@@ -275,7 +296,10 @@ struct LoginForm {
 
 /// `POST /auth/login`: argon2 check, then a `Session::issue` command that the
 /// issuer turns into signed tokens and cookies.
-async fn login(State(state): State<AppState>, Json(form): Json<LoginForm>) -> Response {
+async fn login<S: RevocationStore>(
+    State(state): State<AppState<S>>,
+    Json(form): Json<LoginForm>,
+) -> Response {
     let users = Arc::clone(&state.users);
     let checked = tokio::task::spawn_blocking(move || {
         users
@@ -338,8 +362,8 @@ struct NewNote {
 }
 
 /// `POST /api/notes`: JSON `{"text"}` → 201 and the note.
-async fn add_note(
-    State(state): State<AppState>,
+async fn add_note<S: RevocationStore>(
+    State(state): State<AppState<S>>,
     claims: VerifiedClaims<DemoClaims>,
     Json(note): Json<NewNote>,
 ) -> Response {
@@ -367,9 +391,45 @@ async fn add_note(
     }
 }
 
+#[derive(Deserialize)]
+struct EndSessions {
+    sub: String,
+}
+
+/// `POST /api/admin/end-sessions`: JSON `{"sub"}` → 204; every session of
+/// that user ends (as after a password change), effective on their very
+/// next request. Only for the `admin` role (403 otherwise).
+async fn end_sessions<S: RevocationStore>(
+    State(state): State<AppState<S>>,
+    claims: VerifiedClaims<DemoClaims>,
+    Json(target): Json<EndSessions>,
+) -> Response {
+    if !claims.custom().roles.iter().any(|r| r == "admin") {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": "forbidden", "message": "only an admin may end another user's sessions" })),
+        )
+            .into_response();
+    }
+    match state.sessions.end_all(&target.sub).await {
+        Ok(()) => {
+            tracing::info!(
+                admin = claims.subject(),
+                user = target.sub,
+                "ended every session"
+            );
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot end sessions");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 /// `GET /api/notes`: the caller's notes.
-async fn list_notes(
-    State(state): State<AppState>,
+async fn list_notes<S: RevocationStore>(
+    State(state): State<AppState<S>>,
     claims: VerifiedClaims<DemoClaims>,
 ) -> impl IntoResponse {
     (
@@ -385,14 +445,16 @@ const DISCOVERY_CACHE: &str = "public, max-age=300";
 
 /// `GET /.well-known/jwks.json`: the public verification keys (never a
 /// private key or an HMAC secret).
-async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
+async fn jwks<S: RevocationStore>(State(state): State<AppState<S>>) -> impl IntoResponse {
     ([(CACHE_CONTROL, DISCOVERY_CACHE)], Json(state.keys.jwks()))
 }
 
 /// `GET /.well-known/openid-configuration` (OIDC Discovery 1.0 §4): the
 /// issuer, exactly as in the tokens' `iss`, and where its keys are, so a
 /// service that knows only this origin can verify the demo's tokens.
-async fn openid_configuration(State(state): State<AppState>) -> impl IntoResponse {
+async fn openid_configuration<S: RevocationStore>(
+    State(state): State<AppState<S>>,
+) -> impl IntoResponse {
     (
         [(CACHE_CONTROL, DISCOVERY_CACHE)],
         Json(json!({

@@ -16,7 +16,16 @@
 //!   whose pages may call the API with cookies;
 //! * `DEMO_KEY_FILE` — a PKCS#8 PEM ES256 private key to sign with, e.g. from
 //!   `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`; its
-//!   `kid` is its RFC 7638 thumbprint, so a new file means a new `kid`;
+//!   `kid` is its RFC 7638 thumbprint, so a new file means a new `kid`.
+//!   Refused if its group or others may read or write it (`chmod 600` it),
+//!   like ssh refuses such a private key;
+//! * `DEMO_TLS_CERT` + `DEMO_TLS_KEY` — PEM certificate chain and private
+//!   key: serve HTTPS (rustls) on `DEMO_ADDR`;
+//! * `DEMO_TLS_SELF_SIGNED=1` — serve HTTPS with a certificate generated at
+//!   start for `localhost` and `127.0.0.1`; its SHA-256 fingerprint is
+//!   printed, to compare with what the browser shows before accepting it;
+//! * `DEMO_ACCESS_TOKEN_SECS` — access-token lifetime in seconds (default
+//!   900), e.g. `20` to watch the page refresh an expired token;
 //! * `REDIS_URL` — e.g. `redis://127.0.0.1:6379/`: keep sessions and
 //!   revocations in Redis (`RedisStore`, needs `--features redis`), so several
 //!   instances started with the same `DEMO_KEY_FILE` and `REDIS_URL` act as
@@ -27,6 +36,7 @@
 #[allow(dead_code)]
 mod app;
 mod page;
+mod tls;
 mod users;
 
 use std::error::Error;
@@ -63,10 +73,12 @@ async fn run() -> Result<(), BoxError> {
         .await
         .map_err(|e| format!("cannot listen on {addr} (DEMO_ADDR): {e}"))?;
     let local = listener.local_addr()?;
+    let tls = tls_from_env()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listening = if local.ip().is_unspecified() {
-        format!("http://localhost:{}", local.port())
+        format!("{scheme}://localhost:{}", local.port())
     } else {
-        format!("http://{local}")
+        format!("{scheme}://{local}")
     };
     // Instances behind one load balancer share its origin: the tokens'
     // issuer, so each accepts the others' tokens.
@@ -81,13 +93,19 @@ async fn run() -> Result<(), BoxError> {
             .map(str::to_owned)
             .collect();
     }
+    if let Some(secs) = std::env::var_os("DEMO_ACCESS_TOKEN_SECS") {
+        let secs = secs
+            .to_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|&s| s > 0)
+            .ok_or("DEMO_ACCESS_TOKEN_SECS must be a positive number of seconds, e.g. 20")?;
+        config.access_lifetime = std::time::Duration::from_secs(secs);
+    }
     let key_source = match std::env::var_os("DEMO_KEY_FILE") {
         Some(path) => {
-            let pem = std::fs::read(&path)
-                .map_err(|e| format!("cannot read DEMO_KEY_FILE {}: {e}", path.display()))?;
             config.signing_key = Some(
-                SigningKey::from_pem("demo-file", Algorithm::ES256, &pem)
-                    .map_err(|e| format!("DEMO_KEY_FILE is not an ES256 PEM private key: {e}"))?,
+                SigningKey::from_pem_file("demo-file", Algorithm::ES256, &path)
+                    .map_err(|e| format!("DEMO_KEY_FILE: {e}"))?,
             );
             format!("ES256 key from {}", path.display())
         }
@@ -98,6 +116,7 @@ async fn run() -> Result<(), BoxError> {
     } else {
         config.allowed_origins.join(", ")
     };
+    let access_secs = config.access_lifetime.as_secs();
     let shared_key = std::env::var_os("DEMO_KEY_FILE").is_some();
     let (demo, store) = match std::env::var("REDIS_URL") {
         Ok(url) => redis_demo(config, &url, shared_key).await?,
@@ -109,11 +128,20 @@ async fn run() -> Result<(), BoxError> {
     println!("  keys: {key_source}; public keys at {origin}/.well-known/jwks.json");
     println!("  discovery: {origin}/.well-known/openid-configuration");
     println!("  cross-origin pages allowed (DEMO_ALLOWED_ORIGINS): {allowed}");
+    println!("  access tokens live {access_secs} s (DEMO_ACCESS_TOKEN_SECS)");
     println!("  store: {store}; press Ctrl-C to stop");
 
-    axum::serve(listener, demo.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    match tls {
+        Some(tls) => {
+            println!("  HTTPS: certificate SHA-256 {}", tls.fingerprint);
+            tls::serve(listener, demo.router, tls.config, shutdown_signal()).await;
+        }
+        None => {
+            axum::serve(listener, demo.router)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+    }
     println!("demo: stopped");
     Ok(())
 }
@@ -147,6 +175,24 @@ async fn redis_demo(_: app::DemoConfig, _: &str, _: bool) -> Result<(app::Demo, 
          run `cargo run --example demo --features redis` (or unset REDIS_URL)"
             .into(),
     )
+}
+
+/// HTTPS from `DEMO_TLS_CERT` + `DEMO_TLS_KEY`, or `DEMO_TLS_SELF_SIGNED=1`; `None`: plain http.
+fn tls_from_env() -> Result<Option<tls::Tls>, BoxError> {
+    let cert = std::env::var_os("DEMO_TLS_CERT");
+    let key = std::env::var_os("DEMO_TLS_KEY");
+    let self_signed = std::env::var("DEMO_TLS_SELF_SIGNED").is_ok_and(|v| v == "1");
+    match (cert, key, self_signed) {
+        (None, None, false) => Ok(None),
+        (None, None, true) => Ok(Some(tls::Tls::self_signed()?)),
+        (Some(cert), Some(key), false) => {
+            Ok(Some(tls::Tls::from_pem_files(cert.as_ref(), key.as_ref())?))
+        }
+        (Some(_), Some(_), true) => Err(
+            "set either DEMO_TLS_CERT + DEMO_TLS_KEY or DEMO_TLS_SELF_SIGNED=1, not both".into(),
+        ),
+        _ => Err("DEMO_TLS_CERT and DEMO_TLS_KEY go together: set both (PEM files)".into()),
+    }
 }
 
 /// Resolves on Ctrl-C (or SIGTERM): in-flight requests finish, then `serve` returns.

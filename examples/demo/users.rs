@@ -24,7 +24,7 @@ const USERS: [(&str, &[&str], &str); 2] = [
     ),
     (
         "bob",
-        &["reader"],
+        &["reader", "admin"],
         "$argon2id$v=19$m=19456,t=2,p=1$PFA1fhAeR1E2GdmQgWyIbQ$E76CJLFDXXTJfT8/7TN3QNIf24GdiH/cmcXcpfVPqoY",
     ),
 ];

@@ -28,7 +28,7 @@
 //!
 //! ```text
 //! TONIC_TRUST_ISSUER=http://127.0.0.1:3000 cargo run --example tonic --features jwks
-//! cargo run --example tonic -- call <the demo's __Host-access cookie value>
+//! cargo run --example tonic -- call <the demo's __Host-Http-access cookie value>
 //! ```
 //!
 //! Environment:

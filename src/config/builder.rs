@@ -4,7 +4,7 @@ use std::time::Duration;
 use super::sessions::SessionOptions;
 use super::{CookieAuth, Shared};
 use crate::clock::{Clock, SystemClock};
-use crate::cookie::{DuplicateCookies, SameSite, check_cookie_name};
+use crate::cookie::{DuplicateCookies, Prefix, SameSite};
 use crate::defaults;
 use crate::double_submit_token::CsrfTokens;
 use crate::error::ConfigError;
@@ -27,7 +27,8 @@ pub struct CookieAuthBuilder<S> {
     optional: Vec<RequiredClaim>,
     max_token_len: usize,
     foreign: Option<ForeignTokens>,
-    access_cookie: String,
+    /// `None`: the default name (which depends on the plain-http switch).
+    access_cookie: Option<String>,
     bearer: bool,
     duplicates: DuplicateCookies,
     responder: Arc<dyn Responder>,
@@ -95,9 +96,15 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         self
     }
 
-    /// The access-token cookie's name. Default `__Host-access`.
+    /// The access-token cookie's name. Default `__Host-Http-access` (`access`
+    /// under [`insecure_http_cookies_for_local_development`](Self::insecure_http_cookies_for_local_development)).
+    ///
+    /// The `__Host-Http-` prefix (RFC 6265bis, Chromium 140 and later) makes
+    /// the browser refuse the cookie from `document.cookie`, so an injected
+    /// script cannot plant a token of the attacker's account; a browser
+    /// without it still enforces the `__Host-` rules the name starts with.
     pub fn access_cookie(mut self, name: impl Into<String>) -> Self {
-        self.access_cookie = name.into();
+        self.access_cookie = Some(name.into());
         self
     }
 
@@ -161,9 +168,12 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         self
     }
 
-    /// The refresh-token cookie's name. Default `__Secure-refresh`.
+    /// The refresh-token cookie's name. Default `__Secure-refresh` (`refresh`
+    /// under the local-development switch). `__Http-refresh` also keeps
+    /// scripts from planting it in browsers that know the `__Http-` prefix,
+    /// but is an unprefixed name (no `Secure` guarantee) in those that do not.
     pub fn refresh_cookie(mut self, name: impl Into<String>) -> Self {
-        self.sessions.refresh_cookie = name.into();
+        self.sessions.refresh_cookie = Some(name.into());
         self
     }
 
@@ -201,7 +211,11 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
 
     /// Writes cookies WITHOUT `Secure`, so they travel over plain http, for
     /// local development only: anyone on the network can read them then.
-    /// `__Host-`/`__Secure-` names need Secure, so rename the cookies too.
+    /// Every cookie prefix needs Secure, so the default names become `access`
+    /// and `refresh`; a prefixed name set with `.access_cookie(..)` or
+    /// `.refresh_cookie(..)` (or `SameSite::None`) is a build error naming
+    /// every change needed. (`http://localhost` needs no switch: browsers
+    /// treat it as a secure context and keep `Secure` cookies there.)
     pub fn insecure_http_cookies_for_local_development(mut self) -> Self {
         self.sessions.insecure_http = true;
         self
@@ -225,10 +239,9 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         if !(256..=65536).contains(&self.max_token_len) {
             return Err(ConfigError::MaxTokenLen(self.max_token_len));
         }
-        check_cookie_name(&self.access_cookie)?;
         let allowed_origins =
             crate::origin::parse_all(&self.allowed_origins).map_err(ConfigError::InvalidOrigin)?;
-        let (access_cookie, sessions) = self.sessions.build(&self.access_cookie)?;
+        let (access_cookie, sessions) = self.sessions.build(self.access_cookie)?;
 
         let mut policy = ValidationPolicy::new(self.issuer, self.audience);
         policy.leeway = leeway as i64;
@@ -256,6 +269,14 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
             return Err(ConfigError::MaxAgeWithoutIat);
         }
         if let Some(tokens) = &self.csrf_tokens {
+            // The page reads the CSRF cookie, so it cannot be HttpOnly, which
+            // these prefixes demand: the browser would drop it.
+            if Prefix::of(tokens.cookie_name()).is_some_and(Prefix::needs_http_only) {
+                return Err(ConfigError::CookiePrefix {
+                    name: tokens.cookie_name().to_owned(),
+                    problem: "the CSRF cookie is read by the page, so it cannot be HttpOnly, which `__Http-` and `__Host-Http-` names need: use `__Host-csrf` (the default)",
+                });
+            }
             for token_cookie in [access_cookie.name(), sessions.refresh_cookie.name()] {
                 if tokens.cookie_name() == token_cookie {
                     return Err(ConfigError::SameCookieNames(token_cookie.to_owned()));
@@ -319,7 +340,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
             optional: Vec::new(),
             max_token_len: defaults::MAX_TOKEN_LEN,
             foreign: None,
-            access_cookie: defaults::ACCESS_COOKIE.to_owned(),
+            access_cookie: None,
             bearer: false,
             duplicates: DuplicateCookies::default(),
             responder: Arc::new(DefaultResponder),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::cookie::{CookieSpec, SameSite, path_matches};
+use crate::cookie::{CookieSpec, Prefix, SameSite, path_matches};
 use crate::defaults;
 use crate::error::ConfigError;
 
@@ -17,7 +17,8 @@ pub(crate) struct SessionOptions {
     pub(crate) absolute_lifetime: Duration,
     pub(crate) grace: Duration,
     pub(crate) refresh_path: String,
-    pub(crate) refresh_cookie: String,
+    /// `None`: the default name (which depends on the plain-http switch).
+    pub(crate) refresh_cookie: Option<String>,
     pub(crate) refresh_cookie_path: String,
     pub(crate) domain: Option<String>,
     pub(crate) same_site: SameSite,
@@ -34,7 +35,7 @@ impl Default for SessionOptions {
             absolute_lifetime: defaults::SESSION_ABSOLUTE_LIFETIME,
             grace: defaults::REFRESH_GRACE,
             refresh_path: defaults::REFRESH_PATH.to_owned(),
-            refresh_cookie: defaults::REFRESH_COOKIE.to_owned(),
+            refresh_cookie: None,
             refresh_cookie_path: defaults::REFRESH_COOKIE_PATH.to_owned(),
             domain: None,
             same_site: SameSite::Strict,
@@ -58,6 +59,15 @@ pub(crate) struct SessionSettings {
     pub(crate) refresh_cookie_max_age: Option<i64>,
 }
 
+impl SessionSettings {
+    /// Until when a revocation made at `now` (logout, logout everywhere,
+    /// [`SessionControl`](crate::issue::SessionControl)) must be remembered:
+    /// the longest any token of a session started by then can live.
+    pub(crate) fn revocation_until(&self, now: i64) -> i64 {
+        now.saturating_add(self.access_lifetime.max(self.absolute_lifetime))
+    }
+}
+
 fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
@@ -67,8 +77,9 @@ impl SessionOptions {
     /// reads it too) beside the issuer's settings.
     pub(crate) fn build(
         self,
-        access_cookie: &str,
+        access_cookie: Option<String>,
     ) -> Result<(CookieSpec, SessionSettings), ConfigError> {
+        let (access_cookie, refresh_cookie) = self.cookie_names(access_cookie)?;
         let (access, idle, absolute) = (
             secs(self.access_lifetime),
             secs(self.idle_lifetime),
@@ -92,8 +103,8 @@ impl SessionOptions {
         if self.grace.as_secs() > MAX_GRACE_SECS {
             return Err(ConfigError::GraceTooLong(self.grace.as_secs()));
         }
-        if access_cookie == self.refresh_cookie {
-            return Err(ConfigError::SameCookieNames(self.refresh_cookie));
+        if access_cookie == refresh_cookie {
+            return Err(ConfigError::SameCookieNames(refresh_cookie));
         }
         let spec = |name: &str, path: &str| CookieSpec {
             name: name.to_owned(),
@@ -102,8 +113,8 @@ impl SessionOptions {
             same_site: self.same_site,
             secure: !self.insecure_http,
         };
-        let access_spec = spec(access_cookie, "/");
-        let refresh_spec = spec(&self.refresh_cookie, &self.refresh_cookie_path);
+        let access_spec = spec(&access_cookie, "/");
+        let refresh_spec = spec(&refresh_cookie, &self.refresh_cookie_path);
         access_spec.validate()?;
         refresh_spec.validate()?;
         if !self.refresh_path.starts_with('/')
@@ -133,5 +144,58 @@ impl SessionOptions {
             refresh_cookie_max_age,
         };
         Ok((access_spec, settings))
+    }
+}
+
+impl SessionOptions {
+    /// The token cookies' names. The defaults are prefixed, and every prefix
+    /// needs `Secure`, so under the local plain-http switch they become
+    /// `access` and `refresh`; an explicitly chosen prefixed name (or
+    /// `SameSite=None`) is refused then, with every change needed in one error.
+    fn cookie_names(&self, access: Option<String>) -> Result<(String, String), ConfigError> {
+        let insecure = self.insecure_http;
+        let pick = |chosen: Option<String>, secure: &str, plain: &str| {
+            chosen.unwrap_or_else(|| if insecure { plain } else { secure }.to_owned())
+        };
+        let access = pick(
+            access,
+            defaults::ACCESS_COOKIE,
+            defaults::INSECURE_ACCESS_COOKIE,
+        );
+        let refresh = pick(
+            self.refresh_cookie.clone(),
+            defaults::REFRESH_COOKIE,
+            defaults::INSECURE_REFRESH_COOKIE,
+        );
+        if !insecure {
+            return Ok((access, refresh));
+        }
+        let mut changes = Vec::new();
+        for (name, setter, plain) in [
+            (&access, "access_cookie", defaults::INSECURE_ACCESS_COOKIE),
+            (
+                &refresh,
+                "refresh_cookie",
+                defaults::INSECURE_REFRESH_COOKIE,
+            ),
+        ] {
+            if let Some(prefix) = Prefix::of(name) {
+                changes.push(format!(
+                    "cookie `{name}` has the `{}` prefix: drop `.{setter}(..)` to get `{plain}`, or pass a name without a prefix",
+                    prefix.as_str()
+                ));
+            }
+        }
+        if self.same_site == SameSite::None {
+            changes.push(
+                "SameSite=None needs Secure: use `.same_site(SameSite::Lax)` or `Strict`"
+                    .to_owned(),
+            );
+        }
+        if changes.is_empty() {
+            Ok((access, refresh))
+        } else {
+            Err(ConfigError::PlainHttpCookies(changes))
+        }
     }
 }

@@ -79,32 +79,7 @@ impl CookieSpec {
         {
             return Err(ConfigError::InvalidCookieDomain(domain.clone()));
         }
-        // Browsers match the prefixes case-insensitively (RFC 6265bis §4.1.3).
-        let lower = self.name.to_ascii_lowercase();
-        let prefix_problem = if lower.starts_with("__host-") {
-            if !self.secure {
-                Some(
-                    "a `__Host-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development",
-                )
-            } else if self.domain.is_some() {
-                Some(
-                    "a `__Host-` cookie cannot have a Domain: remove `.cookie_domain(..)`, or use a `__Secure-` name",
-                )
-            } else if self.path != "/" {
-                Some(
-                    "a `__Host-` cookie needs Path=/: use `/`, or a `__Secure-` name for a narrower path",
-                )
-            } else {
-                None
-            }
-        } else if lower.starts_with("__secure-") && !self.secure {
-            Some(
-                "a `__Secure-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development",
-            )
-        } else {
-            None
-        };
-        if let Some(problem) = prefix_problem {
+        if let Some(problem) = Prefix::of(&self.name).and_then(|p| p.problem(self)) {
             return Err(ConfigError::CookiePrefix {
                 name: self.name.clone(),
                 problem,
@@ -153,6 +128,94 @@ impl CookieSpec {
             .build();
         // Name, path and domain were validated at build time.
         HeaderValue::try_from(cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+}
+
+/// A cookie-name prefix with rules (RFC 6265bis §4.1.3). Browsers match
+/// them case-insensitively (RFC 6265bis §5.7, step 21 onwards).
+///
+/// `__Host-Http-` and `__Http-` are the newest (shipped in Chromium 140):
+/// such a cookie is accepted only from an HTTP response (never from
+/// `document.cookie`) and only with `HttpOnly` and `Secure`, so a script
+/// cannot plant one. A browser that does not know them still sees
+/// `__Host-Http-` as a `__Host-` name (Secure, `Path=/`, no Domain), but
+/// `__Http-` as no prefix at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prefix {
+    /// `__Host-Http-`: the `__Host-` rules, and HTTP-only setting.
+    HostHttp,
+    /// `__Host-`: Secure, `Path=/`, no Domain.
+    Host,
+    /// `__Http-`: Secure, HttpOnly, HTTP-only setting.
+    Http,
+    /// `__Secure-`: Secure.
+    Secure,
+}
+
+impl Prefix {
+    /// The prefix `name` starts with, if any (`__Host-Http-` before `__Host-`).
+    pub(crate) fn of(name: &str) -> Option<Self> {
+        let starts = |prefix: &str| {
+            name.as_bytes()
+                .get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+        };
+        [
+            ("__Host-Http-", Self::HostHttp),
+            ("__Host-", Self::Host),
+            ("__Http-", Self::Http),
+            ("__Secure-", Self::Secure),
+        ]
+        .into_iter()
+        .find_map(|(text, prefix)| starts(text).then_some(prefix))
+    }
+
+    /// The prefix as written in names.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::HostHttp => "__Host-Http-",
+            Self::Host => "__Host-",
+            Self::Http => "__Http-",
+            Self::Secure => "__Secure-",
+        }
+    }
+
+    /// Whether a browser requires `HttpOnly` on a cookie of this name; the
+    /// token cookies always have it, the page-readable CSRF cookie cannot.
+    pub(crate) fn needs_http_only(self) -> bool {
+        matches!(self, Self::HostHttp | Self::Http)
+    }
+
+    /// What a browser would refuse about `spec` (it would drop the cookie
+    /// silently), with the fix. Every prefix needs Secure.
+    fn problem(self, spec: &CookieSpec) -> Option<&'static str> {
+        let host = matches!(self, Self::HostHttp | Self::Host);
+        if !spec.secure {
+            Some(match self {
+                Self::HostHttp => {
+                    "a `__Host-Http-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development"
+                }
+                Self::Host => {
+                    "a `__Host-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development"
+                }
+                Self::Http => {
+                    "a `__Http-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development"
+                }
+                Self::Secure => {
+                    "a `__Secure-` cookie needs Secure: keep Secure on, or rename the cookie without the prefix for local plain-http development"
+                }
+            })
+        } else if host && spec.domain.is_some() {
+            Some(
+                "a `__Host-` or `__Host-Http-` cookie cannot have a Domain: remove `.cookie_domain(..)`, or use a `__Secure-` (or `__Http-`) name",
+            )
+        } else if host && spec.path != "/" {
+            Some(
+                "a `__Host-` or `__Host-Http-` cookie needs Path=/: use `/`, or a `__Secure-` (or `__Http-`) name for a narrower path",
+            )
+        } else {
+            None
+        }
     }
 }
 
@@ -233,6 +296,45 @@ mod tests {
         assert_eq!(
             spec("a", "/", None, SameSite::None, false).validate(),
             Err(ConfigError::SameSiteNoneWithoutSecure("a".into()))
+        );
+    }
+
+    #[test]
+    fn the_longest_prefix_wins_and_case_does_not_matter() {
+        assert_eq!(Prefix::of("__Host-Http-access"), Some(Prefix::HostHttp));
+        assert_eq!(Prefix::of("__host-http-access"), Some(Prefix::HostHttp));
+        assert_eq!(Prefix::of("__Host-access"), Some(Prefix::Host));
+        assert_eq!(Prefix::of("__HTTP-refresh"), Some(Prefix::Http));
+        assert_eq!(Prefix::of("__Secure-refresh"), Some(Prefix::Secure));
+        assert_eq!(Prefix::of("_Host-x"), None);
+        assert_eq!(Prefix::of("__Host"), None);
+        assert_eq!(Prefix::of("access"), None);
+        for bad in [
+            spec(
+                "__Host-Http-a",
+                "/",
+                Some("app.example"),
+                SameSite::Strict,
+                true,
+            ),
+            spec("__Host-Http-a", "/auth", None, SameSite::Strict, true),
+            spec("__Http-a", "/auth", None, SameSite::Strict, false),
+        ] {
+            assert!(
+                matches!(bad.validate(), Err(ConfigError::CookiePrefix { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(
+            spec(
+                "__Http-a",
+                "/auth",
+                Some("app.example"),
+                SameSite::Strict,
+                true
+            )
+            .validate()
+            .is_ok()
         );
     }
 

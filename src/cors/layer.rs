@@ -19,6 +19,7 @@ use crate::rejection::{DefaultResponder, Responder};
 /// `Access-Control-Allow-Credentials: true`; `Vary: Origin` on every response;
 /// answers preflights itself (204) before any inner layer runs. Cheap to
 /// clone. See the [module docs](super).
+#[must_use = "a layer does nothing unless it wraps a service"]
 #[derive(Clone)]
 pub struct CredentialedCors {
     pub(super) config: Arc<CorsConfig>,

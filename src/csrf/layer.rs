@@ -17,6 +17,7 @@ use crate::rejection::{DefaultResponder, Responder};
 /// Decides by `Sec-Fetch-Site` when the browser sends it, else by `Origin`
 /// against the request's own origin; trusted origins and exact bypass routes
 /// are exempt. Cheap to clone. See the [module docs](super).
+#[must_use = "a layer does nothing unless it wraps a service"]
 #[derive(Clone)]
 pub struct CsrfSameSiteGuard {
     pub(super) config: Arc<GuardConfig>,

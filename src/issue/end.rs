@@ -105,8 +105,7 @@ pub(crate) async fn end<S: RevocationStore>(
     now: i64,
     everywhere: bool,
 ) -> Result<Vec<HeaderValue>, Rejection> {
-    let s = &shared.sessions;
-    let until = now.saturating_add(s.access_lifetime.max(s.absolute_lifetime));
+    let until = shared.sessions.revocation_until(now);
     let named = named_sessions(shared, headers, now)?;
     if !everywhere {
         let mut revoked: Vec<&str> = Vec::new();

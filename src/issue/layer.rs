@@ -10,6 +10,7 @@ use crate::revocation::{MemoryStore, RevocationStore};
 /// Turns [`Session`](super::Session) commands in responses into signed
 /// tokens, store records and `Set-Cookie` headers, and answers the refresh
 /// endpoint. Built by [`CookieAuth::issuer`].
+#[must_use = "a layer does nothing unless it wraps a service"]
 pub struct JwtCookieIssuer<S = MemoryStore> {
     auth: CookieAuth<S>,
 }

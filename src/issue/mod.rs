@@ -44,7 +44,7 @@
 //! let response = login.oneshot(Request::post("/auth/login").body(String::new())?).await?;
 //! assert_eq!(response.status(), StatusCode::OK);
 //! let cookies: Vec<_> = response.headers().get_all(SET_COOKIE).iter().collect();
-//! assert!(cookies[0].to_str()?.starts_with("__Host-access="));
+//! assert!(cookies[0].to_str()?.starts_with("__Host-Http-access="));
 //! assert!(cookies[1].to_str()?.starts_with("__Secure-refresh="));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
@@ -52,6 +52,7 @@
 
 mod candidates;
 mod command;
+pub mod control;
 mod end;
 mod future;
 mod layer;
@@ -61,6 +62,7 @@ mod run;
 mod service;
 
 pub use command::Session;
+pub use control::SessionControl;
 pub use future::ResponseFuture;
 pub use layer::JwtCookieIssuer;
 pub use service::IssuerService;

@@ -83,4 +83,27 @@ pub enum KeyError {
     /// The active signing key cannot be retired.
     #[error("the key `{0}` is the active signing key; activate another key before retiring it")]
     RetiringActiveKey(String),
+    /// A private key file could not be opened or read.
+    #[error("cannot read the key file {}: {source}", path.display())]
+    KeyFileRead {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why not.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A private key file may be read or written by its group or others.
+    #[error(
+        "the key file {} has mode {mode:04o}: its group or others can read or write it; \
+         run `chmod 600 {}` (as ssh demands of private keys), or, only if something else \
+         protects it, load it with `SigningKey::from_pem_file_ignoring_insecure_permissions`",
+        path.display(),
+        path.display()
+    )]
+    KeyFilePermissions {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
 }

@@ -16,6 +16,7 @@
 mod algorithm;
 mod backend;
 mod error;
+mod file;
 mod generate;
 mod material;
 mod prepared;

@@ -1,7 +1,7 @@
 //! [`JwtCookieVerifier`]: the layer that verifies access tokens.
 //!
 //! The token comes from the access cookie (exact name, default
-//! `__Host-access`) or, when enabled, from `Authorization: Bearer`. Its size
+//! `__Host-Http-access`) or, when enabled, from `Authorization: Bearer`. Its size
 //! and alphabet are checked before any parsing; its algorithm is the one its
 //! key is bound to; its claims are validated; the revocation store is asked
 //! last. A request that passes carries [`VerifiedClaims<C>`] in its
@@ -40,6 +40,7 @@ mod authorize;
 mod claims;
 mod future;
 mod layer;
+pub mod optional;
 mod service;
 
 pub use claims::{TokenSource, VerifiedClaims};

@@ -9,8 +9,10 @@ use tower_service::Service;
 use super::VerifiedClaims;
 use super::authorize::{Authorized, authorize, find_token};
 use super::future::ResponseFuture;
+use super::optional::Anonymous;
 use crate::body::ResponseBody;
 use crate::config::CookieAuth;
+use crate::rejection::Rejection;
 use crate::revocation::RevocationStore;
 use crate::token::CustomClaims;
 
@@ -18,6 +20,7 @@ use crate::token::CustomClaims;
 pub struct VerifierService<I, C, S> {
     pub(super) inner: I,
     pub(super) auth: CookieAuth<S>,
+    pub(super) optional: bool,
     pub(super) _claims: PhantomData<fn() -> C>,
 }
 
@@ -30,6 +33,7 @@ impl<I: Clone, C, S> Clone for VerifierService<I, C, S> {
         Self {
             inner: self.inner.clone(),
             auth: self.auth.clone(),
+            optional: self.optional,
             _claims: PhantomData,
         }
     }
@@ -40,6 +44,7 @@ impl<I: fmt::Debug, C, S> fmt::Debug for VerifierService<I, C, S> {
         f.debug_struct("VerifierService")
             .field("inner", &self.inner)
             .field("auth", &self.auth)
+            .field("optional", &self.optional)
             .finish()
     }
 }
@@ -78,6 +83,11 @@ where
                 let inner = std::mem::replace(&mut self.inner, clone);
                 let responder = Arc::clone(&shared.responder);
                 ResponseFuture::authorizing(authorization, source, request, inner, responder)
+            }
+            // Optional mode, and no token at all: anonymous (`optional.rs`).
+            Err(Rejection::MissingToken) if self.optional => {
+                request.extensions_mut().insert(Anonymous);
+                ResponseFuture::calling(self.inner.call(request))
             }
             Err(rejection) => ResponseFuture::rejected(rejection, &request, &*shared.responder),
         }

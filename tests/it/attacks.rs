@@ -232,7 +232,7 @@ async fn an_expired_access_token_cannot_log_out_everywhere() {
     let reply = send_raw(
         &app,
         "/auth/logout-all",
-        Some(&format!("__Host-access={stale}")),
+        Some(&format!("__Host-Http-access={stale}")),
         None,
     )
     .await;
@@ -274,7 +274,7 @@ async fn a_token_older_than_a_whole_session_cannot_even_log_out() {
     let reply = send_raw(
         &app,
         "/auth/logout",
-        Some(&format!("__Host-access={ancient}")),
+        Some(&format!("__Host-Http-access={ancient}")),
         None,
     )
     .await;

@@ -90,7 +90,7 @@ async fn session_commands_work_as_axum_response_parts() {
     assert_eq!(
         cleared,
         [
-            "__Host-access=; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "__Host-Http-access=; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
             "__Secure-refresh=; HttpOnly; SameSite=Strict; Secure; Path=/auth; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
         ]
     );

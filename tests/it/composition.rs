@@ -62,7 +62,7 @@ fn app() -> App {
         router,
         notes,
         logins,
-        cookie: format!("__Host-access={}", access_token(&auth, "session-1")),
+        cookie: format!("__Host-Http-access={}", access_token(&auth, "session-1")),
     }
 }
 

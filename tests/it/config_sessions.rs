@@ -23,7 +23,9 @@ fn error(builder: tower_jwt_cookie::CookieAuthBuilder<MemoryStore>) -> (ConfigEr
 #[test]
 fn a_host_cookie_with_a_domain_is_refused() {
     let (e, message) = error(base().cookie_domain("app.example"));
-    assert!(matches!(e, ConfigError::CookiePrefix { ref name, .. } if name == "__Host-access"));
+    assert!(
+        matches!(e, ConfigError::CookiePrefix { ref name, .. } if name == "__Host-Http-access")
+    );
     assert!(message.contains("cannot have a Domain"), "{message}");
     assert!(
         message.contains("__Secure-"),
@@ -36,13 +38,6 @@ fn a_host_cookie_with_a_narrow_path_is_refused() {
     let (e, message) = error(base().refresh_cookie("__Host-refresh"));
     assert!(matches!(e, ConfigError::CookiePrefix { .. }));
     assert!(message.contains("Path=/"), "{message}");
-}
-
-#[test]
-fn plain_http_cookies_need_the_local_development_switch_and_unprefixed_names() {
-    let (e, message) = error(base().insecure_http_cookies_for_local_development());
-    assert!(matches!(e, ConfigError::CookiePrefix { ref name, .. } if name == "__Host-access"));
-    assert!(message.contains("needs Secure"), "{message}");
 }
 
 #[tokio::test]
@@ -72,21 +67,24 @@ fn same_site_none_without_secure_is_refused() {
     let (e, message) = error(
         base()
             .insecure_http_cookies_for_local_development()
-            .access_cookie("access")
-            .refresh_cookie("refresh")
             .same_site(SameSite::None),
     );
-    assert_eq!(e, ConfigError::SameSiteNoneWithoutSecure("access".into()));
-    assert!(
-        message.contains("SameSite=None requires Secure"),
-        "{message}"
+    assert_eq!(
+        e,
+        ConfigError::PlainHttpCookies(vec![
+            "SameSite=None needs Secure: use `.same_site(SameSite::Lax)` or `Strict`".into()
+        ])
     );
+    assert!(message.contains("SameSite=None needs Secure"), "{message}");
 }
 
 #[test]
 fn a_cookie_max_age_beyond_its_token_life_is_refused() {
     let (e, message) = error(base().access_cookie_max_age(Duration::from_secs(901)));
-    assert_eq!(e, ConfigError::CookieOutlivesToken("__Host-access".into()));
+    assert_eq!(
+        e,
+        ConfigError::CookieOutlivesToken("__Host-Http-access".into())
+    );
     assert!(message.contains("at most the token lifetime"), "{message}");
     let (e, _) = error(base().refresh_cookie_max_age(Duration::from_secs(86_401)));
     assert_eq!(
@@ -164,11 +162,11 @@ fn lifetimes_and_grace_are_checked() {
     assert_eq!(
         error(
             base()
-                .refresh_cookie("__Host-access")
+                .refresh_cookie("__Host-Http-access")
                 .refresh_cookie_path("/")
         )
         .0,
-        ConfigError::SameCookieNames("__Host-access".into())
+        ConfigError::SameCookieNames("__Host-Http-access".into())
     );
 }
 
@@ -199,7 +197,7 @@ fn the_cookie_specs_the_issuer_writes_are_readable() {
     let access = auth.access_cookie_spec();
     assert_eq!(
         (access.name(), access.path(), access.domain()),
-        ("__Host-access", "/", None)
+        ("__Host-Http-access", "/", None)
     );
     assert_eq!(
         (access.same_site(), access.secure()),

@@ -41,7 +41,7 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// Logs in to the demo as alice; the value of its `__Host-access` cookie.
+/// Logs in to the demo as alice; the value of its `__Host-Http-access` cookie.
 async fn login(demo: &DemoServer) -> String {
     let response = within(
         "login",
@@ -60,7 +60,7 @@ async fn login(demo: &DemoServer) -> String {
         .find_map(|v| {
             let v = v.to_str().unwrap();
             let pair = v.split(';').next()?;
-            pair.strip_prefix("__Host-access=").map(str::to_owned)
+            pair.strip_prefix("__Host-Http-access=").map(str::to_owned)
         })
         .expect("an access cookie")
 }
@@ -207,7 +207,7 @@ async fn a_browser_calls_the_tonic_service_over_grpc_web_with_the_demos_cookie()
             .header("x-grpc-web", "1")
             .header("origin", origin)
             .header("sec-fetch-site", fetch_site)
-            .header("cookie", format!("theme=dark; __Host-access={cookie}"))
+            .header("cookie", format!("theme=dark; __Host-Http-access={cookie}"))
             .body(frame.clone())
             .send()
     };

@@ -720,7 +720,7 @@ mod double_submit {
     fn cookies(auth_sid: &str, csrf: &str) -> String {
         let auth = auth_with_origins(&[]);
         format!(
-            "__Host-access={}; __Host-csrf={csrf}",
+            "__Host-Http-access={}; __Host-csrf={csrf}",
             access_token(&auth, auth_sid)
         )
     }
@@ -774,7 +774,7 @@ mod double_submit {
         assert_eq!(bearer, (StatusCode::OK, None));
         assert_eq!(*seen.lock().unwrap(), [TokenSource::Bearer]);
 
-        let cookie = send(vec![("cookie", format!("__Host-access={token}"))]).await;
+        let cookie = send(vec![("cookie", format!("__Host-Http-access={token}"))]).await;
         assert_eq!(
             cookie,
             (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingToken))
@@ -785,7 +785,7 @@ mod double_submit {
         let with_token = send(vec![
             (
                 "cookie",
-                format!("__Host-access={token}; __Host-csrf={csrf_token}"),
+                format!("__Host-Http-access={token}; __Host-csrf={csrf_token}"),
             ),
             ("x-csrf-token", csrf_token.to_string()),
         ])
@@ -852,7 +852,7 @@ mod double_submit {
             (StatusCode::FORBIDDEN, csrf(CsrfReason::MissingToken), 0)
         );
         let auth = auth_with_origins(&[]);
-        let only_access = format!("__Host-access={}", access_token(&auth, "session-1"));
+        let only_access = format!("__Host-Http-access={}", access_token(&auth, "session-1"));
         let no_cookie = post(&[("cookie", only_access), ("x-csrf-token", token.to_string())]).await;
         assert_eq!(no_cookie.1, csrf(CsrfReason::MissingToken));
     }

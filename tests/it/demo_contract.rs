@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::support::demo::DemoServer;
 use crate::support::demo::users::Users;
 
-fn client() -> Client {
+pub(super) fn client() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
@@ -74,7 +74,7 @@ fn named<'a>(cookies: &'a [SetCookie], name: &str) -> &'a SetCookie {
 
 /// The cookies of one browser session.
 #[derive(Debug, Clone)]
-struct Tokens {
+pub(super) struct Tokens {
     access: String,
     refresh: String,
 }
@@ -82,23 +82,23 @@ struct Tokens {
 impl Tokens {
     fn from(cookies: &[SetCookie]) -> Self {
         Self {
-            access: named(cookies, "__Host-access").pair(),
+            access: named(cookies, "__Host-Http-access").pair(),
             refresh: named(cookies, "__Secure-refresh").pair(),
         }
     }
 
     /// What a browser sends to `/api/*` (Path=/ only).
-    fn api(&self) -> &str {
+    pub(super) fn api(&self) -> &str {
         &self.access
     }
 
     /// What a browser sends to `/auth/*` (both cookies).
-    fn auth(&self) -> String {
+    pub(super) fn auth(&self) -> String {
         format!("{}; {}", self.access, self.refresh)
     }
 }
 
-async fn login(server: &DemoServer, user: &str, password: &str) -> reqwest::Response {
+pub(super) async fn login(server: &DemoServer, user: &str, password: &str) -> reqwest::Response {
     client()
         .post(server.at("/auth/login"))
         .json(&json!({ "username": user, "password": password }))
@@ -107,13 +107,13 @@ async fn login(server: &DemoServer, user: &str, password: &str) -> reqwest::Resp
         .unwrap()
 }
 
-async fn login_ok(server: &DemoServer, user: &str, password: &str) -> Tokens {
+pub(super) async fn login_ok(server: &DemoServer, user: &str, password: &str) -> Tokens {
     let response = login(server, user, password).await;
     assert_eq!(response.status(), StatusCode::OK);
     Tokens::from(&set_cookies(response.headers()))
 }
 
-async fn get(server: &DemoServer, path: &str, cookie: &str) -> reqwest::Response {
+pub(super) async fn get(server: &DemoServer, path: &str, cookie: &str) -> reqwest::Response {
     let mut request = client().get(server.at(path));
     if !cookie.is_empty() {
         request = request.header("cookie", cookie);
@@ -121,7 +121,7 @@ async fn get(server: &DemoServer, path: &str, cookie: &str) -> reqwest::Response
     request.send().await.unwrap()
 }
 
-async fn post(server: &DemoServer, path: &str, cookie: &str) -> reqwest::Response {
+pub(super) async fn post(server: &DemoServer, path: &str, cookie: &str) -> reqwest::Response {
     let mut request = client().post(server.at(path));
     if !cookie.is_empty() {
         request = request.header("cookie", cookie);
@@ -163,12 +163,8 @@ async fn page_is_plain_html_with_a_separate_script_and_strict_headers() {
     ] {
         assert!(csp.contains(directive), "{directive} missing from {csp}");
     }
-    assert!(
-        h["strict-transport-security"]
-            .to_str()
-            .unwrap()
-            .starts_with("max-age=")
-    );
+    // Plain http: no HSTS (RFC 6797 §7.2); tests/browser.rs sees it over HTTPS.
+    assert_eq!(h.get("strict-transport-security"), None);
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
@@ -200,7 +196,7 @@ async fn login_sets_both_token_cookies_with_their_attributes() {
     let cookies = set_cookies(response.headers());
     assert_eq!(cookies.len(), 2, "{cookies:?}");
 
-    let access = named(&cookies, "__Host-access");
+    let access = named(&cookies, "__Host-Http-access");
     assert!(access.has("HttpOnly") && access.has("Secure"), "{access:?}");
     assert_eq!(access.attr("SameSite"), Some("Strict"));
     assert_eq!(access.attr("Path"), Some("/"));
@@ -289,7 +285,7 @@ async fn me_answers_200_with_sub_roles_exp_only_with_a_valid_access_cookie() {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["sub"], "bob");
-    assert_eq!(body["roles"], json!(["reader"]));
+    assert_eq!(body["roles"], json!(["reader", "admin"]));
     assert!(body["exp"].as_i64().unwrap() > 1_700_000_000);
     assert_eq!(body.as_object().unwrap().len(), 3);
 
@@ -307,7 +303,9 @@ async fn me_answers_200_with_sub_roles_exp_only_with_a_valid_access_cookie() {
     let response = get(&server, "/api/me", &forged).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     // The refresh token is never an access token, even in the access cookie.
-    let swapped = tokens.refresh.replace("__Secure-refresh", "__Host-access");
+    let swapped = tokens
+        .refresh
+        .replace("__Secure-refresh", "__Host-Http-access");
     let response = get(&server, "/api/me", &swapped).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
@@ -423,7 +421,7 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
         named(&cookies, "__Secure-refresh").attr("Path"),
         Some("/auth")
     );
-    assert!(named(&cookies, "__Host-access").has("HttpOnly"));
+    assert!(named(&cookies, "__Host-Http-access").has("HttpOnly"));
     let body: Value = response.json().await.unwrap();
     for field in [
         "access_expires_at",
@@ -468,7 +466,7 @@ async fn logout_revokes_this_session_and_clears_both_cookies() {
     let response = post(&server, "/auth/logout", &phone.auth()).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let cleared = set_cookies(response.headers());
-    let access = named(&cleared, "__Host-access");
+    let access = named(&cleared, "__Host-Http-access");
     let refresh_cookie = named(&cleared, "__Secure-refresh");
     for (cookie, path) in [(access, "/"), (refresh_cookie, "/auth")] {
         assert_eq!(cookie.value, "");
@@ -547,7 +545,7 @@ async fn jwks_publishes_the_public_signing_key_and_nothing_private() {
     #[cfg(feature = "aws_lc_rs")]
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     let tokens = login_ok(&server, "alice", "wonderland").await;
-    let token = tokens.access.trim_start_matches("__Host-access=");
+    let token = tokens.access.trim_start_matches("__Host-Http-access=");
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
     let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.clone()).unwrap();

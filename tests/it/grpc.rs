@@ -333,7 +333,7 @@ impl Running {
             .header("sec-fetch-site", call.fetch_site)
             .body(frame);
         if let Some(token) = call.cookie {
-            request = request.header("cookie", format!("__Host-access={token}"));
+            request = request.header("cookie", format!("__Host-Http-access={token}"));
         }
         if let Some(origin) = call.origin {
             request = request.header("origin", origin);

@@ -16,6 +16,7 @@ mod composition;
 mod config_sessions;
 #[cfg(feature = "conformance")]
 mod conformance_memory;
+mod cookie_prefixes;
 mod cors;
 #[cfg(all(feature = "axum", feature = "jwks"))]
 mod cross_service;
@@ -25,10 +26,17 @@ mod csrf_sessions;
 mod custom_store;
 #[cfg(feature = "axum")]
 mod demo_contract;
+#[cfg(feature = "axum")]
+mod demo_session_control;
+#[cfg(all(feature = "axum", feature = "jwks"))]
+mod demo_tls;
 mod foreign_tokens;
 mod grpc;
 #[cfg(feature = "jwks")]
 mod jwks;
+mod key_files;
+#[cfg(feature = "axum")]
+mod optional_auth;
 mod properties;
 #[cfg(all(feature = "redis", feature = "conformance"))]
 mod redis;

@@ -45,7 +45,7 @@ proptest! {
         let i = position.index(bytes.len());
         prop_assume!(bytes[i] != replacement);
         bytes[i] = replacement;
-        let Ok(cookie) = HeaderValue::from_bytes(&[b"__Host-access=".as_slice(), &bytes].concat()) else {
+        let Ok(cookie) = HeaderValue::from_bytes(&[b"__Host-Http-access=".as_slice(), &bytes].concat()) else {
             return Ok(()); // not even a valid header value: cannot reach the server
         };
         let request = Request::get("/").header("cookie", cookie).body(Body::empty()).unwrap();
@@ -58,7 +58,7 @@ proptest! {
     fn arbitrary_cookie_and_authorization_bytes_never_panic_or_pass(
         cookie in prop::collection::vec(any::<u8>(), 0..2048),
         authorization in prop::collection::vec(any::<u8>(), 0..2048),
-        prefix in prop::sample::select(vec!["", "__Host-access=", "Bearer ", "a=b; __Host-access="]),
+        prefix in prop::sample::select(vec!["", "__Host-Http-access=", "Bearer ", "a=b; __Host-Http-access="]),
     ) {
         let fixture = Fixture::build(
             KeyRing::with_signing_key(signing_key("k1", Algorithm::HS256)),

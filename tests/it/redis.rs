@@ -28,7 +28,15 @@ async fn bounded<F: Future>(future: F) -> F::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_store_passes_the_conformance_suite() {
     let Some(server) = redis_server() else { return };
-    conformance::run_all(&server.store().await).await;
+    // The contract, not the latency bound (the fault tests check that): a
+    // loaded CI machine must not turn one slow answer among thousands into
+    // a failed rule.
+    let store = RedisStore::builder(server.url())
+        .timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .unwrap();
+    conformance::run_all(&store).await;
 }
 
 #[test]

@@ -39,7 +39,7 @@ async fn login_sets_both_cookies_with_every_attribute() {
     assert_eq!(
         reply.set_cookies(),
         [
-            cookie_line("__Host-access", &access, "/", 900),
+            cookie_line("__Host-Http-access", &access, "/", 900),
             cookie_line("__Secure-refresh", &refresh, "/auth", 86_400),
         ]
     );
@@ -76,7 +76,7 @@ async fn refresh_writes_both_cookies_with_every_attribute() {
     assert_eq!(
         reply.set_cookies(),
         [
-            cookie_line("__Host-access", browser.access(), "/", 900),
+            cookie_line("__Host-Http-access", browser.access(), "/", 900),
             cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
         ]
     );
@@ -95,7 +95,7 @@ async fn logout_clears_both_cookies_repeating_their_paths() {
     assert_eq!(
         reply.set_cookies(),
         [
-            clearing_line("__Host-access", "/"),
+            clearing_line("__Host-Http-access", "/"),
             clearing_line("__Secure-refresh", "/auth")
         ]
     );
@@ -142,7 +142,7 @@ async fn refresh_cookie_is_not_sent_with_api_calls() {
     browser.login(&app, "alice").await;
     let request = browser.request(Method::GET, "/api/me", "");
     let cookie = request.headers()[http::header::COOKIE].to_str().unwrap();
-    assert!(cookie.starts_with("__Host-access="));
+    assert!(cookie.starts_with("__Host-Http-access="));
     assert!(!cookie.contains("__Secure-refresh"));
 }
 
@@ -208,7 +208,7 @@ async fn reusing_a_superseded_refresh_token_revokes_the_whole_family() {
     assert_eq!(
         reply.set_cookies(),
         [
-            clearing_line("__Host-access", "/"),
+            clearing_line("__Host-Http-access", "/"),
             clearing_line("__Secure-refresh", "/auth")
         ]
     );
@@ -365,7 +365,7 @@ async fn a_session_ends_after_its_idle_lifetime() {
     assert_eq!(
         reply.set_cookies(),
         [
-            clearing_line("__Host-access", "/"),
+            clearing_line("__Host-Http-access", "/"),
             clearing_line("__Secure-refresh", "/auth")
         ]
     );
@@ -534,7 +534,7 @@ async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
     assert_eq!(
         reply.set_cookies(),
         [
-            cookie_line("__Host-access", tab_b.access(), "/", 900),
+            cookie_line("__Host-Http-access", tab_b.access(), "/", 900),
             cookie_line("__Secure-refresh", &refresh, "/auth", 86_398),
         ]
     );
@@ -563,7 +563,7 @@ async fn logout_with(app: &App, cookies: &str) {
     assert_eq!(
         set,
         [
-            clearing_line("__Host-access", "/"),
+            clearing_line("__Host-Http-access", "/"),
             clearing_line("__Secure-refresh", "/auth")
         ]
     );
@@ -613,7 +613,7 @@ async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
             assert_eq!(
                 reply.set_cookies(),
                 [
-                    clearing_line("__Host-access", "/"),
+                    clearing_line("__Host-Http-access", "/"),
                     clearing_line("__Secure-refresh", "/auth")
                 ]
             );
@@ -628,7 +628,7 @@ async fn logout_identifies_the_session_from_an_expired_access_token() {
     browser.login(&app, "alice").await;
     let access = browser.access().to_owned();
     clock.advance(1000); // the access token expired 100 s ago
-    logout_with(&app, &format!("__Host-access={access}")).await;
+    logout_with(&app, &format!("__Host-Http-access={access}")).await;
     let reply = browser.refresh(&app).await;
     assert_eq!(
         (reply.status.as_u16(), reply.reason()),
@@ -654,7 +654,7 @@ async fn max_age_applies_to_access_tokens_only_not_to_refresh_tokens() {
     assert_eq!(
         reply.set_cookies(),
         [
-            cookie_line("__Host-access", browser.access(), "/", 900),
+            cookie_line("__Host-Http-access", browser.access(), "/", 900),
             cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
         ]
     );
@@ -676,7 +676,7 @@ async fn a_refresh_of_a_logged_out_session_clears_the_cookies() {
     assert_eq!(
         reply.set_cookies(),
         [
-            clearing_line("__Host-access", "/"),
+            clearing_line("__Host-Http-access", "/"),
             clearing_line("__Secure-refresh", "/auth")
         ]
     );

@@ -510,7 +510,7 @@ async fn survives_a_huge_cookie_header_and_non_utf8_bytes() {
     let token = f.mint(|_| {});
     for stack in STACKS {
         let huge = format!(
-            "{}; __Host-access={token}",
+            "{}; __Host-Http-access={token}",
             "x=".to_owned() + &"y".repeat(100_000)
         );
         let request = Request::get("/api/me")
@@ -519,7 +519,7 @@ async fn survives_a_huge_cookie_header_and_non_utf8_bytes() {
             .unwrap();
         assert_eq!(send(&f.auth, stack, request).await.status, StatusCode::OK);
 
-        let mut raw = b"a=\xff\xfe\x80; __Host-access=".to_vec();
+        let mut raw = b"a=\xff\xfe\x80; __Host-Http-access=".to_vec();
         raw.extend_from_slice(token.as_bytes());
         let value = http::HeaderValue::from_bytes(&raw).unwrap();
         let request = Request::get("/api/me")
@@ -528,7 +528,7 @@ async fn survives_a_huge_cookie_header_and_non_utf8_bytes() {
             .unwrap();
         assert_eq!(send(&f.auth, stack, request).await.status, StatusCode::OK);
 
-        let value = http::HeaderValue::from_bytes(b"__Host-access=\xff\xfe.\x80.x").unwrap();
+        let value = http::HeaderValue::from_bytes(b"__Host-Http-access=\xff\xfe.\x80.x").unwrap();
         let request = Request::get("/api/me")
             .header("cookie", value)
             .body(Body::empty())

@@ -68,7 +68,7 @@ async fn an_empty_cookie_counts_as_no_token() {
         let outcome = send(
             &f.auth,
             stack,
-            request_with(&[("cookie", "__Host-access=")]),
+            request_with(&[("cookie", "__Host-Http-access=")]),
         )
         .await;
         assert_eq!(outcome.rejection, Some(Rejection::MissingToken));
@@ -82,9 +82,9 @@ async fn matches_the_cookie_name_exactly() {
     for name in [
         "__host-access",
         "__Host-Access",
-        "__Host-access ",
+        "__Host-Http-access ",
         "Host-access",
-        "__Host-access2",
+        "__Host-Http-access2",
     ] {
         for stack in STACKS {
             let cookie = format!("{name}={token}");
@@ -98,14 +98,14 @@ async fn matches_the_cookie_name_exactly() {
 async fn refuses_a_duplicated_token_cookie_by_default() {
     let f = Fixture::new();
     let token = f.mint(|_| {});
-    let cookie = format!("__Host-access={token}; __Host-access={token}");
+    let cookie = format!("__Host-Http-access={token}; __Host-Http-access={token}");
     for stack in STACKS {
         let outcome = send(&f.auth, stack, request_with(&[("cookie", &cookie)])).await;
         assert_eq!(outcome.status, StatusCode::UNAUTHORIZED);
         assert_eq!(outcome.rejection, Some(Rejection::DuplicateCookie));
     }
     // Split over two Cookie lines (HTTP/2) is the same duplicate.
-    let line = format!("__Host-access={token}");
+    let line = format!("__Host-Http-access={token}");
     for stack in STACKS {
         let outcome = send(
             &f.auth,
@@ -125,7 +125,7 @@ async fn can_take_the_first_of_duplicated_cookies_when_configured() {
         |b| b.duplicate_cookies(DuplicateCookies::First),
     );
     let token = f.mint(|_| {});
-    let cookie = format!("__Host-access={token}; __Host-access=garbage");
+    let cookie = format!("__Host-Http-access={token}; __Host-Http-access=garbage");
     for stack in STACKS {
         assert_eq!(
             send(&f.auth, stack, request_with(&[("cookie", &cookie)]))
@@ -162,7 +162,7 @@ async fn accepts_bearer_tokens_when_enabled_and_prefers_them_to_the_cookie() {
             assert_eq!(outcome.status, StatusCode::OK, "{scheme}");
         }
         let header = format!("Bearer {expired}");
-        let cookie = format!("__Host-access={good}");
+        let cookie = format!("__Host-Http-access={good}");
         let outcome = send(
             &f.auth,
             stack,
@@ -219,7 +219,7 @@ async fn answers_grpc_requests_with_a_grpc_status() {
     }
     let broken = Fixture::with_store(TestStore::broken());
     let token = broken.mint(|_| {});
-    let cookie = format!("__Host-access={token}");
+    let cookie = format!("__Host-Http-access={token}");
     for stack in STACKS {
         let request = request_with(&[("content-type", "application/grpc"), ("cookie", &cookie)]);
         let outcome = send(&broken.auth, stack, request).await;

@@ -8,6 +8,10 @@ pub mod app;
 pub mod page;
 #[path = "../../../examples/demo/users.rs"]
 pub mod users;
+// HTTPS serving; only tests/browser.rs serves over TLS.
+#[allow(dead_code)]
+#[path = "../../../examples/demo/tls.rs"]
+pub mod tls;
 
 use app::{DemoConfig, Notes};
 use tokio::net::TcpListener;
@@ -60,6 +64,32 @@ impl DemoServer {
                 .await
                 .unwrap();
         });
+        Self {
+            url,
+            notes: demo.notes,
+            keys: demo.keys,
+            stop: Some(stop),
+        }
+    }
+
+    /// Starts the demo over HTTPS on `127.0.0.1:0` with `tls`, as
+    /// `https://{host}:PORT` (a name the browser maps to 127.0.0.1).
+    #[allow(dead_code)]
+    pub async fn start_https(
+        tls: std::sync::Arc<tokio_rustls::rustls::ServerConfig>,
+        host: &str,
+        configure: impl FnOnce(&mut DemoConfig),
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("https://{host}:{port}");
+        let mut config = DemoConfig::new(&url);
+        configure(&mut config);
+        let demo = app::build(config).expect("demo configuration");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(tls::serve(listener, demo.router, tls, async {
+            let _ = stopped.await;
+        }));
         Self {
             url,
             notes: demo.notes,

@@ -186,7 +186,7 @@ impl Browser {
     }
 
     pub fn access(&self) -> &str {
-        self.cookie("__Host-access").expect("no access cookie")
+        self.cookie("__Host-Http-access").expect("no access cookie")
     }
 
     pub fn refresh_token(&self) -> &str {

@@ -40,7 +40,7 @@ impl Outcome {
 
 pub fn cookie_request(token: &str) -> Request<Body> {
     Request::get("/api/me")
-        .header("cookie", format!("theme=dark; __Host-access={token}"))
+        .header("cookie", format!("theme=dark; __Host-Http-access={token}"))
         .body(Body::empty())
         .unwrap()
 }

@@ -1,0 +1,144 @@
+//! Cookie-name prefixes (RFC 6265bis §4.1.3): the defaults, the rules of
+//! `__Host-Http-` and `__Http-` enforced at build time, and the local
+//! plain-http switch, which alone makes the default names work.
+
+use http::StatusCode;
+use tower_jwt_cookie::clock::ManualClock;
+use tower_jwt_cookie::cookie::SameSite;
+use tower_jwt_cookie::csrf::CsrfTokens;
+use tower_jwt_cookie::{ConfigError, CookieAuthBuilder, MemoryStore};
+
+use crate::support::*;
+
+fn base() -> CookieAuthBuilder<MemoryStore> {
+    builder(MemoryStore::new(), &ManualClock::new(NOW))
+}
+
+fn problem(builder: CookieAuthBuilder<MemoryStore>) -> (String, &'static str) {
+    match builder.build().unwrap_err() {
+        ConfigError::CookiePrefix { name, problem } => (name, problem),
+        other => panic!("expected a prefix error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn default_access_cookie_is_host_http_and_refresh_cookie_is_secure() {
+    let auth = base().build().unwrap();
+    assert_eq!(auth.access_cookie_spec().name(), "__Host-Http-access");
+    assert_eq!(auth.refresh_cookie_spec().name(), "__Secure-refresh");
+    let mut browser = Browser::default();
+    let set = browser.login(&app(&auth), "alice").await.set_cookies();
+    assert!(
+        set[0].starts_with("__Host-Http-access=")
+            && set[0].ends_with("; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=900"),
+        "{}",
+        set[0]
+    );
+    assert!(!set[0].contains("Domain"), "{}", set[0]);
+    assert!(
+        set[1].starts_with("__Secure-refresh=")
+            && set[1].contains("; HttpOnly; SameSite=Strict; Secure; Path=/auth;"),
+        "{}",
+        set[1]
+    );
+}
+
+#[test]
+fn host_http_cookie_with_a_domain_or_a_narrow_path_is_refused() {
+    let (name, message) = problem(base().cookie_domain("app.example"));
+    assert_eq!(name, "__Host-Http-access");
+    assert!(message.contains("cannot have a Domain"), "{message}");
+    assert!(message.contains("remove `.cookie_domain(..)`"), "{message}");
+
+    let (name, message) = problem(base().refresh_cookie("__Host-Http-refresh"));
+    assert_eq!(name, "__Host-Http-refresh");
+    assert!(message.contains("needs Path=/"), "{message}");
+
+    // Browsers match prefixes case-insensitively, and so does the check.
+    let (name, _) = problem(
+        base()
+            .access_cookie("__HOST-HTTP-a")
+            .cookie_domain("app.example"),
+    );
+    assert_eq!(name, "__HOST-HTTP-a");
+}
+
+#[tokio::test]
+async fn http_prefixed_refresh_cookie_may_have_a_narrow_path_and_a_domain() {
+    let auth = base()
+        .access_cookie("__Http-access")
+        .refresh_cookie("__Http-refresh")
+        .cookie_domain("app.example")
+        .build()
+        .unwrap();
+    let mut browser = Browser::default();
+    let set = browser.login(&app(&auth), "alice").await.set_cookies();
+    assert!(
+        set[1].starts_with("__Http-refresh=")
+            && set[1]
+                .contains("; HttpOnly; SameSite=Strict; Secure; Path=/auth; Domain=app.example;"),
+        "{}",
+        set[1]
+    );
+}
+
+#[test]
+fn csrf_cookie_cannot_take_a_prefix_that_needs_http_only() {
+    for name in ["__Host-Http-csrf", "__http-csrf"] {
+        let tokens = CsrfTokens::new(&[7; 32])
+            .unwrap()
+            .with_cookie_name(name)
+            .unwrap();
+        let (refused, message) = problem(base().csrf_double_submit(tokens));
+        assert_eq!(refused, name);
+        assert!(message.contains("cannot be HttpOnly"), "{message}");
+        assert!(message.contains("`__Host-csrf`"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn local_development_switch_alone_works_with_the_default_names() {
+    let auth = base()
+        .insecure_http_cookies_for_local_development()
+        .build()
+        .unwrap();
+    assert_eq!(auth.access_cookie_spec().name(), "access");
+    assert_eq!(auth.refresh_cookie_spec().name(), "refresh");
+    assert!(!auth.access_cookie_spec().secure());
+    let app = app(&auth);
+    let mut browser = Browser::default();
+    let set = browser.login(&app, "alice").await.set_cookies();
+    assert_eq!(set[0].split_once('=').unwrap().0, "access", "{}", set[0]);
+    assert!(set.iter().all(|c| !c.contains("Secure")), "{set:?}");
+    assert_eq!(browser.me(&app).await.status, StatusCode::OK);
+    assert_eq!(browser.refresh(&app).await.status, StatusCode::OK);
+    assert_eq!(browser.me(&app).await.status, StatusCode::OK);
+    assert_eq!(browser.logout(&app).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(browser.me(&app).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn local_development_switch_names_every_change_needed_at_once() {
+    let error = base()
+        .insecure_http_cookies_for_local_development()
+        .access_cookie("__Host-Http-access")
+        .refresh_cookie("__Secure-refresh")
+        .same_site(SameSite::None)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::PlainHttpCookies(vec![
+            "cookie `__Host-Http-access` has the `__Host-Http-` prefix: drop `.access_cookie(..)` to get `access`, or pass a name without a prefix".into(),
+            "cookie `__Secure-refresh` has the `__Secure-` prefix: drop `.refresh_cookie(..)` to get `refresh`, or pass a name without a prefix".into(),
+            "SameSite=None needs Secure: use `.same_site(SameSite::Lax)` or `Strict`".into(),
+        ])
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "`.insecure_http_cookies_for_local_development()` writes cookies without Secure"
+        ),
+        "{message}"
+    );
+}

@@ -1,0 +1,75 @@
+//! Private keys from files are refused when group or others may read or
+//! write them, as ssh refuses a "too open" identity file; the error names
+//! the mode and the `chmod 600` fix, and a loudly named opt-out exists.
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use tower_jwt_cookie::Algorithm;
+use tower_jwt_cookie::keys::{KeyError, SigningKey};
+
+/// A copy of the P-256 test key with `mode`, in a directory of its own.
+fn key_file(name: &str, mode: u32) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("key-files-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p256.pem");
+    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/p256.pem")).unwrap();
+    std::fs::write(&path, pem).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+#[test]
+fn owner_only_key_file_loads() {
+    for mode in [0o600, 0o400] {
+        let path = key_file(&format!("owner-{mode:o}"), mode);
+        let key = SigningKey::from_pem_file("k", Algorithm::ES256, &path).unwrap();
+        assert_eq!(key.algorithm(), Algorithm::ES256);
+    }
+}
+
+#[test]
+fn group_or_world_accessible_key_file_is_refused_with_the_chmod_fix() {
+    for mode in [0o644, 0o640, 0o604, 0o660, 0o602, 0o620] {
+        let path = key_file(&format!("open-{mode:o}"), mode);
+        let error = SigningKey::from_pem_file("k", Algorithm::ES256, &path).unwrap_err();
+        match &error {
+            KeyError::KeyFilePermissions { path: p, mode: m } => {
+                assert_eq!(p, &path);
+                assert_eq!(*m, mode);
+            }
+            other => panic!("{mode:o}: expected KeyFilePermissions, got {other:?}"),
+        }
+        let message = error.to_string();
+        assert!(message.contains(&format!("mode {mode:04o}")), "{message}");
+        assert!(
+            message.contains(&format!("chmod 600 {}", path.display())),
+            "{message}"
+        );
+        assert!(
+            message.contains("from_pem_file_ignoring_insecure_permissions"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn the_loud_opt_out_loads_an_open_key_file() {
+    let path = key_file("opt-out", 0o644);
+    let key = SigningKey::from_pem_file_ignoring_insecure_permissions("k", Algorithm::ES256, &path)
+        .unwrap();
+    assert_eq!(key.kid(), "k");
+}
+
+#[test]
+fn a_missing_key_file_names_the_path() {
+    let path = PathBuf::from("/nonexistent/jwt.pem");
+    let error = SigningKey::from_pem_file("k", Algorithm::ES256, &path).unwrap_err();
+    assert!(matches!(error, KeyError::KeyFileRead { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("/nonexistent/jwt.pem"),
+        "{error}"
+    );
+}
