@@ -32,6 +32,8 @@ mod jwks;
 mod properties;
 #[cfg(all(feature = "redis", feature = "conformance"))]
 mod redis;
+#[cfg(all(feature = "redis-cluster", feature = "conformance"))]
+mod redis_cluster;
 mod refresh_bad_input;
 mod security_keys;
 mod sessions;
