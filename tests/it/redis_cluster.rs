@@ -71,7 +71,10 @@ async fn sessions_of_many_subjects_land_on_every_master_and_each_subject_on_one(
                 .iter()
                 .filter(|k| k.starts_with(&format!("tjc:{{{sub}}}:")))
                 .count();
-            assert!(here == 0 || here == 3, "{sub}: {here} of 3 keys on one node");
+            assert!(
+                here == 0 || here == 3,
+                "{sub}: {here} of 3 keys on one node"
+            );
         }
         total += dbsize;
     }

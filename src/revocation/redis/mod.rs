@@ -109,8 +109,8 @@ use std::time::Duration;
 use redis::{FromRedisValue, Script, ScriptInvocation};
 
 pub use builder::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStoreBuilder};
-pub use error::RedisStoreError;
 use connection::Connection;
+pub use error::RedisStoreError;
 use keys::Keys;
 use scripts::Scripts;
 
@@ -169,6 +169,17 @@ impl RedisStore {
     /// one gives the client the slot map. Everything else (methods, key
     /// layout, timeouts, errors) is as on one server; every script touches
     /// the keys of one subject, which share one hash slot.
+    ///
+    /// ```no_run
+    /// use tower_jwt_cookie::revocation::RedisStore;
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = RedisStore::cluster_builder(["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/"])
+    ///     .key_prefix("myapp:")
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = store; Ok(()) }
+    /// ```
     #[cfg(feature = "redis-cluster")]
     #[cfg_attr(docsrs, doc(cfg(feature = "redis-cluster")))]
     pub fn cluster_builder<T: redis::IntoConnectionInfo>(
