@@ -124,3 +124,22 @@ async fn a_revocation_survives_a_master_restart_and_the_client_finds_it_again() 
         assert_eq!(status, TokenStatus::Revoked, "{sub}");
     }
 }
+
+#[tokio::test]
+async fn an_empty_seed_list_is_a_configuration_error() {
+    let error = tower_jwt_cookie::revocation::RedisStore::cluster_builder(Vec::<String>::new())
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            tower_jwt_cookie::revocation::RedisStoreError::Config(_)
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("no cluster seed node"),
+        "{error}"
+    );
+}
