@@ -40,6 +40,8 @@ mod optional_auth;
 mod properties;
 #[cfg(all(feature = "redis", feature = "conformance"))]
 mod redis;
+#[cfg(all(feature = "redis-cluster", feature = "conformance"))]
+mod redis_cluster;
 mod refresh_bad_input;
 mod security_keys;
 mod sessions;

@@ -5,6 +5,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::{Client, ConnectionInfo, IntoConnectionInfo};
 
+use super::connection::Connection;
 use super::keys::Keys;
 use super::scripts::Scripts;
 use super::{Inner, RedisStore, RedisStoreError};
@@ -28,12 +29,22 @@ const RECONNECT_ATTEMPTS: usize = 8;
 /// acknowledges, and it answers again when it resumes.
 const DEAD_PEER_AFTER: Duration = Duration::from_secs(10);
 
+/// Where the store connects.
+#[derive(Debug)]
+enum Server {
+    Single(Result<ConnectionInfo, redis::RedisError>),
+    /// Seed nodes of a Redis Cluster: any reachable one tells the client the
+    /// whole slot map.
+    #[cfg(feature = "redis-cluster")]
+    Cluster(Result<Vec<ConnectionInfo>, redis::RedisError>),
+}
+
 /// Configures a [`RedisStore`]; [`connect`](Self::connect) checks the
 /// configuration and reaches the server.
 #[derive(Debug)]
 #[must_use]
 pub struct RedisStoreBuilder {
-    server: Result<ConnectionInfo, redis::RedisError>,
+    server: Server,
     prefix: String,
     timeout: Duration,
     replicas: u32,
@@ -41,8 +52,21 @@ pub struct RedisStoreBuilder {
 
 impl RedisStoreBuilder {
     pub(super) fn new(server: impl IntoConnectionInfo) -> Self {
+        Self::with_server(Server::Single(server.into_connection_info()))
+    }
+
+    #[cfg(feature = "redis-cluster")]
+    pub(super) fn cluster<T: IntoConnectionInfo>(nodes: impl IntoIterator<Item = T>) -> Self {
+        let nodes = nodes
+            .into_iter()
+            .map(IntoConnectionInfo::into_connection_info)
+            .collect();
+        Self::with_server(Server::Cluster(nodes))
+    }
+
+    fn with_server(server: Server) -> Self {
         Self {
-            server: server.into_connection_info(),
+            server,
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             replicas: 0,
@@ -78,14 +102,6 @@ impl RedisStoreBuilder {
     /// Checks the configuration, connects, and loads the scripts (so the
     /// first requests need no `NOSCRIPT` round trip), within the bound.
     pub async fn connect(self) -> Result<RedisStore, RedisStoreError> {
-        let invalid = |e: redis::RedisError| {
-            RedisStoreError::Config(format!(
-                "the server address is not valid ({e}); use redis://host:port/db"
-            ))
-        };
-        let server = self.server.map_err(invalid)?;
-        let tcp = tcp_settings(server.tcp_settings().clone());
-        let client = Client::open(server.set_tcp_settings(tcp)).map_err(invalid)?;
         if self.prefix.contains(['{', '}']) {
             return Err(RedisStoreError::Config(
                 "the key prefix contains `{` or `}`, which would become every key's \
@@ -99,17 +115,11 @@ impl RedisStoreBuilder {
                     .into(),
             ));
         }
-        // redis-rs bounds each connection attempt and each answer itself;
-        // the store's own timeout (in `RedisStore::eval`) bounds the whole
-        // call, including a wait for a reconnection in progress.
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_min_delay(RECONNECT_MIN_DELAY)
-            .set_max_delay(RECONNECT_MAX_DELAY)
-            .set_number_of_retries(RECONNECT_ATTEMPTS);
-        let conn = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| RedisStoreError::from_redis("connect", e, self.timeout))?;
+        let conn = match self.server {
+            Server::Single(server) => single(server, self.timeout)?,
+            #[cfg(feature = "redis-cluster")]
+            Server::Cluster(nodes) => cluster(nodes, self.timeout).await?,
+        };
         let store = RedisStore {
             inner: Arc::new(Inner {
                 conn,
@@ -121,6 +131,69 @@ impl RedisStoreBuilder {
         };
         store.load_scripts().await?;
         Ok(store)
+    }
+}
+
+fn invalid(e: redis::RedisError) -> RedisStoreError {
+    RedisStoreError::Config(format!(
+        "the server address is not valid ({e}); use redis://host:port/db"
+    ))
+}
+
+/// One server, through a connection manager that reconnects by itself.
+fn single(
+    server: Result<ConnectionInfo, redis::RedisError>,
+    timeout: Duration,
+) -> Result<Connection, RedisStoreError> {
+    let server = server.map_err(invalid)?;
+    let tcp = tcp_settings(server.tcp_settings().clone());
+    let client = Client::open(server.set_tcp_settings(tcp)).map_err(invalid)?;
+    // redis-rs bounds each connection attempt and each answer itself;
+    // the store's own timeout (in `RedisStore::eval`) bounds the whole
+    // call, including a wait for a reconnection in progress.
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+        .set_min_delay(RECONNECT_MIN_DELAY)
+        .set_max_delay(RECONNECT_MAX_DELAY)
+        .set_number_of_retries(RECONNECT_ATTEMPTS);
+    let conn = ConnectionManager::new_lazy_with_config(client, config)
+        .map_err(|e| RedisStoreError::from_redis("connect", e, timeout))?;
+    Ok(Connection::Single(conn))
+}
+
+/// A Redis Cluster: redis-rs's cluster connection (one connection per
+/// node, redirections followed, the slot map refreshed on `MOVED` and after
+/// connection failures). Connecting reads the slot map, within the bound.
+#[cfg(feature = "redis-cluster")]
+async fn cluster(
+    nodes: Result<Vec<ConnectionInfo>, redis::RedisError>,
+    timeout: Duration,
+) -> Result<Connection, RedisStoreError> {
+    use redis::cluster::ClusterClientBuilder;
+
+    let nodes = nodes.map_err(invalid)?;
+    let Some(first) = nodes.first() else {
+        return Err(RedisStoreError::Config(
+            "no cluster seed node; give at least one redis://host:port/".into(),
+        ));
+    };
+    let tcp = tcp_settings(first.tcp_settings().clone());
+    let client = ClusterClientBuilder::new(nodes)
+        .connection_timeout(timeout)
+        .response_timeout(timeout)
+        .tcp_settings(tcp)
+        .min_retry_wait(RECONNECT_MIN_DELAY.as_millis() as u64)
+        .max_retry_wait(RECONNECT_MAX_DELAY.as_millis() as u64)
+        .build()
+        .map_err(invalid)?;
+    match tokio::time::timeout(timeout, client.get_async_connection()).await {
+        Ok(Ok(conn)) => Ok(Connection::Cluster(conn)),
+        Ok(Err(e)) => Err(RedisStoreError::from_redis("connect", e, timeout)),
+        Err(_) => Err(RedisStoreError::Timeout {
+            operation: "connect",
+            after: timeout,
+        }),
     }
 }
 

@@ -98,6 +98,7 @@
 //! replica does not lose it either.
 
 mod builder;
+mod connection;
 mod error;
 mod keys;
 mod scripts;
@@ -105,10 +106,10 @@ mod scripts;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
 use redis::{FromRedisValue, Script, ScriptInvocation};
 
 pub use builder::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStoreBuilder};
+use connection::Connection;
 pub use error::RedisStoreError;
 use keys::Keys;
 use scripts::Scripts;
@@ -136,7 +137,7 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    conn: ConnectionManager,
+    conn: Connection,
     keys: Keys,
     scripts: Scripts,
     timeout: Duration,
@@ -160,6 +161,31 @@ impl RedisStore {
     /// redis-rs's TLS feature is on).
     pub fn builder(server: impl redis::IntoConnectionInfo) -> RedisStoreBuilder {
         RedisStoreBuilder::new(server)
+    }
+
+    /// Starts configuring a store on a Redis Cluster (feature
+    /// `redis-cluster`), given seed nodes such as
+    /// `["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/"]`: any reachable
+    /// one gives the client the slot map. Everything else (methods, key
+    /// layout, timeouts, errors) is as on one server; every script touches
+    /// the keys of one subject, which share one hash slot.
+    ///
+    /// ```no_run
+    /// use tower_jwt_cookie::revocation::RedisStore;
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = RedisStore::cluster_builder(["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/"])
+    ///     .key_prefix("myapp:")
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = store; Ok(()) }
+    /// ```
+    #[cfg(feature = "redis-cluster")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-cluster")))]
+    pub fn cluster_builder<T: redis::IntoConnectionInfo>(
+        nodes: impl IntoIterator<Item = T>,
+    ) -> RedisStoreBuilder {
+        RedisStoreBuilder::cluster(nodes)
     }
 
     /// The command [`check`](RevocationStore::check) sends for `token`, as
@@ -189,25 +215,28 @@ impl RedisStore {
         )
     }
 
-    /// Loads every script, within the bound.
+    /// Loads every script, within the bound. One `SCRIPT LOAD` each: on a
+    /// cluster, redis-rs sends it to every primary (a pipeline would go to
+    /// one node only).
     async fn load_scripts(&self) -> Result<(), RedisStoreError> {
         const OPERATION: &str = "connect";
         let s = &self.inner.scripts;
-        let mut pipe = redis::pipe();
-        for script in [
-            &s.check,
-            &s.revoke_token,
-            &s.revoke_session,
-            &s.revoke_subject,
-            &s.start_session,
-            &s.rotate,
-        ] {
-            pipe.load_script(script);
-        }
         let mut conn = self.inner.conn.clone();
-        let load = pipe.query_async::<Vec<String>>(&mut conn);
+        let load = async {
+            for script in [
+                &s.check,
+                &s.revoke_token,
+                &s.revoke_session,
+                &s.revoke_subject,
+                &s.start_session,
+                &s.rotate,
+            ] {
+                script.load_async(&mut conn).await?;
+            }
+            Ok(())
+        };
         match tokio::time::timeout(self.inner.timeout, load).await {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(RedisStoreError::from_redis(
                 OPERATION,
                 e,

@@ -8,6 +8,8 @@ pub mod capture;
 mod cross_origin;
 #[cfg(feature = "axum")]
 pub mod demo;
+#[cfg(feature = "redis-cluster")]
+pub mod redis_cluster;
 #[cfg(feature = "redis")]
 pub mod redis_server;
 mod session;

@@ -26,12 +26,19 @@ const READY_WITHIN: Duration = Duration::from_secs(10);
 pub struct RedisServer {
     port: u16,
     dir: PathBuf,
+    extra_args: Vec<String>,
     child: Option<Child>,
 }
 
 /// A started server, or `None` (after printing why) when `redis-server` is
 /// not installed and CI is not set. Under `CI=true` a missing server panics.
 pub fn redis_server() -> Option<RedisServer> {
+    redis_server_with(|_| Vec::new())
+}
+
+/// As [`redis_server`], with more `redis-server` arguments, made from the
+/// server's port.
+pub fn redis_server_with(extra_args: impl FnOnce(u16) -> Vec<String>) -> Option<RedisServer> {
     let installed = Command::new("redis-server")
         .arg("--version")
         .stdout(Stdio::null())
@@ -57,6 +64,7 @@ pub fn redis_server() -> Option<RedisServer> {
     let mut server = RedisServer {
         port,
         dir,
+        extra_args: extra_args(port),
         child: None,
     };
     server.start();
@@ -96,6 +104,7 @@ impl RedisServer {
                 "",
             ])
             .args(["--daemonize", "no", "--logfile", "redis.log"])
+            .args(&self.extra_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
