@@ -32,6 +32,18 @@ pub trait KeyProvider: Send + Sync + 'static {
         let _ = kid;
         None
     }
+
+    /// A number that changes whenever a key is removed or replaced, read from
+    /// the same snapshot as the keys. The verifier's token cache keeps, with
+    /// each entry, the generation it was verified under and drops the entry
+    /// once the generation differs, so a withdrawn key stops verifying cached
+    /// tokens at once (no scan of the cache).
+    ///
+    /// `None` (the default) means the provider cannot tell: the verifier then
+    /// caches nothing for it and verifies every token from scratch.
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl<P: KeyProvider + ?Sized> KeyProvider for Arc<P> {
@@ -45,5 +57,9 @@ impl<P: KeyProvider + ?Sized> KeyProvider for Arc<P> {
 
     fn refresh_for_unknown_kid(&self, kid: Option<&str>) -> Option<KeyRefresh> {
         (**self).refresh_for_unknown_kid(kid)
+    }
+
+    fn generation(&self) -> Option<u64> {
+        (**self).generation()
     }
 }

@@ -27,6 +27,9 @@ struct KeySet {
     verifying: Vec<Arc<VerifyingKey>>,
     signing: Vec<Arc<SigningKey>>,
     active: Option<Arc<SigningKey>>,
+    /// Bumped by every change, so it differs whenever a key was removed or
+    /// replaced ([`KeyProvider::generation`]).
+    generation: u64,
 }
 
 impl KeyRing {
@@ -127,6 +130,7 @@ impl KeyRing {
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let mut next = KeySet::clone(&self.keys.load());
         change(&mut next)?;
+        next.generation = next.generation.wrapping_add(1);
         self.keys.store(Arc::new(next));
         Ok(())
     }
@@ -193,5 +197,9 @@ impl KeyProvider for KeyRing {
 
     fn signing_key(&self) -> Option<Arc<SigningKey>> {
         self.keys.load().active.clone()
+    }
+
+    fn generation(&self) -> Option<u64> {
+        Some(self.keys.load().generation)
     }
 }

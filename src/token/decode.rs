@@ -119,6 +119,11 @@ impl Header {
     pub(crate) fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
+
+    /// The `alg` (the key found must be of it).
+    pub(crate) fn alg(&self) -> Algorithm {
+        self.alg
+    }
 }
 
 /// Serde-derived structs also read JSON arrays (by position); a JOSE header
@@ -313,6 +318,29 @@ fn validate(
     required(RequiredClaim::Jti, "jti", jti.is_some())?;
     required(RequiredClaim::Sid, "sid", sid.is_some())?;
 
+    check_times(exp, nbf, iat, policy, now)?;
+
+    Ok(RegisteredClaims {
+        iss,
+        sub,
+        aud,
+        exp,
+        nbf,
+        iat,
+        jti,
+        sid,
+    })
+}
+
+/// The time checks: `exp`, `nbf`, `iat` and `max_age` against `now`, with
+/// the leeway. The verifier's token cache runs them again on every hit.
+pub(crate) fn check_times(
+    exp: Option<i64>,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Result<(), Rejection> {
     let leeway = policy.leeway;
     if exp.is_some_and(|exp| now.saturating_sub(leeway) >= exp) {
         return Err(Rejection::Expired);
@@ -331,17 +359,7 @@ fn validate(
             return Err(Rejection::TooOld);
         }
     }
-
-    Ok(RegisteredClaims {
-        iss,
-        sub,
-        aud,
-        exp,
-        nbf,
-        iat,
-        jti,
-        sid,
-    })
+    Ok(())
 }
 
 /// The whole pipeline for one token against a key provider, without the

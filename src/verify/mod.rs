@@ -37,11 +37,13 @@
 //! ```
 
 mod authorize;
+pub mod cache;
 mod claims;
 mod future;
 mod layer;
 mod service;
 
+pub use cache::TokenCache;
 pub use claims::{TokenSource, VerifiedClaims};
 pub use future::ResponseFuture;
 pub use layer::JwtCookieVerifier;

@@ -8,6 +8,7 @@ use tower_service::Service;
 
 use super::VerifiedClaims;
 use super::authorize::{Authorized, authorize, find_token};
+use super::cache::VerifiedCache;
 use super::future::ResponseFuture;
 use crate::body::ResponseBody;
 use crate::config::CookieAuth;
@@ -18,6 +19,7 @@ use crate::token::CustomClaims;
 pub struct VerifierService<I, C, S> {
     pub(super) inner: I,
     pub(super) auth: CookieAuth<S>,
+    pub(super) cache: Option<Arc<VerifiedCache<C>>>,
     pub(super) _claims: PhantomData<fn() -> C>,
 }
 
@@ -30,6 +32,7 @@ impl<I: Clone, C, S> Clone for VerifierService<I, C, S> {
         Self {
             inner: self.inner.clone(),
             auth: self.auth.clone(),
+            cache: self.cache.clone(),
             _claims: PhantomData,
         }
     }
@@ -40,6 +43,7 @@ impl<I: fmt::Debug, C, S> fmt::Debug for VerifierService<I, C, S> {
         f.debug_struct("VerifierService")
             .field("inner", &self.inner)
             .field("auth", &self.auth)
+            .field("cache", &self.cache)
             .finish()
     }
 }
@@ -61,7 +65,8 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.auth.shared;
         let started = find_token(shared, request.headers()).and_then(|(token, source)| {
-            authorize::<C, S>(shared, token).map(|authorized| (authorized, source))
+            authorize::<C, S>(shared, self.cache.as_ref(), token)
+                .map(|authorized| (authorized, source))
         });
         match started {
             // Answered without waiting: call the service that was polled ready.

@@ -157,6 +157,10 @@ impl KeyProvider for RemoteJwks {
     fn refresh_for_unknown_kid(&self, _kid: Option<&str>) -> Option<KeyRefresh> {
         self.state.refresh_for_miss()
     }
+
+    fn generation(&self) -> Option<u64> {
+        Some(self.state.keys.load().generation())
+    }
 }
 
 impl fmt::Debug for RemoteJwks {
