@@ -34,5 +34,6 @@ mod refresh_bad_input;
 mod security_keys;
 mod sessions;
 mod store_failure;
+mod token_cache;
 mod verifier;
 mod verifier_layer;
