@@ -13,6 +13,8 @@
 //! * `DEMO_KEY_FILE` — a PKCS#8 PEM ES256 private key to sign with, e.g. from
 //!   `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`; its
 //!   `kid` is its RFC 7638 thumbprint, so a new file means a new `kid`;
+//! * `DEMO_TOKEN_CACHE` — `off` verifies every token from scratch (the
+//!   verifier's token cache is on by default; `benches/http_load.sh` compares);
 //! * `REDIS_URL` — reserved for the Redis store, which this build does not have;
 //! * `RUST_LOG` — log filter (default `info`).
 
@@ -76,6 +78,7 @@ async fn run() -> Result<(), BoxError> {
             .map(str::to_owned)
             .collect();
     }
+    config.token_cache = std::env::var("DEMO_TOKEN_CACHE").as_deref() != Ok("off");
     let key_source = match std::env::var_os("DEMO_KEY_FILE") {
         Some(path) => {
             let pem = std::fs::read(&path)
@@ -93,6 +96,7 @@ async fn run() -> Result<(), BoxError> {
     } else {
         config.allowed_origins.join(", ")
     };
+    let config_token_cache = config.token_cache;
     let demo = app::build(config)?;
 
     println!("tower-jwt-cookie demo listening on {origin}/");
@@ -100,6 +104,10 @@ async fn run() -> Result<(), BoxError> {
     println!("  keys: {key_source}; public keys at {origin}/.well-known/jwks.json");
     println!("  discovery: {origin}/.well-known/openid-configuration");
     println!("  cross-origin pages allowed (DEMO_ALLOWED_ORIGINS): {allowed}");
+    println!(
+        "  token cache (DEMO_TOKEN_CACHE): {}",
+        if config_token_cache { "on" } else { "off" }
+    );
     println!("  store: in-memory (MemoryStore); press Ctrl-C to stop");
 
     axum::serve(listener, demo.router)

@@ -97,6 +97,7 @@ impl TokenCache {
     }
 
     /// How many tokens are kept at most (least useful evicted first).
+    #[must_use]
     pub fn capacity(mut self, entries: NonZeroUsize) -> Self {
         self.capacity = entries;
         self
@@ -105,12 +106,14 @@ impl TokenCache {
     /// How long a cached verification is reused, in whole seconds of the
     /// crate's clock; after that the token is verified from scratch (and
     /// cached again). Under one second, nothing is ever reused.
+    #[must_use]
     pub fn max_age(mut self, age: Duration) -> Self {
         self.max_age = age;
         self
     }
 
     /// Whether tokens verified with HMAC keys (HS256/384/512) are cached too.
+    #[must_use]
     pub fn include_hmac(mut self, include: bool) -> Self {
         self.hmac = include;
         self
