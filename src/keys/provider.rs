@@ -26,6 +26,15 @@ pub trait KeyProvider: Send + Sync + 'static {
     /// The key new tokens are signed with, if this provider can sign.
     fn signing_key(&self) -> Option<Arc<SigningKey>>;
 
+    /// [`KeyProvider::verifying_key`] without handing out an `Arc`: `f` sees
+    /// the key (or `None`) borrowed from the provider's snapshot. The
+    /// verifier calls this on every request; cloning one key's `Arc` there
+    /// would write its reference count, shared by every core, each time.
+    /// The default calls `verifying_key`.
+    fn with_verifying_key(&self, kid: Option<&str>, f: &mut dyn FnMut(Option<&VerifyingKey>)) {
+        f(self.verifying_key(kid).as_deref());
+    }
+
     /// Called when [`KeyProvider::verifying_key`] found nothing. Return a future
     /// to wait for before one more lookup, or `None` (the default) to reject now.
     fn refresh_for_unknown_kid(&self, kid: Option<&str>) -> Option<KeyRefresh> {
@@ -53,6 +62,10 @@ impl<P: KeyProvider + ?Sized> KeyProvider for Arc<P> {
 
     fn signing_key(&self) -> Option<Arc<SigningKey>> {
         (**self).signing_key()
+    }
+
+    fn with_verifying_key(&self, kid: Option<&str>, f: &mut dyn FnMut(Option<&VerifyingKey>)) {
+        (**self).with_verifying_key(kid, f);
     }
 
     fn refresh_for_unknown_kid(&self, kid: Option<&str>) -> Option<KeyRefresh> {

@@ -18,7 +18,6 @@ use super::policy::{RequiredClaim, TokenKind, ValidationPolicy};
 use super::{Claims, CustomClaims, RegisteredClaims};
 use crate::keys::{KeyProvider, MAX_SIGNATURE_LEN, VerifyingKey, check_kid};
 use crate::rejection::Rejection;
-use std::sync::Arc;
 
 /// A base64url character or a dot, without branches (so the scan vectorizes).
 fn is_token_byte(b: u8) -> bool {
@@ -373,8 +372,27 @@ pub fn verify<C: CustomClaims>(
 ) -> Result<Claims<C>, Rejection> {
     let compact = CompactToken::split(token, policy.max_token_len)?;
     let header = read_header(&compact)?;
-    let key = find_key(keys, &header)?;
-    verify_with_key(&compact, &header, &key, kind, policy, now)
+    verify_with_provider(&compact, &header, keys, kind, policy, now)
+        .unwrap_or(Err(Rejection::UnknownKey))
+}
+
+/// [`verify_with_key`] with the key `keys` has for the header's `kid`,
+/// borrowed from the provider's snapshot (no `Arc` clone: its reference
+/// count would be written from every core on every request); `None` when
+/// no key matches.
+pub(crate) fn verify_with_provider<C: CustomClaims>(
+    token: &CompactToken<'_>,
+    header: &Header,
+    keys: &(impl KeyProvider + ?Sized),
+    kind: TokenKind,
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Option<Result<Claims<C>, Rejection>> {
+    let mut verified = None;
+    keys.with_verifying_key(header.kid(), &mut |key| {
+        verified = key.map(|key| verify_with_key(token, header, key, kind, policy, now));
+    });
+    verified
 }
 
 /// Everything after the key is found: signature, then `typ` and claims. The
@@ -389,14 +407,6 @@ pub(crate) fn verify_with_key<C: CustomClaims>(
 ) -> Result<Claims<C>, Rejection> {
     verify_signature(token, header, key)?;
     read_claims(token, header, kind, policy, now)
-}
-
-pub(crate) fn find_key(
-    keys: &(impl KeyProvider + ?Sized),
-    header: &Header,
-) -> Result<Arc<VerifyingKey>, Rejection> {
-    keys.verifying_key(header.kid())
-        .ok_or(Rejection::UnknownKey)
 }
 
 #[cfg(test)]

@@ -69,13 +69,21 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
             Lookup::Miss => {}
         }
     }
-    let key = match decode::find_key(&*shared.keys, &header) {
-        Ok(key) => key,
-        Err(rejection) => {
+    let verified = decode::verify_with_provider(
+        &compact,
+        &header,
+        &*shared.keys,
+        TokenKind::Access,
+        &shared.policy,
+        now,
+    );
+    let claims = match verified {
+        Some(claims) => claims?,
+        None => {
             let refresh = shared
                 .keys
                 .refresh_for_unknown_kid(header.kid())
-                .ok_or(rejection)?;
+                .ok_or(Rejection::UnknownKey)?;
             let shared = Arc::clone(shared);
             let token = token.to_vec();
             return Ok(Authorized::Pending(Box::pin(async move {
@@ -92,14 +100,6 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
             })));
         }
     };
-    let claims = decode::verify_with_key(
-        &compact,
-        &header,
-        &key,
-        TokenKind::Access,
-        &shared.policy,
-        now,
-    )?;
     ask_store(shared, claims, now, admission)
 }
 

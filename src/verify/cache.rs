@@ -137,11 +137,16 @@ impl TokenCache {
 
 /// The cache itself, shared by every service a verifier layer makes.
 pub(crate) struct VerifiedCache<C> {
-    entries: Cache<Box<[u8]>, Arc<Entry<C>>>,
+    /// Entries by value, not behind an `Arc`: a hit clones the claims (it
+    /// must hand out owned claims anyway) and writes no reference count
+    /// shared with the other cores.
+    entries: Cache<Box<[u8]>, Entry<C>>,
+    capacity: NonZeroUsize,
     max_age: i64,
     hmac: bool,
 }
 
+#[derive(Clone)]
 struct Entry<C> {
     claims: Claims<C>,
     /// The key provider's generation when the token was verified.
@@ -165,7 +170,7 @@ impl<C> fmt::Debug for VerifiedCache<C> {
     // Never the entries: they are tokens.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifiedCache")
-            .field("capacity", &self.entries.capacity())
+            .field("capacity", &self.capacity)
             .field("max_age", &self.max_age)
             .field("hmac", &self.hmac)
             .finish_non_exhaustive()
@@ -176,6 +181,7 @@ impl<C: Clone> VerifiedCache<C> {
     pub(crate) fn new(settings: &TokenCache) -> Self {
         Self {
             entries: Cache::new(settings.capacity.get()),
+            capacity: settings.capacity,
             max_age: i64::try_from(settings.max_age.as_secs()).unwrap_or(i64::MAX),
             hmac: settings.hmac,
         }
@@ -220,7 +226,7 @@ impl<C: Clone> VerifiedCache<C> {
         }
         let r = &entry.claims.registered;
         match decode::check_times(r.exp, r.nbf, r.iat, policy, now) {
-            Ok(()) => Lookup::Hit(entry.claims.clone()),
+            Ok(()) => Lookup::Hit(entry.claims),
             Err(rejection) => {
                 self.entries.remove(token);
                 Lookup::Refused(rejection)
@@ -252,7 +258,7 @@ impl<C: Clone> Admission<'_, C> {
         };
         self.cache
             .entries
-            .insert(self.token.into_owned().into_boxed_slice(), Arc::new(entry));
+            .insert(self.token.into_owned().into_boxed_slice(), entry);
     }
 
     /// The same admission, owning its token (to finish after an await).
