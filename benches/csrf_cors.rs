@@ -1,15 +1,23 @@
 //! Per-request cost of CsrfSameSiteGuard, CsrfTokenCheck's token check and
-//! CredentialedCors on their allowed paths, against an empty service call
-//! measured in the same run. Every case builds the same request in an
-//! untimed setup and polls a future that is ready at once (no runtime).
+//! CredentialedCors on their allowed paths and on their refusals (a 403 with
+//! the default JSON body), against an empty service call measured in the
+//! same run. Every case builds the same request in an untimed setup and polls
+//! a future that is ready at once (no runtime).
+//!
+//! `cargo bench --bench csrf_cors` prints, after criterion's figures, each
+//! refusal's mean over its layer's allowed path (the goal: at most 2x).
 
 use std::future::{Future, Ready, ready};
 use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+#[path = "support/mod.rs"]
+mod support;
+
+use criterion::{BatchSize, Criterion};
 use http::{HeaderName, Method, Request, Response};
+use support::Run;
 use tower::{Layer, Service, service_fn};
 use tower_jwt_cookie::CredentialedCors;
 use tower_jwt_cookie::csrf::{CsrfSameSiteGuard, CsrfTokens};
@@ -103,6 +111,15 @@ fn benches(c: &mut Criterion) {
     bench(c, "csrf/safe_method", guard.layer(empty()), || {
         request(Method::GET, &[("sec-fetch-site", "cross-site")])
     });
+    bench(c, "csrf/refused_cross_site", guard.layer(empty()), || {
+        request(
+            Method::POST,
+            &[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "https://evil.example"),
+            ],
+        )
+    });
 
     let tokens = CsrfTokens::new(&[7; 32]).unwrap();
     let token = tokens.mint("session-1").unwrap();
@@ -147,6 +164,15 @@ fn benches(c: &mut Criterion) {
             ],
         )
     });
+    bench(c, "cors/refused_preflight", cors.layer(empty()), || {
+        request(
+            Method::OPTIONS,
+            &[
+                ("origin", "https://evil.example"),
+                ("access-control-request-method", "POST"),
+            ],
+        )
+    });
     bench(
         c,
         "stack/cors_then_csrf_allowed_post",
@@ -160,5 +186,27 @@ fn benches(c: &mut Criterion) {
     );
 }
 
-criterion_group!(group, benches);
-criterion_main!(group);
+/// Each refusal over the allowed path of the same layer, means of this run.
+fn print_ratios(run: &Run) {
+    println!("\nmeans of this run; refusal / allowed path of the same layer (goal: at most 2x):");
+    let pairs = [
+        ("csrf/refused_cross_site", "csrf/trusted_cross_site_origin"),
+        ("cors/refused_preflight", "cors/preflight"),
+    ];
+    for (refused, allowed) in pairs {
+        let mean = |id: &str| run.mean_ns(&id.replace('/', "_"));
+        if let (Some(r), Some(a)) = (mean(refused), mean(allowed)) {
+            println!(
+                "  {refused:26} {r:>7.0} ns / {allowed:32} {a:>7.0} ns = {:.2}x",
+                r / a
+            );
+        }
+    }
+}
+
+fn main() {
+    let (run, mut criterion) = Run::start();
+    benches(&mut criterion);
+    criterion.final_summary();
+    print_ratios(&run);
+}

@@ -5,7 +5,8 @@
 //! stack, not the network.
 //!
 //! `cargo bench --bench demo_stack` prints criterion's figures, then the
-//! ratio and requests/s per core for each signing algorithm.
+//! ratio and requests/s per core for each signing algorithm, with the
+//! verifier's token cache on (the default) and off.
 
 #![allow(dead_code)] // the demo's modules carry what main.rs uses too
 
@@ -87,12 +88,18 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    for (name, alg) in ALGORITHMS {
+    for ((name, alg), cache) in ALGORITHMS.into_iter().flat_map(|a| [(a, true), (a, false)]) {
         let mut config = app::DemoConfig::new(ORIGIN);
         config.signing_key = Some(SigningKey::generate("bench", alg).unwrap());
+        config.token_cache = cache;
         let demo = app::build(config).unwrap();
         let cookie = login(&rt, &demo.router);
-        group.bench_function(format!("{name}/whole_demo_stack"), |b| {
+        let case = if cache {
+            "whole_demo_stack"
+        } else {
+            "whole_demo_stack_cache_off"
+        };
+        group.bench_function(format!("{name}/{case}"), |b| {
             b.iter(|| {
                 let response = rt
                     .block_on(demo.router.clone().oneshot(me_request(&cookie)))
@@ -118,12 +125,17 @@ fn main() {
         1e9 / bare
     );
     for (name, _) in ALGORITHMS {
-        if let Some(full) = run.mean_ns(&format!("demo_stack/{name}_whole_demo_stack")) {
-            println!(
-                "  {name:6} stack   {full:>9.0} ns  ({:>7.0} requests/s per core)  ratio {:.1}x",
-                1e9 / full,
-                full / bare
-            );
+        for (case, label) in [
+            ("whole_demo_stack", "cache on "),
+            ("whole_demo_stack_cache_off", "cache off"),
+        ] {
+            if let Some(full) = run.mean_ns(&format!("demo_stack/{name}_{case}")) {
+                println!(
+                    "  {name:6} {label} {full:>9.0} ns  ({:>7.0} requests/s per core)  ratio {:.1}x",
+                    1e9 / full,
+                    full / bare
+                );
+            }
         }
     }
 }

@@ -10,15 +10,25 @@
 //! The verifier call includes: reading the cookie header, the whole decode
 //! pipeline, typed claims, a MemoryStore check against 1,000,000 revoked
 //! entries, and inserting `VerifiedClaims` into the request extensions.
+//! It is measured with the token cache off (`verifier_service`), on a cache
+//! hit (`verifier_cache_hit`, HMAC included) and on a miss at its most
+//! expensive (`verifier_cache_miss`: lookup, drop of a stale entry, full
+//! verification, insert). HS256 also measures two refusals (401): no token,
+//! and a bad signature.
+//!
+//! The `scaling` group sends the same token from 1 and from 2 threads at
+//! once, for bare decode, the verifier with the cache off, and a cache hit,
+//! and prints how throughput scales from 1 to 2 threads.
 
 #[path = "support/mod.rs"]
 mod support;
 
 use std::convert::Infallible;
-use std::future::Future;
+use std::future::{Future, Ready, ready};
 use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
 use http::{Request, Response};
@@ -26,12 +36,14 @@ use jsonwebtoken::{DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::json;
 use support::Run;
+use tower::util::ServiceFn;
 use tower::{Service, ServiceBuilder, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, KeyRing, SigningKey};
 use tower_jwt_cookie::revocation::{RevocationStore, TokenRevocation};
 use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
-use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, VerifiedClaims};
+use tower_jwt_cookie::verify::{TokenCache, VerifierService};
+use tower_jwt_cookie::{Algorithm, CookieAuth, JwtCookieVerifier, MemoryStore};
 
 const REVOKED: usize = 1_000_000;
 const ALGORITHMS: [(&str, Algorithm); 4] = [
@@ -129,6 +141,7 @@ fn bench(c: &mut Criterion) {
     let now = unix_now();
     let store = store_with_revocations(now);
     let mut group = c.benchmark_group("verify");
+    let mut scaling = Vec::new();
     for (name, alg) in ALGORITHMS {
         let (signing, decoding) = keys(alg);
         let ring = KeyRing::with_signing_key(signing);
@@ -179,37 +192,166 @@ fn bench(c: &mut Criterion) {
             })
         });
 
-        let mut service = ServiceBuilder::new()
-            .layer(auth.verifier::<AppClaims>())
-            .service(service_fn(|request: Request<()>| async move {
-                debug_assert!(
-                    request
-                        .extensions()
-                        .get::<VerifiedClaims<AppClaims>>()
-                        .is_some()
-                );
-                Ok::<_, Infallible>(Response::new(()))
-            }));
-        let cookie = format!("theme=dark; lang=en; __Host-Http-access={jwt}");
-        group.bench_function(format!("{name}/verifier_service"), |b| {
-            b.iter_batched(
-                || {
-                    Request::get("/api/me")
-                        .header("cookie", &cookie)
-                        .body(())
-                        .unwrap()
-                },
-                |request| {
-                    complete(std::future::poll_fn(|cx| service.poll_ready(cx))).unwrap();
-                    let response = complete(service.call(request)).unwrap();
-                    assert_eq!(response.status(), 200);
-                    response
-                },
-                BatchSize::SmallInput,
-            )
-        });
+        let cookie = format!("theme=dark; __Host-Http-access={jwt}");
+        let cases = [
+            ("verifier_service", auth.verifier().without_token_cache()),
+            (
+                "verifier_cache_hit",
+                auth.verifier()
+                    .token_cache(TokenCache::new().include_hmac(true)),
+            ),
+            // Every entry is stale at once: each call looks up, drops the
+            // entry, verifies from scratch and inserts again (a miss at its
+            // most expensive).
+            (
+                "verifier_cache_miss",
+                auth.verifier()
+                    .token_cache(TokenCache::new().include_hmac(true).max_age(Duration::ZERO)),
+            ),
+        ];
+        for (case, layer) in cases {
+            let mut service = verified_service(layer);
+            group.bench_function(format!("{name}/{case}"), |b| {
+                b.iter_batched(
+                    || me_request(&cookie),
+                    |request| call(&mut service, request),
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        if alg == Algorithm::HS256 {
+            let mut service = verified_service(auth.verifier().without_token_cache());
+            let refusals = [
+                ("refused_missing_token", "theme=dark".to_owned()),
+                (
+                    "refused_bad_signature",
+                    format!("__Host-Http-access={jwt}x"),
+                ),
+            ];
+            for (case, cookie) in refusals {
+                group.bench_function(format!("{name}/{case}"), |b| {
+                    b.iter_batched(
+                        || me_request(&cookie),
+                        |request| call(&mut service, request),
+                        BatchSize::SmallInput,
+                    )
+                });
+            }
+        }
+        scaling.push((name, auth, jwt, decoding, validation));
     }
     group.finish();
+    bench_scaling(c, scaling);
+}
+
+type Layer = JwtCookieVerifier<AppClaims, MemoryStore>;
+type Verified = VerifierService<
+    ServiceFn<fn(Request<()>) -> Ready<Result<Response<()>, Infallible>>>,
+    AppClaims,
+    MemoryStore,
+>;
+
+fn ok(_: Request<()>) -> Ready<Result<Response<()>, Infallible>> {
+    ready(Ok(Response::new(())))
+}
+
+fn verified_service(layer: Layer) -> Verified {
+    ServiceBuilder::new()
+        .layer(layer)
+        .service(service_fn(ok as fn(_) -> _))
+}
+
+fn me_request(cookie: &str) -> Request<()> {
+    Request::get("/api/me")
+        .header("cookie", cookie)
+        .body(())
+        .unwrap()
+}
+
+/// One request through `service`; the status is returned so nothing is
+/// optimised away (200 on the allowed paths, 401 on the refusals).
+fn call(service: &mut Verified, request: Request<()>) -> u16 {
+    complete(std::future::poll_fn(|cx| service.poll_ready(cx))).unwrap();
+    complete(service.call(request)).unwrap().status().as_u16()
+}
+
+/// The same token on every request from 1 and from 2 threads at once (the
+/// worst case for state shared between cores): each case's time is per
+/// request of the aggregate, so `1-thread mean / 2-thread mean` is how the
+/// throughput scales.
+fn bench_scaling(
+    c: &mut Criterion,
+    setups: Vec<(
+        &'static str,
+        CookieAuth<MemoryStore>,
+        String,
+        DecodingKey,
+        Validation,
+    )>,
+) {
+    let mut group = c.benchmark_group("scaling");
+    for (name, auth, jwt, decoding, validation) in setups {
+        if name != "HS256" && name != "ES256" {
+            continue;
+        }
+        let cookie = format!("theme=dark; __Host-Http-access={jwt}");
+        for threads in [1, 2] {
+            group.bench_function(format!("{name}/bare_decode/{threads}"), |b| {
+                b.iter_custom(|iters| {
+                    on_threads(threads, iters, || {
+                        || {
+                            jsonwebtoken::decode::<BareClaims>(&jwt, &decoding, &validation)
+                                .unwrap();
+                        }
+                    })
+                })
+            });
+            let cases = [
+                ("verifier_service", auth.verifier().without_token_cache()),
+                (
+                    "verifier_cache_hit",
+                    auth.verifier()
+                        .token_cache(TokenCache::new().include_hmac(true)),
+                ),
+            ];
+            for (case, layer) in cases {
+                group.bench_function(format!("{name}/{case}/{threads}"), |b| {
+                    b.iter_custom(|iters| {
+                        on_threads(threads, iters, || {
+                            let mut service = verified_service(layer.clone());
+                            let cookie = &cookie;
+                            move || assert_eq!(call(&mut service, me_request(cookie)), 200)
+                        })
+                    })
+                });
+            }
+        }
+    }
+    group.finish();
+}
+
+/// Runs `iters` calls on each of `threads` threads at once (each with its
+/// own job from `make`); returns the wall time per thread's share, so the
+/// mean is per request of the aggregate throughput.
+fn on_threads<F: FnMut()>(threads: u32, iters: u64, make: impl Fn() -> F + Sync) -> Duration {
+    let start = std::sync::Barrier::new(threads as usize + 1);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut job = make();
+                start.wait();
+                for _ in 0..iters {
+                    job();
+                }
+            });
+        }
+        start.wait();
+        let began = Instant::now();
+        // The scope joins every thread before returning.
+        began
+    })
+    .elapsed()
+        / threads
 }
 
 fn install_jsonwebtoken_provider() {
@@ -221,7 +363,7 @@ fn install_jsonwebtoken_provider() {
 }
 
 fn print_ratios(run: &Run) {
-    println!("\nmeans of this run; ratios to bare jsonwebtoken::decode, and the layer's own cost:");
+    println!("\nmeans of this run; ratios to bare jsonwebtoken::decode of the same token:");
     for (name, _) in ALGORITHMS {
         let mean = |case: &str| run.mean_ns(&format!("verify/{name}_{case}"));
         let (Some(bare), Some(pipeline), Some(service)) = (
@@ -232,11 +374,43 @@ fn print_ratios(run: &Run) {
             continue;
         };
         println!(
-            "  {name:6} bare {bare:>8.0} ns | token::verify {pipeline:>8.0} ns = {:.3}x | service {service:>8.0} ns = {:.3}x | service / token::verify = {:.3}x",
+            "  {name:6} bare {bare:>8.0} ns | token::verify {pipeline:>8.0} ns = {:.3}x | service, cache off {service:>8.0} ns = {:.3}x",
             pipeline / bare,
             service / bare,
-            service / pipeline
         );
+        if let (Some(hit), Some(miss)) = (mean("verifier_cache_hit"), mean("verifier_cache_miss")) {
+            println!(
+                "  {:6} cache hit {hit:>8.0} ns = {:.3}x ({:.1}x faster than bare) | cache miss {miss:>8.0} ns = {:.3}x (miss / cache off = {:.3}x)",
+                "",
+                hit / bare,
+                bare / hit,
+                miss / bare,
+                miss / service
+            );
+        }
+        for case in ["refused_missing_token", "refused_bad_signature"] {
+            if let Some(refused) = mean(case) {
+                println!(
+                    "  {:6} {case} {refused:>8.0} ns = {:.3}x the allowed request (cache off)",
+                    "",
+                    refused / service
+                );
+            }
+        }
+    }
+    println!(
+        "\nscaling, same token on every request: 1-thread mean / 2-thread mean (2.0 = perfect):"
+    );
+    for (name, _) in ALGORITHMS {
+        for case in ["bare_decode", "verifier_service", "verifier_cache_hit"] {
+            let mean = |threads: u32| run.mean_ns(&format!("scaling/{name}_{case}_{threads}"));
+            if let (Some(one), Some(two)) = (mean(1), mean(2)) {
+                println!(
+                    "  {name:6} {case:20} 1 thread {one:>8.0} ns | 2 threads {two:>8.0} ns per request | {:.2}x",
+                    one / two
+                );
+            }
+        }
     }
 }
 

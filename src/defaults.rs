@@ -14,6 +14,14 @@ pub(crate) const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
 pub(crate) const LEEWAY: Duration = Duration::ZERO;
 /// Longest accepted token, checked before any parsing.
 pub(crate) const MAX_TOKEN_LEN: usize = 8 * 1024;
+/// Entries the verifier's token cache holds (each: the token bytes and its
+/// claims). Worst case with `MAX_TOKEN_LEN` tokens: 4096 × 8 KiB of token
+/// bytes (32 MiB) plus the decoded claims; typical (≈ 500-byte tokens):
+/// about 4 MiB.
+pub(crate) const TOKEN_CACHE_CAPACITY: usize = 4096;
+/// How long a cached verification is reused before the token is verified
+/// from scratch again (its `exp` and the store are checked on every hit).
+pub(crate) const TOKEN_CACHE_MAX_AGE: Duration = Duration::from_secs(300);
 
 // ---- Sessions (refresh families) ----------------------------------------
 

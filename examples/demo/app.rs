@@ -58,6 +58,8 @@ pub struct DemoConfig {
     pub signing_key: Option<SigningKey>,
     /// A clock the tests move by hand; `None` is the system clock.
     pub clock: Option<ManualClock>,
+    /// Whether the verifier keeps its verified-token cache. Default `true`.
+    pub token_cache: bool,
 }
 
 impl DemoConfig {
@@ -70,6 +72,7 @@ impl DemoConfig {
             access_lifetime: Duration::from_secs(15 * 60),
             signing_key: None,
             clock: None,
+            token_cache: true,
         }
     }
 }
@@ -194,6 +197,11 @@ pub fn build_with_store<S: RevocationStore>(
     // The four layers, all from `auth`.
     let issuer = auth.issuer()?; // also answers POST /auth/refresh
     let verifier = auth.verifier::<DemoClaims>();
+    let verifier = if config.token_cache {
+        verifier
+    } else {
+        verifier.without_token_cache()
+    };
     let csrf = auth.csrf_guard().build()?; // trusts exactly the allowed origins
     let cors = if auth.allowed_origins().is_empty() {
         None // same-origin only: no CORS headers at all

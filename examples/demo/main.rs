@@ -26,6 +26,8 @@
 //!   printed, to compare with what the browser shows before accepting it;
 //! * `DEMO_ACCESS_TOKEN_SECS` — access-token lifetime in seconds (default
 //!   900), e.g. `20` to watch the page refresh an expired token;
+//! * `DEMO_TOKEN_CACHE` — `off` verifies every token from scratch (the
+//!   verifier's token cache is on by default; `benches/http_load.sh` compares);
 //! * `REDIS_URL` — e.g. `redis://127.0.0.1:6379/`: keep sessions and
 //!   revocations in Redis (`RedisStore`, needs `--features redis`), so several
 //!   instances started with the same `DEMO_KEY_FILE` and `REDIS_URL` act as
@@ -101,6 +103,7 @@ async fn run() -> Result<(), BoxError> {
             .ok_or("DEMO_ACCESS_TOKEN_SECS must be a positive number of seconds, e.g. 20")?;
         config.access_lifetime = std::time::Duration::from_secs(secs);
     }
+    config.token_cache = std::env::var("DEMO_TOKEN_CACHE").as_deref() != Ok("off");
     let key_source = match std::env::var_os("DEMO_KEY_FILE") {
         Some(path) => {
             config.signing_key = Some(
@@ -116,6 +119,7 @@ async fn run() -> Result<(), BoxError> {
     } else {
         config.allowed_origins.join(", ")
     };
+    let config_token_cache = config.token_cache;
     let access_secs = config.access_lifetime.as_secs();
     let shared_key = std::env::var_os("DEMO_KEY_FILE").is_some();
     let (demo, store) = match std::env::var("REDIS_URL") {
@@ -129,6 +133,10 @@ async fn run() -> Result<(), BoxError> {
     println!("  discovery: {origin}/.well-known/openid-configuration");
     println!("  cross-origin pages allowed (DEMO_ALLOWED_ORIGINS): {allowed}");
     println!("  access tokens live {access_secs} s (DEMO_ACCESS_TOKEN_SECS)");
+    println!(
+        "  token cache (DEMO_TOKEN_CACHE): {}",
+        if config_token_cache { "on" } else { "off" }
+    );
     println!("  store: {store}; press Ctrl-C to stop");
 
     match tls {

@@ -1,13 +1,12 @@
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use http::{HeaderValue, Response};
+use http::Response;
 use pin_project_lite::pin_project;
 
-use super::policy::CorsConfig;
+use super::policy::ActualHeaders;
 use crate::body::ResponseBody;
 
 pin_project! {
@@ -17,15 +16,15 @@ pin_project! {
         #[pin]
         future: crate::future::ResponseFuture<F>,
         // `Some` for an actual request: the headers to add to its response.
-        actual: Option<(Option<HeaderValue>, Arc<CorsConfig>)>,
+        actual: Option<ActualHeaders>,
     }
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn inner(future: F, allowed: Option<HeaderValue>, config: Arc<CorsConfig>) -> Self {
+    pub(super) fn inner(future: F, actual: ActualHeaders) -> Self {
         Self {
             future: crate::future::ResponseFuture::called(future),
-            actual: Some((allowed, config)),
+            actual: Some(actual),
         }
     }
 
@@ -46,8 +45,8 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.future.poll(cx))?;
-        if let Some((allowed, config)) = this.actual.take() {
-            config.add_actual_headers(response.headers_mut(), allowed);
+        if let Some(actual) = this.actual.take() {
+            actual.add_to(response.headers_mut());
         }
         Poll::Ready(Ok(response))
     }

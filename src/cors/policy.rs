@@ -94,14 +94,32 @@ impl CorsConfig {
         Ok(response)
     }
 
-    /// Adds the CORS headers of an actual (non-preflight) response.
-    pub(super) fn add_actual_headers(&self, headers: &mut HeaderMap, allowed: Option<HeaderValue>) {
+    /// What an actual request's response gets: the allowed origin (from the
+    /// request itself) and, for an allowed one, the exposed headers. Owned
+    /// values, so the response future holds no handle on the shared config
+    /// (an `Arc` clone per request would write its counter from every core).
+    pub(super) fn actual_headers(&self, headers: &HeaderMap) -> ActualHeaders {
+        let allowed = self.allowed_origin(headers).cloned();
+        let expose = allowed.as_ref().and(self.expose_headers.clone());
+        ActualHeaders { allowed, expose }
+    }
+}
+
+/// The CORS headers of one actual (non-preflight) response.
+#[derive(Debug)]
+pub(super) struct ActualHeaders {
+    allowed: Option<HeaderValue>,
+    expose: Option<HeaderValue>,
+}
+
+impl ActualHeaders {
+    pub(super) fn add_to(self, headers: &mut HeaderMap) {
         headers.append(header::VARY, VARY_ORIGIN);
-        if let Some(origin) = allowed {
+        if let Some(origin) = self.allowed {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
             headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
-            if let Some(expose) = &self.expose_headers {
-                headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, expose.clone());
+            if let Some(expose) = self.expose {
+                headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, expose);
             }
         } else {
             // An inner handler must not grant what the allow-list does not.

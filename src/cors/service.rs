@@ -66,8 +66,8 @@ where
             };
             return ResponseFuture::preflight(response);
         }
-        let allowed = config.allowed_origin(request.headers()).cloned();
-        ResponseFuture::inner(self.inner.call(request), allowed, Arc::clone(&self.config))
+        let actual = config.actual_headers(request.headers());
+        ResponseFuture::inner(self.inner.call(request), actual)
     }
 }
 

@@ -88,6 +88,11 @@ impl Algorithm {
         }
     }
 
+    /// Whether this is an HMAC algorithm (a shared secret, not a key pair).
+    pub(crate) const fn is_hmac(self) -> bool {
+        matches!(self.family(), AlgorithmFamily::Hmac)
+    }
+
     pub(crate) const fn family(self) -> AlgorithmFamily {
         match self {
             Self::HS256 | Self::HS384 | Self::HS512 => AlgorithmFamily::Hmac,

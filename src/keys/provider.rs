@@ -26,10 +26,31 @@ pub trait KeyProvider: Send + Sync + 'static {
     /// The key new tokens are signed with, if this provider can sign.
     fn signing_key(&self) -> Option<Arc<SigningKey>>;
 
+    /// [`KeyProvider::verifying_key`] without handing out an `Arc`: `f` sees
+    /// the key (or `None`) borrowed from the provider's snapshot. The
+    /// verifier calls this on every request; cloning one key's `Arc` there
+    /// would write its reference count, shared by every core, each time.
+    /// The default calls `verifying_key`.
+    fn with_verifying_key(&self, kid: Option<&str>, f: &mut dyn FnMut(Option<&VerifyingKey>)) {
+        f(self.verifying_key(kid).as_deref());
+    }
+
     /// Called when [`KeyProvider::verifying_key`] found nothing. Return a future
     /// to wait for before one more lookup, or `None` (the default) to reject now.
     fn refresh_for_unknown_kid(&self, kid: Option<&str>) -> Option<KeyRefresh> {
         let _ = kid;
+        None
+    }
+
+    /// A number that changes whenever a key is removed or replaced, read from
+    /// the same snapshot as the keys. The verifier's token cache keeps, with
+    /// each entry, the generation it was verified under and drops the entry
+    /// once the generation differs, so a withdrawn key stops verifying cached
+    /// tokens at once (no scan of the cache).
+    ///
+    /// `None` (the default) means the provider cannot tell: the verifier then
+    /// caches nothing for it and verifies every token from scratch.
+    fn generation(&self) -> Option<u64> {
         None
     }
 }
@@ -43,7 +64,15 @@ impl<P: KeyProvider + ?Sized> KeyProvider for Arc<P> {
         (**self).signing_key()
     }
 
+    fn with_verifying_key(&self, kid: Option<&str>, f: &mut dyn FnMut(Option<&VerifyingKey>)) {
+        (**self).with_verifying_key(kid, f);
+    }
+
     fn refresh_for_unknown_kid(&self, kid: Option<&str>) -> Option<KeyRefresh> {
         (**self).refresh_for_unknown_kid(kid)
+    }
+
+    fn generation(&self) -> Option<u64> {
+        (**self).generation()
     }
 }

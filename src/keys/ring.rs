@@ -27,6 +27,9 @@ struct KeySet {
     verifying: Vec<Arc<VerifyingKey>>,
     signing: Vec<Arc<SigningKey>>,
     active: Option<Arc<SigningKey>>,
+    /// Bumped by every change, so it differs whenever a key was removed or
+    /// replaced ([`KeyProvider::generation`]).
+    generation: u64,
 }
 
 impl KeyRing {
@@ -127,6 +130,7 @@ impl KeyRing {
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let mut next = KeySet::clone(&self.keys.load());
         change(&mut next)?;
+        next.generation = next.generation.wrapping_add(1);
         self.keys.store(Arc::new(next));
         Ok(())
     }
@@ -139,6 +143,17 @@ impl Default for KeyRing {
 }
 
 impl KeySet {
+    /// The key for `kid`; a token without `kid` matches a sole key.
+    fn find(&self, kid: Option<&str>) -> Option<&Arc<VerifyingKey>> {
+        match kid {
+            Some(kid) => self.verifying.iter().find(|k| k.kid() == kid),
+            None => match self.verifying.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            },
+        }
+    }
+
     fn insert_verifying(&mut self, key: Arc<VerifyingKey>) -> Result<(), KeyError> {
         if self.verifying.iter().any(|k| k.kid() == key.kid()) {
             return Err(KeyError::DuplicateKid(key.kid().to_owned()));
@@ -181,17 +196,18 @@ impl KeySet {
 
 impl KeyProvider for KeyRing {
     fn verifying_key(&self, kid: Option<&str>) -> Option<Arc<VerifyingKey>> {
-        let set = self.keys.load();
-        match kid {
-            Some(kid) => set.verifying.iter().find(|k| k.kid() == kid).cloned(),
-            None => match set.verifying.as_slice() {
-                [only] => Some(Arc::clone(only)),
-                _ => None,
-            },
-        }
+        self.keys.load().find(kid).cloned()
+    }
+
+    fn with_verifying_key(&self, kid: Option<&str>, f: &mut dyn FnMut(Option<&VerifyingKey>)) {
+        f(self.keys.load().find(kid).map(|key| &**key));
     }
 
     fn signing_key(&self) -> Option<Arc<SigningKey>> {
         self.keys.load().active.clone()
+    }
+
+    fn generation(&self) -> Option<u64> {
+        Some(self.keys.load().generation)
     }
 }

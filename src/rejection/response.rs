@@ -83,24 +83,41 @@ impl Responder for DefaultResponder {
 
 fn http_response(rejection: &Rejection) -> Response<Bytes> {
     let message = rejection.to_string();
-    let body = serde_json::json!({ "error": rejection.reason(), "message": message });
-    let mut response = Response::new(Bytes::from(body.to_string()));
+    let mut response = Response::new(json_body(rejection.reason(), &message));
     *response.status_mut() = rejection.status();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if rejection.status() == StatusCode::UNAUTHORIZED {
         let challenge = if rejection.is_invalid_token() {
-            format!("Bearer error=\"invalid_token\", error_description=\"{message}\"")
+            // Display texts are fixed ASCII sentences without quotes, so this
+            // cannot fail; the bytes are taken as they are, without a copy.
+            HeaderValue::from_maybe_shared(Bytes::from(format!(
+                "Bearer error=\"invalid_token\", error_description=\"{message}\""
+            )))
+            .ok()
         } else {
-            "Bearer".to_owned()
+            Some(HeaderValue::from_static("Bearer"))
         };
-        // Display texts are fixed ASCII sentences without quotes, so this cannot fail.
-        if let Ok(value) = HeaderValue::try_from(challenge) {
+        if let Some(value) = challenge {
             headers.insert(WWW_AUTHENTICATE, value);
         }
     }
     response
+}
+
+/// `{"error":"<reason>","message":"<message>"}`, written straight into one
+/// buffer: refusals are what a flood of bad requests costs, so no JSON tree
+/// and no second copy are built for them.
+fn json_body(reason: &str, message: &str) -> Bytes {
+    let mut body = Vec::with_capacity(32 + reason.len() + message.len());
+    body.extend_from_slice(b"{\"error\":");
+    // Writing JSON strings into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut body, reason);
+    body.extend_from_slice(b",\"message\":");
+    let _ = serde_json::to_writer(&mut body, message);
+    body.push(b'}');
+    Bytes::from(body)
 }
 
 /// A trailers-only gRPC error response.

@@ -8,7 +8,9 @@ use foldhash::fast::RandomState;
 /// (foldhash) replaces SipHash on this hot path.
 type Map<V> = HashMap<Box<str>, V, RandomState>;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError};
+
+use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard, ShardedLockWriteGuard};
 
 use super::{
     AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, RotateOutcome, Rotation,
@@ -23,9 +25,11 @@ const MIN_SWEEP_INTERVAL: usize = 64;
 /// The embedded store: revocations and refresh families in this process's
 /// memory, for a single instance.
 ///
-/// Entries live in 64 shards, each behind its own `RwLock`, chosen by a
-/// keyed hash; a check takes three read locks on (usually) different shards,
-/// so concurrent readers do not contend. Expired entries are swept as writes
+/// Entries live in 64 shards, each behind its own `ShardedLock` (crossbeam:
+/// a read lock takes only the calling thread's slice of the lock, so readers
+/// on different cores never write a shared word, even for the same token),
+/// chosen by a keyed hash; a check takes three read locks, so concurrent
+/// readers do not contend. Expired entries are swept as writes
 /// arrive, so memory stays proportional to the live tokens. Cloning gives
 /// another handle to the same store.
 #[derive(Clone, Debug)]
@@ -36,7 +40,7 @@ pub struct MemoryStore {
 #[derive(Debug)]
 struct Inner {
     hasher: RandomState,
-    shards: Box<[RwLock<Shard>]>,
+    shards: Box<[ShardedLock<Shard>]>,
     /// The latest `now` any call carried: the store has no clock of its own
     /// (callers' clocks may be simulated), so sweeps use the time it was told.
     latest_now: AtomicI64,
@@ -114,7 +118,9 @@ impl Session {
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        let shards = (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect();
+        let shards = (0..SHARDS)
+            .map(|_| ShardedLock::new(Shard::default()))
+            .collect();
         Self {
             inner: Arc::new(Inner {
                 hasher: RandomState::default(),
@@ -148,8 +154,15 @@ impl MemoryStore {
         }
     }
 
-    /// Records `now` and returns the latest time seen.
+    /// Records `now` and returns the latest time seen. A plain load first:
+    /// the time moves once a second, and only then does one caller write.
+    /// An unconditional `fetch_max` on every check would write the shared
+    /// cache line each time, bouncing it between cores.
     fn observe(&self, now: i64) -> i64 {
+        let latest = self.latest_now();
+        if now <= latest {
+            return latest;
+        }
         self.inner
             .latest_now
             .fetch_max(now, Ordering::Relaxed)
@@ -160,7 +173,7 @@ impl MemoryStore {
         self.inner.latest_now.load(Ordering::Relaxed)
     }
 
-    fn shard(&self, key: &str) -> &RwLock<Shard> {
+    fn shard(&self, key: &str) -> &ShardedLock<Shard> {
         let index = self.inner.hasher.hash_one(key) as usize % SHARDS;
         &self.inner.shards[index]
     }
@@ -262,13 +275,13 @@ impl Shard {
     }
 }
 
-fn read(lock: &RwLock<Shard>) -> RwLockReadGuard<'_, Shard> {
+fn read(lock: &ShardedLock<Shard>) -> ShardedLockReadGuard<'_, Shard> {
     // A panic while holding the lock cannot leave a map half-updated in a way
     // that matters here (each write is one insert or field update).
     lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn write(lock: &RwLock<Shard>) -> RwLockWriteGuard<'_, Shard> {
+fn write(lock: &ShardedLock<Shard>) -> ShardedLockWriteGuard<'_, Shard> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 

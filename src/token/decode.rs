@@ -18,7 +18,6 @@ use super::policy::{RequiredClaim, TokenKind, ValidationPolicy};
 use super::{Claims, CustomClaims, RegisteredClaims};
 use crate::keys::{KeyProvider, MAX_SIGNATURE_LEN, VerifyingKey, check_kid};
 use crate::rejection::Rejection;
-use std::sync::Arc;
 
 /// A base64url character or a dot, without branches (so the scan vectorizes).
 fn is_token_byte(b: u8) -> bool {
@@ -118,6 +117,11 @@ impl Header {
     /// The `kid` the key provider is asked for.
     pub(crate) fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// The `alg` (the key found must be of it).
+    pub(crate) fn alg(&self) -> Algorithm {
+        self.alg
     }
 }
 
@@ -313,6 +317,29 @@ fn validate(
     required(RequiredClaim::Jti, "jti", jti.is_some())?;
     required(RequiredClaim::Sid, "sid", sid.is_some())?;
 
+    check_times(exp, nbf, iat, policy, now)?;
+
+    Ok(RegisteredClaims {
+        iss,
+        sub,
+        aud,
+        exp,
+        nbf,
+        iat,
+        jti,
+        sid,
+    })
+}
+
+/// The time checks: `exp`, `nbf`, `iat` and `max_age` against `now`, with
+/// the leeway. The verifier's token cache runs them again on every hit.
+pub(crate) fn check_times(
+    exp: Option<i64>,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Result<(), Rejection> {
     let leeway = policy.leeway;
     if exp.is_some_and(|exp| now.saturating_sub(leeway) >= exp) {
         return Err(Rejection::Expired);
@@ -331,17 +358,7 @@ fn validate(
             return Err(Rejection::TooOld);
         }
     }
-
-    Ok(RegisteredClaims {
-        iss,
-        sub,
-        aud,
-        exp,
-        nbf,
-        iat,
-        jti,
-        sid,
-    })
+    Ok(())
 }
 
 /// The whole pipeline for one token against a key provider, without the
@@ -355,8 +372,27 @@ pub fn verify<C: CustomClaims>(
 ) -> Result<Claims<C>, Rejection> {
     let compact = CompactToken::split(token, policy.max_token_len)?;
     let header = read_header(&compact)?;
-    let key = find_key(keys, &header)?;
-    verify_with_key(&compact, &header, &key, kind, policy, now)
+    verify_with_provider(&compact, &header, keys, kind, policy, now)
+        .unwrap_or(Err(Rejection::UnknownKey))
+}
+
+/// [`verify_with_key`] with the key `keys` has for the header's `kid`,
+/// borrowed from the provider's snapshot (no `Arc` clone: its reference
+/// count would be written from every core on every request); `None` when
+/// no key matches.
+pub(crate) fn verify_with_provider<C: CustomClaims>(
+    token: &CompactToken<'_>,
+    header: &Header,
+    keys: &(impl KeyProvider + ?Sized),
+    kind: TokenKind,
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Option<Result<Claims<C>, Rejection>> {
+    let mut verified = None;
+    keys.with_verifying_key(header.kid(), &mut |key| {
+        verified = key.map(|key| verify_with_key(token, header, key, kind, policy, now));
+    });
+    verified
 }
 
 /// Everything after the key is found: signature, then `typ` and claims. The
@@ -371,14 +407,6 @@ pub(crate) fn verify_with_key<C: CustomClaims>(
 ) -> Result<Claims<C>, Rejection> {
     verify_signature(token, header, key)?;
     read_claims(token, header, kind, policy, now)
-}
-
-pub(crate) fn find_key(
-    keys: &(impl KeyProvider + ?Sized),
-    header: &Header,
-) -> Result<Arc<VerifyingKey>, Rejection> {
-    keys.verifying_key(header.kid())
-        .ok_or(Rejection::UnknownKey)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use http::HeaderMap;
 
 use super::TokenSource;
+use super::cache::{Admission, Lookup, VerifiedCache};
 use crate::config::Shared;
 use crate::cookie::token_cookie;
 use crate::header::bearer_token;
@@ -46,21 +47,43 @@ pub(crate) enum Authorized<C> {
 }
 
 /// Verifies `token` synchronously as far as possible; what is left (store
-/// check, maybe a key refresh) comes back as a future.
+/// check, maybe a key refresh) comes back as a future. With a `cache`, a
+/// token verified before skips the signature and claim parsing (its time
+/// claims and the store are still checked), and a token that passes every
+/// check is recorded.
 pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
     shared: &Arc<Shared<S>>,
+    cache: Option<&Arc<VerifiedCache<C>>>,
     token: &[u8],
 ) -> Result<Authorized<C>, Rejection> {
     let now = shared.clock.now();
     let compact = CompactToken::split(token, shared.policy.max_token_len)?;
     let header = decode::read_header(&compact)?;
-    let key = match decode::find_key(&*shared.keys, &header) {
-        Ok(key) => key,
-        Err(rejection) => {
+    let admission = cache
+        .filter(|cache| cache.admits(header.alg()))
+        .and_then(|cache| cache.admission(&*shared.keys, token));
+    if let Some(admission) = &admission {
+        match admission.lookup(&shared.policy, now) {
+            Lookup::Hit(claims) => return ask_store(shared, claims, now, None),
+            Lookup::Refused(rejection) => return Err(rejection),
+            Lookup::Miss => {}
+        }
+    }
+    let verified = decode::verify_with_provider(
+        &compact,
+        &header,
+        &*shared.keys,
+        TokenKind::Access,
+        &shared.policy,
+        now,
+    );
+    let claims = match verified {
+        Some(claims) => claims?,
+        None => {
             let refresh = shared
                 .keys
                 .refresh_for_unknown_kid(header.kid())
-                .ok_or(rejection)?;
+                .ok_or(Rejection::UnknownKey)?;
             let shared = Arc::clone(shared);
             let token = token.to_vec();
             return Ok(Authorized::Pending(Box::pin(async move {
@@ -77,20 +100,32 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
             })));
         }
     };
-    let claims = decode::verify_with_key(
-        &compact,
-        &header,
-        &key,
-        TokenKind::Access,
-        &shared.policy,
-        now,
-    )?;
+    ask_store(shared, claims, now, admission)
+}
+
+/// The last check, the store's; then the token enters the cache (when it
+/// came with an admission, that is, it was not a hit already).
+fn ask_store<C: CustomClaims, S: RevocationStore>(
+    shared: &Arc<Shared<S>>,
+    claims: Claims<C>,
+    now: i64,
+    admission: Option<Admission<'_, C>>,
+) -> Result<Authorized<C>, Rejection> {
     if let Some(answer) = shared.store.check_now(access_check(shared, &claims, now)) {
-        return revocation_verdict(answer).map(|()| Authorized::Now(claims));
+        revocation_verdict(answer)?;
+        if let Some(admission) = admission {
+            admission.record(&claims, now);
+        }
+        return Ok(Authorized::Now(claims));
     }
     let shared = Arc::clone(shared);
+    let admission = admission.map(Admission::into_owned);
     Ok(Authorized::Pending(Box::pin(async move {
-        check_revocation(&shared, claims, now).await
+        let claims = check_revocation(&shared, claims, now).await?;
+        if let Some(admission) = admission {
+            admission.record(&claims, now);
+        }
+        Ok(claims)
     })))
 }
 

@@ -1,9 +1,11 @@
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use tower_layer::Layer;
 
 use super::VerifierService;
+use super::cache::{TokenCache, VerifiedCache};
 use crate::config::CookieAuth;
 use crate::revocation::{MemoryStore, RevocationStore};
 use crate::token::{CustomClaims, NoCustomClaims};
@@ -11,19 +13,30 @@ use crate::token::{CustomClaims, NoCustomClaims};
 /// Verifies the access token of every request and puts
 /// [`VerifiedClaims<C>`](super::VerifiedClaims) in its extensions; refuses the
 /// request otherwise, before the inner service runs.
+///
+/// Tokens verified with an asymmetric key are remembered in a
+/// [verified-token cache](super::cache) by default; see
+/// [`token_cache`](Self::token_cache) and
+/// [`without_token_cache`](Self::without_token_cache).
 #[must_use = "a layer does nothing unless it wraps a service"]
 pub struct JwtCookieVerifier<C = NoCustomClaims, S = MemoryStore> {
     auth: CookieAuth<S>,
     optional: bool,
+    cache: Option<Arc<VerifiedCache<C>>>,
     _claims: PhantomData<fn() -> C>,
 }
 
 impl<S: RevocationStore> CookieAuth<S> {
     /// The layer that verifies access tokens and provides `VerifiedClaims<C>`.
+    ///
+    /// Every call makes a new, empty token cache (with the default
+    /// [`TokenCache`] settings), shared by the clones of the layer and every
+    /// service it makes.
     pub fn verifier<C: CustomClaims>(&self) -> JwtCookieVerifier<C, S> {
         JwtCookieVerifier {
             auth: self.clone(),
             optional: false,
+            cache: Some(Arc::new(VerifiedCache::new(&TokenCache::default()))),
             _claims: PhantomData,
         }
     }
@@ -42,11 +55,28 @@ impl<C, S> JwtCookieVerifier<C, S> {
     }
 }
 
+impl<C: CustomClaims, S> JwtCookieVerifier<C, S> {
+    /// Replaces the token cache with a new, empty one with `settings`.
+    #[must_use]
+    pub fn token_cache(mut self, settings: TokenCache) -> Self {
+        self.cache = Some(Arc::new(VerifiedCache::new(&settings)));
+        self
+    }
+
+    /// Turns the token cache off: every token is verified from scratch.
+    #[must_use]
+    pub fn without_token_cache(mut self) -> Self {
+        self.cache = None;
+        self
+    }
+}
+
 impl<C, S> Clone for JwtCookieVerifier<C, S> {
     fn clone(&self) -> Self {
         Self {
             auth: self.auth.clone(),
             optional: self.optional,
+            cache: self.cache.clone(),
             _claims: PhantomData,
         }
     }
@@ -57,6 +87,7 @@ impl<C, S> fmt::Debug for JwtCookieVerifier<C, S> {
         f.debug_struct("JwtCookieVerifier")
             .field("auth", &self.auth)
             .field("optional", &self.optional)
+            .field("cache", &self.cache)
             .finish()
     }
 }
@@ -69,6 +100,7 @@ impl<I, C, S> Layer<I> for JwtCookieVerifier<C, S> {
             inner,
             auth: self.auth.clone(),
             optional: self.optional,
+            cache: self.cache.clone(),
             _claims: PhantomData,
         }
     }

@@ -37,12 +37,14 @@
 //! ```
 
 mod authorize;
+pub mod cache;
 mod claims;
 mod future;
 mod layer;
 pub mod optional;
 mod service;
 
+pub use cache::TokenCache;
 pub use claims::{TokenSource, VerifiedClaims};
 pub use future::ResponseFuture;
 pub use layer::JwtCookieVerifier;

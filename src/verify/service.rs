@@ -8,6 +8,7 @@ use tower_service::Service;
 
 use super::VerifiedClaims;
 use super::authorize::{Authorized, authorize, find_token};
+use super::cache::VerifiedCache;
 use super::future::ResponseFuture;
 use super::optional::Anonymous;
 use crate::body::ResponseBody;
@@ -21,6 +22,7 @@ pub struct VerifierService<I, C, S> {
     pub(super) inner: I,
     pub(super) auth: CookieAuth<S>,
     pub(super) optional: bool,
+    pub(super) cache: Option<Arc<VerifiedCache<C>>>,
     pub(super) _claims: PhantomData<fn() -> C>,
 }
 
@@ -34,6 +36,7 @@ impl<I: Clone, C, S> Clone for VerifierService<I, C, S> {
             inner: self.inner.clone(),
             auth: self.auth.clone(),
             optional: self.optional,
+            cache: self.cache.clone(),
             _claims: PhantomData,
         }
     }
@@ -45,6 +48,7 @@ impl<I: fmt::Debug, C, S> fmt::Debug for VerifierService<I, C, S> {
             .field("inner", &self.inner)
             .field("auth", &self.auth)
             .field("optional", &self.optional)
+            .field("cache", &self.cache)
             .finish()
     }
 }
@@ -66,7 +70,8 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.auth.shared;
         let started = find_token(shared, request.headers()).and_then(|(token, source)| {
-            authorize::<C, S>(shared, token).map(|authorized| (authorized, source))
+            authorize::<C, S>(shared, self.cache.as_ref(), token)
+                .map(|authorized| (authorized, source))
         });
         match started {
             // Answered without waiting: call the service that was polled ready.

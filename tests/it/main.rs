@@ -46,5 +46,6 @@ mod refresh_bad_input;
 mod security_keys;
 mod sessions;
 mod store_failure;
+mod token_cache;
 mod verifier;
 mod verifier_layer;

@@ -89,6 +89,8 @@ impl JwksPolicy {
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
     keys: Vec<Arc<VerifyingKey>>,
+    /// Which fetch published this set (see [`KeyProvider::generation`](crate::keys::KeyProvider::generation)).
+    generation: u64,
 }
 
 impl KeySet {
@@ -111,6 +113,19 @@ impl KeySet {
     /// The keys, in document order.
     pub fn keys(&self) -> &[Arc<VerifyingKey>] {
         &self.keys
+    }
+
+    /// The number of the fetch that published this set: every published
+    /// set gets the next one, since a refetched document may replace or
+    /// withdraw any key.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// This set, numbered as the one published after `previous`.
+    pub(super) fn succeeding(mut self, previous: &Self) -> Self {
+        self.generation = previous.generation.wrapping_add(1);
+        self
     }
 }
 
@@ -151,7 +166,10 @@ pub fn parse_jwks(document: &[u8], policy: &JwksPolicy) -> Result<KeySet, JwksEr
     if keys.is_empty() {
         return Err(JwksError::Empty);
     }
-    Ok(KeySet { keys })
+    Ok(KeySet {
+        keys,
+        generation: 0,
+    })
 }
 
 #[derive(Deserialize)]

@@ -154,8 +154,16 @@ impl KeyProvider for RemoteJwks {
         None
     }
 
+    fn with_verifying_key(&self, kid: Option<&str>, f: &mut dyn FnMut(Option<&VerifyingKey>)) {
+        f(self.state.keys.load().get(kid).map(|key| &**key));
+    }
+
     fn refresh_for_unknown_kid(&self, _kid: Option<&str>) -> Option<KeyRefresh> {
         self.state.refresh_for_miss()
+    }
+
+    fn generation(&self) -> Option<u64> {
+        Some(self.state.keys.load().generation())
     }
 }
 

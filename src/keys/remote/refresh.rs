@@ -58,6 +58,9 @@ impl State {
             .get(&self.url, "application/jwk-set+json, application/json")
             .await?;
         let set = parse_jwks(&fetched.body, &self.policy)?;
+        // One writer (the first fetch, then only the task), so load-then-store
+        // cannot lose a generation.
+        let set = set.succeeding(&self.keys.load());
         self.keys.store(Arc::new(set));
         Ok(self.bounds.ttl(fetched.max_age))
     }
