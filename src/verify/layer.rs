@@ -57,14 +57,12 @@ impl<C, S> JwtCookieVerifier<C, S> {
 
 impl<C: CustomClaims, S> JwtCookieVerifier<C, S> {
     /// Replaces the token cache with a new, empty one with `settings`.
-    #[must_use]
     pub fn token_cache(mut self, settings: TokenCache) -> Self {
         self.cache = Some(Arc::new(VerifiedCache::new(&settings)));
         self
     }
 
     /// Turns the token cache off: every token is verified from scratch.
-    #[must_use]
     pub fn without_token_cache(mut self) -> Self {
         self.cache = None;
         self
