@@ -59,6 +59,7 @@ mod mint;
 mod refresh;
 mod run;
 mod service;
+mod unconsumed;
 
 pub use command::Session;
 pub use future::ResponseFuture;

@@ -26,6 +26,7 @@ mod custom_store;
 #[cfg(feature = "axum")]
 mod demo_contract;
 mod foreign_tokens;
+mod forgotten_issuer;
 mod grpc;
 #[cfg(feature = "jwks")]
 mod jwks;
