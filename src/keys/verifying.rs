@@ -44,6 +44,7 @@ impl VerifyingKey {
     pub fn from_pem(kid: &str, alg: Algorithm, pem: &[u8]) -> Result<Self, KeyError> {
         check_kid(kid)?;
         require_asymmetric(alg)?;
+        super::encoding::refuse_private_as_public(alg, pem)?;
         let key = match alg.family() {
             AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
             AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),

@@ -30,6 +30,7 @@ mod forgotten_issuer;
 mod grpc;
 #[cfg(feature = "jwks")]
 mod jwks;
+mod key_encodings;
 mod properties;
 mod refresh_bad_input;
 mod security_keys;
