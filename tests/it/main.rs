@@ -28,6 +28,7 @@ mod demo_contract;
 mod foreign_tokens;
 mod forgotten_issuer;
 mod grpc;
+mod hyper_example;
 #[cfg(feature = "jwks")]
 mod jwks;
 mod key_encodings;
