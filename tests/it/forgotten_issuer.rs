@@ -20,10 +20,10 @@ const FIX: &str = "add `.layer(auth.issuer()?)`";
 /// Runs `f` with a capture subscriber on this thread; returns the events.
 async fn logged<F: Future<Output = ()>>(f: F) -> Vec<String> {
     let events = Arc::new(Mutex::new(Vec::new()));
-    let _guard = tracing::subscriber::set_default(Capture(Arc::clone(&events)));
+    let guard = tracing::subscriber::set_default(Capture(Arc::clone(&events)));
     f.await;
-    let events = events.lock().unwrap().clone();
-    events
+    drop(guard);
+    events.lock().unwrap().clone()
 }
 
 fn forgotten(events: &[String]) -> Vec<&String> {
