@@ -25,16 +25,15 @@ const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 
 /// The private key in the PEM text `input`, for `alg`.
 pub(crate) fn private_from_pem(alg: Algorithm, input: &[u8]) -> Result<EncodingKey, KeyError> {
-    let blocks = ::pem::parse_many(input).unwrap_or_default();
+    let blocks = blocks(input);
     // `openssl ecparam -genkey` writes an `EC PARAMETERS` block first.
-    let Some(block) = blocks.iter().find(|b| b.tag() != "EC PARAMETERS") else {
+    let Some((tag, der)) = blocks.iter().find(|(tag, _)| tag != "EC PARAMETERS") else {
         return Err(not_pem(alg, input));
     };
-    let der = Zeroizing::new(block.contents().to_vec());
-    match block.tag() {
-        "PRIVATE KEY" => pkcs8(alg, &der),
-        "EC PRIVATE KEY" => sec1(alg, &der),
-        "RSA PRIVATE KEY" => pkcs1(alg, &der),
+    match tag.as_str() {
+        "PRIVATE KEY" => pkcs8(alg, der),
+        "EC PRIVATE KEY" => sec1(alg, der),
+        "RSA PRIVATE KEY" => pkcs1(alg, der),
         "ENCRYPTED PRIVATE KEY" => Err(encoding(
             alg,
             "is encrypted (`BEGIN ENCRYPTED PRIVATE KEY`)",
@@ -55,11 +54,28 @@ pub(crate) fn private_from_pem(alg: Algorithm, input: &[u8]) -> Result<EncodingK
     }
 }
 
+/// The PEM blocks of `input` (none if it is not PEM), each decoded block
+/// zeroized when dropped: it may be a private key.
+fn blocks(input: &[u8]) -> Vec<(String, Zeroizing<Vec<u8>>)> {
+    ::pem::parse_many(input)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|block| {
+            (
+                block.tag().to_owned(),
+                Zeroizing::new(block.into_contents()),
+            )
+        })
+        .collect()
+}
+
 /// Refuses a private key handed to a verifying-key constructor, before
 /// jsonwebtoken calls it an invalid format.
 pub(crate) fn refuse_private_as_public(alg: Algorithm, input: &[u8]) -> Result<(), KeyError> {
-    let blocks = ::pem::parse_many(input).unwrap_or_default();
-    if blocks.iter().any(|b| b.tag().ends_with("PRIVATE KEY")) {
+    if blocks(input)
+        .iter()
+        .any(|(tag, _)| tag.ends_with("PRIVATE KEY"))
+    {
         return Err(encoding(
             alg,
             "is a private key where a public key is wanted",
@@ -104,8 +120,10 @@ fn pkcs8(alg: Algorithm, der: &[u8]) -> Result<EncodingKey, KeyError> {
     }
     if oid == sec1::ALGORITHM_OID {
         family(alg, AlgorithmFamily::Ec)?;
-        let curve = info.algorithm.parameters.and_then(|p| p.decode_as().ok());
-        curve_fits(alg, curve)?;
+        curve_fits(
+            alg,
+            info.algorithm.parameters.and_then(|p| p.decode_as().ok()),
+        )?;
         return Ok(EncodingKey::from_ec_der(der));
     }
     Err(encoding(
@@ -124,21 +142,16 @@ fn sec1(alg: Algorithm, der: &[u8]) -> Result<EncodingKey, KeyError> {
             wanted(alg),
         )
     })?;
-    let curve = key.parameters.and_then(|p| p.named_curve());
-    curve_fits(alg, curve)?;
-    let curve = curve.expect("curve_fits refuses a key without a named curve");
+    let curve = curve_fits(alg, key.parameters.and_then(|p| p.named_curve()))?;
+    let rewrap = || encoding(alg, "could not be rewrapped as PKCS#8", wanted(alg));
     let envelope = PrivateKeyInfoRef::new(
         AlgorithmIdentifierRef {
             oid: sec1::ALGORITHM_OID,
             parameters: Some(AnyRef::from(&curve)),
         },
-        OctetStringRef::new(der).expect("a DER element is shorter than the DER length limit"),
+        OctetStringRef::new(der).map_err(|_| rewrap())?,
     );
-    let pkcs8 = Zeroizing::new(
-        envelope
-            .to_der()
-            .map_err(|_| encoding(alg, "could not be rewrapped as PKCS#8", wanted(alg)))?,
-    );
+    let pkcs8 = Zeroizing::new(envelope.to_der().map_err(|_| rewrap())?);
     Ok(EncodingKey::from_ec_der(&pkcs8))
 }
 
@@ -167,11 +180,14 @@ fn family(alg: Algorithm, found: AlgorithmFamily) -> Result<(), KeyError> {
     })
 }
 
-/// Refuses an EC key on another curve than `alg`'s.
-fn curve_fits(alg: Algorithm, curve: Option<ObjectIdentifier>) -> Result<(), KeyError> {
+/// The curve of an EC key, if it is `alg`'s; refuses any other.
+fn curve_fits(
+    alg: Algorithm,
+    curve: Option<ObjectIdentifier>,
+) -> Result<ObjectIdentifier, KeyError> {
     let wanted = if alg == Algorithm::ES384 { P384 } else { P256 };
     if curve == Some(wanted) {
-        return Ok(());
+        return Ok(wanted);
     }
     Err(KeyError::WrongKeyType {
         alg,
@@ -193,9 +209,11 @@ fn curve_fits(alg: Algorithm, curve: Option<ObjectIdentifier>) -> Result<(), Key
 }
 
 fn not_pem(alg: Algorithm, input: &[u8]) -> KeyError {
-    let text = String::from_utf8_lossy(input);
-    let text = text.trim();
-    if text.contains("-----BEGIN") && text.contains("\\n") {
+    // Bytes only: the input may be a real key, and a `String` copy of it
+    // would not be zeroized.
+    let text = input.trim_ascii();
+    let has = |needle: &[u8]| memchr::memmem::find(text, needle).is_some();
+    if has(b"-----BEGIN") && has(b"\\n") {
         return encoding(
             alg,
             "has `\\n` escapes where PEM needs line breaks",
@@ -203,12 +221,12 @@ fn not_pem(alg: Algorithm, input: &[u8]) -> KeyError {
                 .into(),
         );
     }
-    if !text.contains('\n') && (text.starts_with('/') || text.ends_with(".pem")) {
-        // A path is not a secret: naming the mistake reveals nothing.
+    if !has(b"\n") && (text.starts_with(b"/") || text.ends_with(b".pem")) {
         return encoding(
             alg,
             "looks like a file name, not a key",
-            "pass the file's contents (`std::fs::read(path)`), e.g. `export JWT_KEY_PEM=\"$(cat key.pem)\"`"
+            "pass the file's contents (`std::fs::read(path)`), e.g. \
+             `export JWT_KEY_PEM=\"$(cat key.pem)\"`"
                 .into(),
         );
     }

@@ -148,7 +148,7 @@ fn check_public(alg: Algorithm, public: &PublicKey) -> Result<(), KeyError> {
         PublicKey::Ec { point } if point.len() != ec_point_len(alg) => {
             Err(KeyError::WrongKeyType {
                 alg,
-                detail: "the EC key is on a different curve than the algorithm (ES256 = P-256, ES384 = P-384)",
+                detail: "the EC key is on a different curve than the algorithm (ES256 = P-256, ES384 = P-384): pick the algorithm of its curve",
             })
         }
         _ => Ok(()),
