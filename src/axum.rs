@@ -64,7 +64,7 @@ impl IntoResponseParts for Session {
     type Error = Infallible;
 
     fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
-        res.extensions_mut().insert(self);
+        res.extensions_mut().insert(self.armed());
         Ok(res)
     }
 }
@@ -73,7 +73,7 @@ impl IntoResponse for Session {
     /// An empty `204 No Content` carrying the command (e.g. a logout handler).
     fn into_response(self) -> Response {
         let mut response = StatusCode::NO_CONTENT.into_response();
-        response.extensions_mut().insert(self);
+        response.extensions_mut().insert(self.armed());
         response
     }
 }

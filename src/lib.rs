@@ -33,20 +33,33 @@
 //!
 //! ## Quick start (axum)
 //!
-//! ```
-//! use axum::{Router, routing::get};
-//! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-//! use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, VerifiedClaims};
+//! The README's quick start, with a built-in secret instead of a key from the
+//! environment: handlers take [`VerifiedClaims<C>`] as an extractor and
+//! return [`Session`] commands as response parts (feature `axum`, on by
+//! default). Without axum, `Session::issue(..).attach(&mut response)` and
+//! `request.extensions().get::<VerifiedClaims<C>>()` do the same (see
+//! [`issue`] and [`verify`]).
 //!
-//! #[derive(Clone, serde::Deserialize)]
+//! ```
+//! use axum::{Router, routing::{get, post}};
+//! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+//! use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Session, VerifiedClaims};
+//!
+//! #[derive(Clone, serde::Serialize, serde::Deserialize)]
 //! struct MyClaims {
 //!     roles: Vec<String>,
 //! }
 //!
-//! async fn me(axum::Extension(claims): axum::Extension<VerifiedClaims<MyClaims>>) -> String {
+//! async fn login() -> (Session, &'static str) {
+//!     // ... check the password first (argon2: examples/demo/users.rs).
+//!     (Session::issue("alice").claims(MyClaims { roles: vec!["admin".into()] }), "welcome")
+//! }
+//!
+//! async fn me(claims: VerifiedClaims<MyClaims>) -> String {
 //!     format!("{} has roles {:?}", claims.subject(), claims.custom().roles)
 //! }
 //!
+//! # #[cfg(feature = "axum")]
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // Demo secret only: load real keys with SigningKey::from_env or from_pem.
 //! let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[42; 32])?);
@@ -56,11 +69,31 @@
 //!     .build()?;
 //! let app: Router = Router::new()
 //!     .route("/api/me", get(me))
-//!     .layer(auth.verifier::<MyClaims>());
+//!     .route_layer(auth.verifier::<MyClaims>())
+//!     .route("/auth/login", post(login))
+//!     .route("/auth/logout", post(|| async { Session::end() }))
+//!     .route("/auth/logout-all", post(|| async { Session::end_all() }))
+//!     .layer(auth.issuer()?)
+//!     .layer(auth.csrf_guard().build()?);
 //! # let _ = app;
 //! # Ok(())
 //! # }
+//! # #[cfg(not(feature = "axum"))]
+//! # fn main() {}
 //! ```
+//!
+//! ## Cargo features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `aws_lc_rs` (default) | the aws-lc crypto backend |
+//! | `rust_crypto` | the pure-Rust crypto backend (used when `aws_lc_rs` is off) |
+//! | `axum` (default) | [`VerifiedClaims<C>`] as an extractor, [`Session`] as a response part ([`axum`](mod@crate::axum)) |
+//! | `tonic` | [`VerifierService`](verify::VerifierService) is a tonic `NamedService` |
+//! | `conformance` | [`revocation::conformance`]: the test suite every [`RevocationStore`] must pass |
+//! | `jwks` | [`keys::remote`]: verify another issuer's tokens from its JWKS or OIDC discovery |
+//!
+//! Every item that needs a feature says which one in these docs.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -86,6 +119,7 @@ pub mod token;
 pub mod verify;
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
 pub use config::{CookieAuth, CookieAuthBuilder};

@@ -5,7 +5,7 @@
 //! tests of one binary on parallel threads.
 
 use tower_jwt_cookie::Algorithm;
-use tower_jwt_cookie::keys::SigningKey;
+use tower_jwt_cookie::keys::{KeyError, SigningKey};
 
 #[test]
 fn loads_keys_from_the_environment() {
@@ -27,6 +27,7 @@ fn loads_keys_from_the_environment() {
         std::env::set_var("TJC_TEST_PEM", pem);
         std::env::set_var("TJC_TEST_SHORT", "c2hvcnQ=");
         std::env::set_var("TJC_TEST_NOT_B64", "not base64!");
+        std::env::set_var("TJC_TEST_JUNK_PEM", "junk");
     }
     assert_eq!(
         SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_HMAC")
@@ -39,16 +40,37 @@ fn loads_keys_from_the_environment() {
     let err = SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_UNSET").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "environment variable `TJC_TEST_UNSET` is not set"
+        "environment variable `TJC_TEST_UNSET` is not set: it must hold a base64 secret, e.g. \
+         `export TJC_TEST_UNSET=\"$(openssl rand -base64 64)\"`"
+    );
+    let err = SigningKey::from_env("k", Algorithm::ES256, "TJC_TEST_UNSET").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "environment variable `TJC_TEST_UNSET` is not set: it must hold a PEM private key, e.g. \
+         `export TJC_TEST_UNSET=\"$(cat key.pem)\"`"
+    );
+    // A key that is there but unusable: the error names the variable, then the key's problem.
+    let err = SigningKey::from_env("k", Algorithm::ES256, "TJC_TEST_JUNK_PEM").unwrap_err();
+    assert!(
+        matches!(&err, KeyError::FromEnvironment { name, source }
+            if name == "TJC_TEST_JUNK_PEM" && matches!(**source, KeyError::Encoding { .. })),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("environment variable `TJC_TEST_JUNK_PEM`: the ES256 key is not PEM text"),
+        "{err}"
     );
     let err = SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_NOT_B64").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "environment variable `TJC_TEST_NOT_B64` is not base64"
+        "environment variable `TJC_TEST_NOT_B64` is not base64: it must hold a base64 secret, \
+         e.g. `export TJC_TEST_NOT_B64=\"$(openssl rand -base64 64)\"`"
     );
     let err = SigningKey::from_env("k", Algorithm::HS256, "TJC_TEST_SHORT").unwrap_err();
     assert!(
-        err.to_string().starts_with("the HS256 secret is 5 bytes"),
+        err.to_string()
+            .starts_with("environment variable `TJC_TEST_SHORT`: the HS256 secret is 5 bytes"),
         "{err}"
     );
 }

@@ -4,6 +4,8 @@ use http::Response;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::unconsumed::Armed;
+
 /// Claim names the issuer writes itself; custom claims cannot use them.
 pub(crate) const RESERVED: [&str; 9] = [
     "iss",
@@ -22,10 +24,16 @@ pub(crate) const RESERVED: [&str; 9] = [
 /// way it likes, then puts one of these into the response extensions
 /// ([`Session::attach`], or as a response part with the `axum` feature).
 /// The issuer removes it from the response before it leaves the server.
+///
+/// A command attached to a response that reaches no issuer (the layer was
+/// forgotten, or wraps other routes) is logged as a `tracing` error naming
+/// the fix, when the response and every copy of the command are dropped.
 #[derive(Clone)]
 #[must_use = "a Session does nothing unless it is attached to the response"]
 pub struct Session {
-    pub(crate) command: Command,
+    command: Command,
+    /// Set once the command is in a response's extensions.
+    armed: Option<Armed>,
 }
 
 #[derive(Clone)]
@@ -47,6 +55,7 @@ impl Session {
                 subject: subject.into(),
                 claims: Ok(Map::new()),
             },
+            armed: None,
         }
     }
 
@@ -84,6 +93,7 @@ impl Session {
     pub fn end() -> Self {
         Self {
             command: Command::End,
+            armed: None,
         }
     }
 
@@ -94,12 +104,34 @@ impl Session {
     pub fn end_all() -> Self {
         Self {
             command: Command::EndAll,
+            armed: None,
         }
     }
 
     /// Puts this command into `response`'s extensions (framework-agnostic).
     pub fn attach<B>(self, response: &mut Response<B>) {
-        response.extensions_mut().insert(self);
+        response.extensions_mut().insert(self.armed());
+    }
+
+    /// This command, ready to go into a response's extensions: from now on
+    /// it is missed if no issuer takes it. Moving an attached command to
+    /// another response keeps its one alarm.
+    pub(crate) fn armed(mut self) -> Self {
+        let what = match self.command {
+            Command::Issue { .. } => "issue",
+            Command::End => "end",
+            Command::EndAll => "end_all",
+        };
+        self.armed.get_or_insert_with(|| Armed::new(what));
+        self
+    }
+
+    /// The issuer takes the command: no copy of it is reported as missed.
+    pub(crate) fn take(self) -> Command {
+        if let Some(armed) = &self.armed {
+            armed.disarm();
+        }
+        self.command
     }
 }
 

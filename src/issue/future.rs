@@ -97,7 +97,7 @@ where
                     };
                     let shared = shared.take().expect("polled after completion");
                     let request = request.take().expect("polled after completion");
-                    let task = run::run(shared, request, session.command);
+                    let task = run::run(shared, request, session.take());
                     this.state.set(State::Finishing {
                         task,
                         response: Some(response),

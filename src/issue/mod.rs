@@ -60,6 +60,7 @@ mod mint;
 mod refresh;
 mod run;
 mod service;
+mod unconsumed;
 
 pub use command::Session;
 pub use control::SessionControl;

@@ -42,8 +42,22 @@ pub enum KeyError {
         /// What did not fit.
         detail: &'static str,
     },
+    /// The key is in an encoding this algorithm does not take, or is not a
+    /// key at all.
+    #[error("the {alg} key {found}: {fix}")]
+    Encoding {
+        /// The algorithm the key was meant for.
+        alg: Algorithm,
+        /// What was found instead of a usable key.
+        found: &'static str,
+        /// What to do: the encodings taken, or the command that converts.
+        fix: String,
+    },
     /// The key material could not be parsed.
-    #[error("the {alg} key could not be read: {source}")]
+    #[error(
+        "the {alg} key could not be read ({source}): check that it is a {alg} key \
+         (`openssl pkey -in key.pem -noout -text`, with `-pubin` for a public key, shows what it is)"
+    )]
     Invalid {
         /// The algorithm the key was bound to.
         alg: Algorithm,
@@ -52,13 +66,22 @@ pub enum KeyError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The key in an environment variable could not be used.
+    #[error("environment variable `{name}`: {source}")]
+    FromEnvironment {
+        /// The variable's name.
+        name: String,
+        /// Why its key could not be used.
+        #[source]
+        source: Box<KeyError>,
+    },
     /// An environment variable holding a key is missing or unreadable.
     #[error("environment variable `{name}` {problem}")]
     Environment {
         /// The variable's name.
         name: String,
-        /// What is wrong with it.
-        problem: &'static str,
+        /// What is wrong with it, and what it must hold.
+        problem: String,
     },
     /// A key could not be generated.
     #[error("no {alg} key could be generated: {detail}")]
@@ -69,13 +92,19 @@ pub enum KeyError {
         detail: &'static str,
     },
     /// A key id is empty or too long.
-    #[error("a key id must be 1 to 128 characters of [A-Za-z0-9._-]")]
+    #[error(
+        "a key id (`kid`, the first argument of the key constructors) must be 1 to 128 \
+         characters of [A-Za-z0-9._-], e.g. \"2026-11\""
+    )]
     InvalidKid,
     /// A key with this id is already in the ring.
     #[error("a key with id `{0}` is already in the key ring; retire it first or pick another kid")]
     DuplicateKid(String),
     /// No key with this id is in the ring.
-    #[error("no key with id `{0}` is in the key ring")]
+    #[error(
+        "no key with id `{0}` is in the key ring; add it first with `KeyRing::insert_signing` \
+         or `insert_verifying`"
+    )]
     UnknownKid(String),
     /// No signing key with this id is in the ring.
     #[error("the key `{0}` can only verify; add it with `KeyRing::insert_signing` to sign with it")]

@@ -21,7 +21,7 @@ impl SigningKey {
             let mut secret = Zeroizing::new(vec![0u8; len]);
             getrandom::fill(&mut secret).map_err(|_| KeyError::Generation {
                 alg,
-                detail: "the operating system's random source failed",
+                detail: "the operating system's random source failed; retry, or load a key with `SigningKey::from_pem`",
             })?;
             return Self::hmac(kid, alg, &secret);
         }
@@ -45,7 +45,7 @@ fn generate_key_pair(kid: &str, alg: Algorithm) -> Result<SigningKey, KeyError> 
         Algorithm::EdDSA => Ed25519KeyPair::generate_pkcs8(&rng),
         _ => return Err(failed("RSA keys are not generated here; create one with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072`")),
     }
-    .map_err(|_| failed("the crypto backend could not generate a key"))?;
+    .map_err(|_| failed("the crypto backend could not generate a key; load one with `SigningKey::from_pem`"))?;
     SigningKey::from_der(kid, alg, &Zeroizing::new(pkcs8.as_ref().to_vec()))
 }
 

@@ -15,6 +15,7 @@
 
 mod algorithm;
 mod backend;
+mod encoding;
 mod error;
 mod file;
 mod generate;

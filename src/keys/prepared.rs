@@ -72,7 +72,8 @@ mod aws {
             let parsed =
                 ParsedPublicKey::new(algorithm, bytes).map_err(|_| KeyError::WrongKeyType {
                     alg,
-                    detail: "the public key was refused by the crypto backend",
+                    detail: "the crypto backend refused the public key (damaged, or not a key of this \
+                             algorithm): `openssl pkey -pubin -in key.pem -noout -text` shows what it is",
                 })?;
             Ok(Self::Public(parsed))
         }
@@ -105,7 +106,8 @@ mod aws {
             let bytes = key.as_bytes();
             let refused = |_| KeyError::WrongKeyType {
                 alg,
-                detail: "the private key was refused by the crypto backend",
+                detail: "the crypto backend refused the private key (damaged, or not a key of this \
+                         algorithm): `openssl pkey -in key.pem -noout -text` shows what it is",
             };
             let rsa = |encoding: &'static dyn RsaEncoding| {
                 RsaKeyPair::from_der(bytes).map(|pair| Self::Rsa(pair, encoding))

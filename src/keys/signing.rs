@@ -9,6 +9,7 @@ use jsonwebtoken::jwk::EllipticCurve;
 use zeroize::Zeroizing;
 
 use super::backend::PROVIDER;
+use super::encoding;
 use super::material::{
     check_kid, check_rsa_modulus, invalid, pkcs1_private_modulus, require_asymmetric,
 };
@@ -35,53 +36,64 @@ impl SigningKey {
         Self::assemble(alg, key, verifying)
     }
 
-    /// A private key in PEM: PKCS#1 or PKCS#8 for RSA, PKCS#8 for ECDSA and Ed25519.
+    /// A private key in PEM, with `kid` as its key id: PKCS#8
+    /// (`BEGIN PRIVATE KEY`, what `openssl genpkey` writes) for every
+    /// algorithm, also PKCS#1 (`BEGIN RSA PRIVATE KEY`) for RSA and SEC1
+    /// (`BEGIN EC PRIVATE KEY`, what `openssl ecparam -genkey` writes) for
+    /// ECDSA. Anything else is a [`KeyError`] that says what was found and
+    /// how to convert it.
     pub fn from_pem(kid: &str, alg: Algorithm, pem: &[u8]) -> Result<Self, KeyError> {
         check_kid(kid)?;
         require_asymmetric(alg)?;
-        let key = match alg.family() {
-            AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
-            AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
-            _ => EncodingKey::from_ed_pem(pem),
-        }
-        .map_err(invalid(alg))?;
+        let key = encoding::private_from_pem(alg, pem)?;
         Self::from_encoding_key(kid, alg, key)
     }
 
-    /// A private key in DER: PKCS#1 for RSA, PKCS#8 for ECDSA and Ed25519.
+    /// A private key in DER, with `kid` as its key id: PKCS#8 for every
+    /// algorithm, also PKCS#1 for RSA and SEC1 for ECDSA.
     pub fn from_der(kid: &str, alg: Algorithm, der: &[u8]) -> Result<Self, KeyError> {
         check_kid(kid)?;
         require_asymmetric(alg)?;
-        let key = match alg.family() {
-            AlgorithmFamily::Rsa => EncodingKey::from_rsa_der(der),
-            AlgorithmFamily::Ec => EncodingKey::from_ec_der(der),
-            _ => EncodingKey::from_ed_der(der),
-        };
+        let key = encoding::private_from_der(alg, der)?;
         Self::from_encoding_key(kid, alg, key)
     }
 
-    /// Reads the key from environment variable `var`: a base64 (standard or
-    /// URL-safe) secret for HMAC, PEM text for every other algorithm.
+    /// Reads the key from environment variable `var`, with `kid` as its key
+    /// id (the `kid` header of the tokens it signs, e.g. `"2026-11"`): a
+    /// base64 (standard or URL-safe) secret for HMAC, PEM text (as
+    /// [`from_pem`](Self::from_pem) takes) for every other algorithm. Every
+    /// error names the variable.
     pub fn from_env(kid: &str, alg: Algorithm, var: &str) -> Result<Self, KeyError> {
-        let problem = |problem| KeyError::Environment {
+        let problem = |problem: String| KeyError::Environment {
             name: var.to_owned(),
             problem,
         };
+        let what = if alg.family() == AlgorithmFamily::Hmac {
+            format!("a base64 secret, e.g. `export {var}=\"$(openssl rand -base64 64)\"`")
+        } else {
+            format!("a PEM private key, e.g. `export {var}=\"$(cat key.pem)\"`")
+        };
         let value = Zeroizing::new(std::env::var(var).map_err(|e| match e {
-            std::env::VarError::NotPresent => problem("is not set"),
-            std::env::VarError::NotUnicode(_) => problem("is not valid UTF-8"),
+            std::env::VarError::NotPresent => problem(format!("is not set: it must hold {what}")),
+            std::env::VarError::NotUnicode(_) => {
+                problem(format!("is not valid UTF-8: it must hold {what}"))
+            }
         })?);
+        let named = |source| KeyError::FromEnvironment {
+            name: var.to_owned(),
+            source: Box::new(source),
+        };
         if alg.family() != AlgorithmFamily::Hmac {
-            return Self::from_pem(kid, alg, value.as_bytes());
+            return Self::from_pem(kid, alg, value.as_bytes()).map_err(named);
         }
         let text = value.trim();
         let secret = Zeroizing::new(
             STANDARD
                 .decode(text)
                 .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
-                .map_err(|_| problem("is not base64"))?,
+                .map_err(|_| problem(format!("is not base64: it must hold {what}")))?,
         );
-        Self::hmac(kid, alg, &secret)
+        Self::hmac(kid, alg, &secret).map_err(named)
     }
 
     fn from_encoding_key(kid: &str, alg: Algorithm, key: EncodingKey) -> Result<Self, KeyError> {

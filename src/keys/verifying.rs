@@ -44,6 +44,7 @@ impl VerifyingKey {
     pub fn from_pem(kid: &str, alg: Algorithm, pem: &[u8]) -> Result<Self, KeyError> {
         check_kid(kid)?;
         require_asymmetric(alg)?;
+        super::encoding::refuse_private_as_public(alg, pem)?;
         let key = match alg.family() {
             AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
             AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
@@ -147,7 +148,7 @@ fn check_public(alg: Algorithm, public: &PublicKey) -> Result<(), KeyError> {
         PublicKey::Ec { point } if point.len() != ec_point_len(alg) => {
             Err(KeyError::WrongKeyType {
                 alg,
-                detail: "the EC key is on a different curve than the algorithm (ES256 = P-256, ES384 = P-384)",
+                detail: "the EC key is on a different curve than the algorithm (ES256 = P-256, ES384 = P-384): pick the algorithm of its curve",
             })
         }
         _ => Ok(()),

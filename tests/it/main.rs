@@ -31,9 +31,12 @@ mod demo_session_control;
 #[cfg(all(feature = "axum", feature = "jwks"))]
 mod demo_tls;
 mod foreign_tokens;
+mod forgotten_issuer;
 mod grpc;
+mod hyper_example;
 #[cfg(feature = "jwks")]
 mod jwks;
+mod key_encodings;
 mod key_files;
 #[cfg(feature = "axum")]
 mod optional_auth;

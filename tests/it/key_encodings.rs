@@ -1,0 +1,210 @@
+//! Private keys in every encoding a user is likely to hold load, and sign
+//! tokens the verifier accepts; anything else is refused with a message
+//! that names what was found, what is wanted and the command that fixes it.
+//! The keys are real openssl output (tests/keys/README.md).
+
+use tower_jwt_cookie::clock::ManualClock;
+use tower_jwt_cookie::keys::{KeyError, KeyRing, SigningKey, VerifyingKey};
+use tower_jwt_cookie::{Algorithm, MemoryStore};
+
+use crate::support::*;
+
+fn thumbprint(key: &SigningKey) -> String {
+    key.verifying_key().public_key().unwrap().thumbprint()
+}
+
+/// Each encoding loads as the same key as its PKCS#8 form.
+#[test]
+fn sec1_pkcs1_and_der_keys_load_as_the_same_key_as_pkcs8() {
+    let pkcs8 = |alg, file| SigningKey::from_pem("k", alg, &pem(file)).unwrap();
+    for (alg, other, reference) in [
+        (Algorithm::ES256, "p256.sec1.pem", "p256.sec1.pk8.pem"),
+        (Algorithm::ES384, "p384.sec1.pem", "p384.sec1.pk8.pem"),
+        (Algorithm::RS256, "rsa2048.pkcs1.pem", "rsa2048.pem"),
+        (Algorithm::PS384, "rsa2048.pkcs1.pem", "rsa2048.pem"),
+    ] {
+        let loaded = SigningKey::from_pem("k", alg, &pem(other))
+            .unwrap_or_else(|e| panic!("{other} for {alg:?}: {e}"));
+        assert_eq!(
+            thumbprint(&loaded),
+            thumbprint(&pkcs8(alg, reference)),
+            "{other}"
+        );
+    }
+    for (alg, der, reference) in [
+        (Algorithm::ES256, "p256.sec1.der", "p256.sec1.pk8.pem"),
+        (Algorithm::RS256, "rsa2048.pk8.der", "rsa2048.pem"),
+    ] {
+        let loaded = SigningKey::from_der("k", alg, &pem(der))
+            .unwrap_or_else(|e| panic!("{der} for {alg:?}: {e}"));
+        assert_eq!(
+            thumbprint(&loaded),
+            thumbprint(&pkcs8(alg, reference)),
+            "{der}"
+        );
+    }
+}
+
+/// A SEC1 key (rewrapped as PKCS#8 inside) signs sessions that verify.
+#[tokio::test]
+async fn a_sec1_key_signs_sessions_the_verifier_accepts() {
+    for (alg, file) in [
+        (Algorithm::ES256, "p256.sec1.pem"),
+        (Algorithm::ES384, "p384.sec1.pem"),
+    ] {
+        let key = SigningKey::from_pem("sec1", alg, &pem(file)).unwrap();
+        let clock = ManualClock::new(NOW);
+        let auth = builder_with(KeyRing::with_signing_key(key), MemoryStore::new(), &clock)
+            .build()
+            .unwrap();
+        let app = app(&auth);
+        let mut browser = Browser::default();
+        assert_eq!(browser.login(&app, "alice").await.status, 200, "{file}");
+        let me = browser.me(&app).await;
+        assert_eq!(me.status, 200, "{file}");
+        assert_eq!(me.json()["sub"], "alice");
+    }
+}
+
+fn refused(alg: Algorithm, input: &[u8]) -> KeyError {
+    SigningKey::from_pem("k", alg, input).unwrap_err()
+}
+
+#[test]
+fn a_key_that_is_not_taken_is_refused_with_what_to_do() {
+    let cases: [(Algorithm, Vec<u8>, &str); 6] = [
+        (
+            Algorithm::ES256,
+            b"junk".to_vec(),
+            "the ES256 key is not PEM text (no `-----BEGIN …-----` block): ES256 takes a private key in \
+             PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`) on curve P-256; make one \
+             with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`",
+        ),
+        (
+            Algorithm::ES256,
+            pem("p256.encrypted.pem"),
+            "the ES256 key is encrypted (`BEGIN ENCRYPTED PRIVATE KEY`): decrypt it first: \
+             `openssl pkey -in key.pem -out key-plain.pem` (asks for the passphrase)",
+        ),
+        (
+            Algorithm::ES256,
+            pem("p256.pub.pem"),
+            "the ES256 key is a public key or certificate, not a private key: a SigningKey needs \
+             the private key; load public keys with `VerifyingKey::from_pem`",
+        ),
+        (
+            Algorithm::RS256,
+            String::from_utf8(pem("rsa2048.pem"))
+                .unwrap()
+                .replace('\n', "\\n")
+                .into_bytes(),
+            "the RS256 key has `\\n` escapes where PEM needs line breaks: put the key in with real \
+             line breaks, e.g. `export JWT_KEY_PEM=\"$(cat key.pem)\"`",
+        ),
+        (
+            Algorithm::EdDSA,
+            b"/etc/keys/jwt.pem".to_vec(),
+            "the EdDSA key looks like a file name, not a key: pass the file's contents \
+             (`std::fs::read(path)`), e.g. `export JWT_KEY_PEM=\"$(cat key.pem)\"`",
+        ),
+        (
+            Algorithm::ES256,
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".to_vec(),
+            "the ES256 key is damaged: its contents are not a PKCS#8 private key: ES256 takes a \
+             private key in PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`) on curve P-256; \
+             make one with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`",
+        ),
+    ];
+    for (alg, input, message) in cases {
+        let err = refused(alg, &input);
+        assert!(matches!(err, KeyError::Encoding { .. }), "{err:?}");
+        assert_eq!(err.to_string(), message);
+    }
+}
+
+#[test]
+fn a_private_key_given_as_a_public_key_says_how_to_extract_the_public_half() {
+    let err = VerifyingKey::from_pem("k", Algorithm::ES256, &pem("p256.sec1.pem")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the ES256 key is a private key where a public key is wanted: extract the public key \
+         with `openssl pkey -in key.pem -pubout`, or load the private key with \
+         `SigningKey::from_pem` (it verifies too)"
+    );
+    assert!(VerifyingKey::from_pem("k", Algorithm::ES256, &pem("p256.pub.pem")).is_ok());
+}
+
+#[test]
+fn a_key_of_another_family_or_curve_names_the_algorithm_it_fits() {
+    for (alg, file, detail) in [
+        (
+            Algorithm::ES256,
+            "rsa2048.pkcs1.pem",
+            "this is an RSA private key: use it with RS256/384/512 or PS256/384/512",
+        ),
+        (
+            Algorithm::RS256,
+            "p256.sec1.pem",
+            "this is an EC private key: use it with ES256 (P-256) or ES384 (P-384)",
+        ),
+        (
+            Algorithm::ES256,
+            "ed25519.pem",
+            "this is an Ed25519 private key: use it with EdDSA",
+        ),
+        (
+            Algorithm::EdDSA,
+            "rsa2048.pem",
+            "this is an RSA private key: use it with RS256/384/512 or PS256/384/512",
+        ),
+        (
+            Algorithm::ES256,
+            "p384.sec1.pem",
+            "this is a P-384 key and ES256 needs P-256: use ES384 for it, or make a P-256 key with \
+             `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`",
+        ),
+        (
+            Algorithm::ES384,
+            "p256.pem",
+            "this is a P-256 key and ES384 needs P-384: use ES256 for it, or make a P-384 key with \
+             `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384`",
+        ),
+    ] {
+        let err = refused(alg, &pem(file));
+        assert!(
+            matches!(&err, KeyError::WrongKeyType { alg: a, detail: d } if *a == alg && *d == detail),
+            "{file} for {alg:?}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn every_key_error_reads_as_a_sentence_with_a_way_out() {
+    let errors = [
+        SigningKey::hmac("", Algorithm::HS256, &[1; 32]).unwrap_err(),
+        SigningKey::hmac("k", Algorithm::HS256, &[1; 8]).unwrap_err(),
+        refused(Algorithm::RS256, &pem("rsa1024.pem")),
+        refused(Algorithm::ES256, b"junk"),
+        KeyRing::with_signing_key(signing_key("k1", Algorithm::HS256))
+            .activate("nope")
+            .unwrap_err(),
+    ];
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages[0],
+        "a key id (`kid`, the first argument of the key constructors) must be 1 to 128 \
+         characters of [A-Za-z0-9._-], e.g. \"2026-11\""
+    );
+    assert!(
+        messages[1].contains("openssl rand -base64 32"),
+        "{}",
+        messages[1]
+    );
+    assert!(messages[2].contains("rsa_keygen_bits"), "{}", messages[2]);
+    assert!(messages[3].contains("openssl genpkey"), "{}", messages[3]);
+    assert_eq!(
+        messages[4],
+        "no key with id `nope` is in the key ring; add it first with `KeyRing::insert_signing` \
+         or `insert_verifying`"
+    );
+}
