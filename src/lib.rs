@@ -87,6 +87,10 @@ pub mod verify;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use config::{CookieAuth, CookieAuthBuilder};
 pub use cors::CredentialedCors;
 pub use csrf::CsrfSameSiteGuard;

@@ -26,6 +26,7 @@ mod custom_store;
 #[cfg(feature = "axum")]
 mod demo_contract;
 mod foreign_tokens;
+mod fuzz_regressions;
 mod grpc;
 #[cfg(feature = "jwks")]
 mod jwks;

@@ -133,8 +133,13 @@ impl KeySet {
 /// ));
 /// ```
 pub fn parse_jwks(document: &[u8], policy: &JwksPolicy) -> Result<KeySet, JwksError> {
+    // JSON is UTF-8 (RFC 8259 §8.1). serde_json skips the strings of
+    // members it ignores without checking their UTF-8 (found by
+    // fuzz/fuzz_targets/jwks.rs), so check the whole document first: a set
+    // other parsers would refuse is refused here too.
+    let document = std::str::from_utf8(document).map_err(|_| JwksError::InvalidJson)?;
     let Object(raw): Object<RawSet> =
-        serde_json::from_slice(document).map_err(|_| JwksError::InvalidJson)?;
+        serde_json::from_str(document).map_err(|_| JwksError::InvalidJson)?;
     if raw.keys.len() > MAX_KEYS {
         return Err(JwksError::TooManyKeys { limit: MAX_KEYS });
     }
