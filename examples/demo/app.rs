@@ -55,6 +55,10 @@ pub struct DemoConfig {
     pub signing_key: Option<SigningKey>,
     /// A clock the tests move by hand; `None` is the system clock.
     pub clock: Option<ManualClock>,
+    /// The store; `None` is a new `MemoryStore`. Instances given clones of
+    /// one store (and the same key and origin) share their sessions: the
+    /// soak harness runs two that way (benches/soak.rs).
+    pub store: Option<MemoryStore>,
 }
 
 impl DemoConfig {
@@ -67,6 +71,7 @@ impl DemoConfig {
             access_lifetime: Duration::from_secs(15 * 60),
             signing_key: None,
             clock: None,
+            store: None,
         }
     }
 }
@@ -155,7 +160,8 @@ pub fn build(config: DemoConfig) -> Result<Demo, Box<dyn Error + Send + Sync>> {
     // always has a new kid, so services caching the JWKS refetch for it.
     let keys = KeyRing::with_signing_key(signing_key.with_thumbprint_kid()?);
 
-    let mut builder = CookieAuth::builder(keys.clone(), MemoryStore::new())
+    let store = config.store.unwrap_or_default();
+    let mut builder = CookieAuth::builder(keys.clone(), store)
         .issuer(config.public_origin.clone())
         .audience("tower-jwt-cookie-demo")
         .allowed_origins(config.allowed_origins.iter().cloned())

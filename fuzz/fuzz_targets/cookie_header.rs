@@ -7,8 +7,8 @@
 use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::__fuzz::{cookie_values, token_cookie};
+use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::cookie::DuplicateCookies;
 
 fn model<'a>(lines: &[&'a [u8]], name: &[u8]) -> Vec<&'a [u8]> {
@@ -34,7 +34,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(name) = std::str::from_utf8(name) else {
         return;
     };
-    let name = if name.is_empty() { "__Host-access" } else { name };
+    let name = if name.is_empty() {
+        "__Host-access"
+    } else {
+        name
+    };
     let mut headers = HeaderMap::new();
     let mut lines = Vec::new();
     for line in parts {

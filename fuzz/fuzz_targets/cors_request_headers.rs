@@ -49,7 +49,11 @@ fn model(lines: &[&[u8]]) -> Option<String> {
     }
     let mut echo = Vec::new();
     for name in names {
-        echo.push(*ALLOWED.iter().find(|a| a.as_bytes().eq_ignore_ascii_case(name))?);
+        echo.push(
+            *ALLOWED
+                .iter()
+                .find(|a| a.as_bytes().eq_ignore_ascii_case(name))?,
+        );
     }
     Some(echo.join(","))
 }
@@ -85,7 +89,12 @@ fuzz_target!(|data: &[u8]| {
         None => {
             assert_eq!(response.status(), 403);
             assert!(echoed.is_none());
-            assert!(response.headers().get(ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+            assert!(
+                response
+                    .headers()
+                    .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+                    .is_none()
+            );
         }
     }
 });

@@ -35,7 +35,9 @@ fuzz_target!(|data: &[u8]| {
     for key in keys {
         let alg = key.algorithm().as_str();
         match key.public_key().expect("a JWKS key is a public key") {
-            PublicKey::Rsa { .. } => assert!(alg.starts_with("RS") || alg.starts_with("PS"), "{alg}"),
+            PublicKey::Rsa { .. } => {
+                assert!(alg.starts_with("RS") || alg.starts_with("PS"), "{alg}")
+            }
             PublicKey::Ec { point } if point.len() == 65 => assert_eq!(alg, "ES256"),
             PublicKey::Ec { point } => assert_eq!((point.len(), alg), (97, "ES384")),
             PublicKey::Ed { x } => assert_eq!((x.len(), alg), (32, "EdDSA")),

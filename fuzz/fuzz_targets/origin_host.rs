@@ -75,8 +75,7 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &b""[..]),
     };
-    let valid_header =
-        |v: &[u8]| v.is_empty() || http::HeaderValue::from_bytes(v).is_ok();
+    let valid_header = |v: &[u8]| v.is_empty() || http::HeaderValue::from_bytes(v).is_ok();
     if !valid_header(origin) || !valid_header(host) {
         return;
     }
@@ -93,7 +92,12 @@ fuzz_target!(|data: &[u8]| {
     let Some(parsed) = std::str::from_utf8(origin).ok().and_then(round_trip) else {
         return;
     };
-    assert!(accepted(&GUARD, parsed.as_str().as_bytes(), parsed.host_port().as_bytes(), false));
+    assert!(accepted(
+        &GUARD,
+        parsed.as_str().as_bytes(),
+        parsed.host_port().as_bytes(),
+        false
+    ));
     let Ok(trusting) = CsrfSameSiteGuard::builder()
         .trusted_origin(parsed.as_str())
         .build()

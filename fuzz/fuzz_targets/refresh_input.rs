@@ -29,7 +29,8 @@ use tower_jwt_cookie::token::{self, TokenKind};
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Session};
 use tower_jwt_cookie_fuzz::{AUDIENCE, ISSUER, NOW, block_on, claims_from_json};
 
-type App = BoxCloneSyncService<Request<Full<Bytes>>, Response<ResponseBody<Full<Bytes>>>, Infallible>;
+type App =
+    BoxCloneSyncService<Request<Full<Bytes>>, Response<ResponseBody<Full<Bytes>>>, Infallible>;
 
 struct Fixture {
     app: App,
@@ -41,7 +42,8 @@ struct Fixture {
 }
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
-    let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32]).unwrap());
+    let keys =
+        KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32]).unwrap());
     let key = keys.signing_key().unwrap();
     let store = MemoryStore::new();
     let auth = CookieAuth::builder(keys, store.clone())
@@ -133,7 +135,10 @@ fuzz_target!(|data: &[u8]| {
     if status.is_success() {
         let mut live = f.live.lock().unwrap();
         assert_eq!(
-            (claims.registered.sid.as_deref(), claims.registered.jti.as_deref()),
+            (
+                claims.registered.sid.as_deref(),
+                claims.registered.jti.as_deref()
+            ),
             (Some(live.0.as_str()), Some(live.1.as_str())),
             "rotated a session that is not the live one"
         );

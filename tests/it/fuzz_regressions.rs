@@ -37,4 +37,21 @@ mod jwks {
             Err(JwksError::InvalidJson)
         ));
     }
+
+    /// fuzz target `jwks`, second run: a lone surrogate escape (`\ude18`)
+    /// in an ignored member; a string that is no Unicode text (RFC 8259
+    /// §8.2) that serde_json skips unchecked.
+    #[test]
+    fn a_lone_surrogate_escape_is_refused_even_in_an_ignored_member() {
+        let policy = JwksPolicy::new();
+        let paired = document_with_member(br#","note":"\ud83d\ude00""#);
+        assert!(parse_jwks(&paired, &policy).is_ok());
+        for lone in [&br#","note":"\ude18""#[..], br#","note":"\ud83d x""#] {
+            let hostile = document_with_member(lone);
+            assert!(matches!(
+                parse_jwks(&hostile, &policy),
+                Err(JwksError::InvalidJson)
+            ));
+        }
+    }
 }

@@ -30,6 +30,7 @@ mod fuzz_regressions;
 mod grpc;
 #[cfg(feature = "jwks")]
 mod jwks;
+mod memory_churn;
 mod properties;
 mod refresh_bad_input;
 mod security_keys;

@@ -133,13 +133,16 @@ impl KeySet {
 /// ));
 /// ```
 pub fn parse_jwks(document: &[u8], policy: &JwksPolicy) -> Result<KeySet, JwksError> {
-    // JSON is UTF-8 (RFC 8259 §8.1). serde_json skips the strings of
-    // members it ignores without checking their UTF-8 (found by
-    // fuzz/fuzz_targets/jwks.rs), so check the whole document first: a set
-    // other parsers would refuse is refused here too.
-    let document = std::str::from_utf8(document).map_err(|_| JwksError::InvalidJson)?;
+    // JSON is UTF-8 and its strings are Unicode (RFC 8259 §8.1, §8.2), but
+    // serde_json skips the members it ignores without checking either
+    // (found by fuzz/fuzz_targets/jwks.rs: bytes that are not UTF-8, a lone
+    // surrogate escape). So the whole document is read as a `Value` first:
+    // a set other parsers would refuse is refused here too. Documents are
+    // bounded in size and fetched rarely; the typed pass below keeps the
+    // duplicate-member check a `Value` would lose.
+    serde_json::from_slice::<serde_json::Value>(document).map_err(|_| JwksError::InvalidJson)?;
     let Object(raw): Object<RawSet> =
-        serde_json::from_str(document).map_err(|_| JwksError::InvalidJson)?;
+        serde_json::from_slice(document).map_err(|_| JwksError::InvalidJson)?;
     if raw.keys.len() > MAX_KEYS {
         return Err(JwksError::TooManyKeys { limit: MAX_KEYS });
     }
