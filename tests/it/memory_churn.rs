@@ -92,9 +92,9 @@ async fn the_store_stays_bounded_under_churn_and_empties_once_everything_expired
     }
     let total = started_at.len();
     assert_eq!(total, ROUNDS * LOGINS_PER_ROUND);
-    // The peak is far below one entry per session ever started: memory
-    // follows the live sessions, not the history.
-    assert!(peak < total / 2, "peak {peak} of {total} sessions");
+    // The run is almost three windows long: the bound above follows the
+    // sessions of the last window, not every session ever started.
+    assert!(WINDOW_SECS * 2 < ROUNDS as i64 * ROUND_SECS);
 
     // Everything has expired (twice the absolute lifetime covers cutoffs
     // set at the end of a session), plus the retention margin.
