@@ -329,7 +329,8 @@ impl User {
             .logout_all_between(self.sub, self.issued, reply.span);
         let detected =
             reply.status == StatusCode::UNAUTHORIZED && reply.reason() == "refresh_reused";
-        if !detected && !(may_die && reply.status == StatusCode::UNAUTHORIZED) {
+        let excused = may_die && reply.status == StatusCode::UNAUTHORIZED;
+        if !(detected || excused) {
             self.world.violation(format!(
                 "user {}: replayed refresh token not detected: {} {}",
                 self.id, reply.status, reply.body

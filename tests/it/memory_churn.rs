@@ -50,7 +50,7 @@ async fn the_store_stays_bounded_under_churn_and_empties_once_everything_expired
             let mut browser = Browser::default();
             // A few subjects with many sessions each, so logout everywhere
             // has sessions to end, and many with one.
-            let name = if user % 4 == 0 {
+            let name = if user.is_multiple_of(4) {
                 format!("shared{}", user % 16)
             } else {
                 format!("user{user}")
@@ -65,7 +65,8 @@ async fn the_store_stays_bounded_under_churn_and_empties_once_everything_expired
             match (i + round) % 10 {
                 // Rotations; a refused one (the session ended) drops it.
                 0..=4 => {
-                    if browser.refresh(&app).await.status == 200 {
+                    let rotated = browser.refresh(&app).await.status == 200;
+                    if rotated {
                         next.push(browser);
                     }
                 }
