@@ -122,6 +122,10 @@ pub mod verify;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use config::{CookieAuth, CookieAuthBuilder};
 pub use cors::CredentialedCors;
 pub use csrf::CsrfSameSiteGuard;

@@ -32,12 +32,14 @@ mod demo_session_control;
 mod demo_tls;
 mod foreign_tokens;
 mod forgotten_issuer;
+mod fuzz_regressions;
 mod grpc;
 mod hyper_example;
 #[cfg(feature = "jwks")]
 mod jwks;
 mod key_encodings;
 mod key_files;
+mod memory_churn;
 #[cfg(feature = "axum")]
 mod optional_auth;
 mod properties;

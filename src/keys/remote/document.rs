@@ -148,6 +148,14 @@ impl KeySet {
 /// ));
 /// ```
 pub fn parse_jwks(document: &[u8], policy: &JwksPolicy) -> Result<KeySet, JwksError> {
+    // JSON is UTF-8 and its strings are Unicode (RFC 8259 §8.1, §8.2), but
+    // serde_json skips the members it ignores without checking either
+    // (found by fuzz/fuzz_targets/jwks.rs: bytes that are not UTF-8, a lone
+    // surrogate escape). So the whole document is read as a `Value` first:
+    // a set other parsers would refuse is refused here too. Documents are
+    // bounded in size and fetched rarely; the typed pass below keeps the
+    // duplicate-member check a `Value` would lose.
+    serde_json::from_slice::<serde_json::Value>(document).map_err(|_| JwksError::InvalidJson)?;
     let Object(raw): Object<RawSet> =
         serde_json::from_slice(document).map_err(|_| JwksError::InvalidJson)?;
     if raw.keys.len() > MAX_KEYS {
