@@ -41,7 +41,7 @@ use tokio::net::TcpListener;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::keys::SigningKey;
 
-const ACCESS: &str = "__Host-access";
+const ACCESS: &str = "__Host-Http-access";
 const REFRESH: &str = "__Secure-refresh";
 const USERS: [(&str, &str); 2] = [("alice", "wonderland"), ("bob", "builder")];
 /// The issuer's default refresh grace window is 5 s; replays wait longer.
