@@ -516,6 +516,9 @@ fn refused_preflight_is_explained_in_a_tracing_event() {
     let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let subscriber = crate::support::capture::Capture(events.clone());
     tracing::subscriber::with_default(subscriber, || {
+        // Other tests on other threads may have met this callsite with no
+        // subscriber and cached "never": recompute with this one in place.
+        tracing::callsite::rebuild_interest_cache();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();

@@ -622,6 +622,9 @@ fn report_only_mode_lets_refused_requests_through() {
     let events = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let subscriber = crate::support::capture::Capture(events.clone());
     let outcome = tracing::subscriber::with_default(subscriber, || {
+        // Other tests on other threads may have met this callsite with no
+        // subscriber and cached "never": recompute with this one in place.
+        tracing::callsite::rebuild_interest_cache();
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
