@@ -396,13 +396,22 @@ impl User {
         };
         let reply = self.call(Method::POST, "/auth/logout-all", None).await;
         let end = self.world.tick();
+        // Only a logout everywhere that was answered 204 revoked anything: a
+        // refused one (no live credential left, 401) revoked nothing, so it
+        // must not count as ending the sessions issued before it.
+        let effective = reply
+            .as_ref()
+            .is_some_and(|r| r.status == StatusCode::NO_CONTENT);
         self.world
             .logout_all
             .lock()
             .unwrap()
             .get_mut(self.sub)
-            .unwrap()[slot]
-            .1 = end;
+            .unwrap()[slot] = if effective {
+            (start, end)
+        } else {
+            (u64::MAX, u64::MAX)
+        };
         let reply = reply?;
         // Another logout everywhere of the subject may have ended this
         // session first: then there is no live credential left (401).

@@ -88,10 +88,12 @@
 //! |---|---|
 //! | `aws_lc_rs` (default) | the aws-lc crypto backend |
 //! | `rust_crypto` | the pure-Rust crypto backend (used when `aws_lc_rs` is off) |
-//! | `axum` (default) | [`VerifiedClaims<C>`] as an extractor, [`Session`] as a response part ([`axum`](mod@crate::axum)) |
+//! | `axum` (default) | [`VerifiedClaims<C>`] as an extractor, [`Session`] as a response part (module `axum`) |
 //! | `tonic` | [`VerifierService`](verify::VerifierService) is a tonic `NamedService` |
-//! | `conformance` | [`revocation::conformance`]: the test suite every [`RevocationStore`] must pass |
-//! | `jwks` | [`keys::remote`]: verify another issuer's tokens from its JWKS or OIDC discovery |
+//! | `conformance` | `revocation::conformance`: the test suite every [`RevocationStore`] must pass |
+//! | `jwks` | `keys::remote`: verify another issuer's tokens from its JWKS or OIDC discovery |
+//! | `redis` | `RedisStore`: sessions and revocations shared by every instance on one Redis |
+//! | `redis-cluster` | `RedisStore::cluster_builder`: the same store on Redis Cluster |
 //!
 //! Every item that needs a feature says which one in these docs.
 #![forbid(unsafe_code)]

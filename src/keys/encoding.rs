@@ -217,7 +217,7 @@ fn not_pem(alg: Algorithm, input: &[u8]) -> KeyError {
         return encoding(
             alg,
             "has `\\n` escapes where PEM needs line breaks",
-            "put the key in with real line breaks, e.g. `export JWT_KEY_PEM=\"$(cat key.pem)\"`"
+            "put the key in with real line breaks, e.g. `export VAR=\"$(cat key.pem)\"` for a variable VAR"
                 .into(),
         );
     }
@@ -226,7 +226,7 @@ fn not_pem(alg: Algorithm, input: &[u8]) -> KeyError {
             alg,
             "looks like a file name, not a key",
             "pass the file's contents (`std::fs::read(path)`), e.g. \
-             `export JWT_KEY_PEM=\"$(cat key.pem)\"`"
+             `export VAR=\"$(cat key.pem)\"` for a variable VAR"
                 .into(),
         );
     }

@@ -99,13 +99,13 @@ fn a_key_that_is_not_taken_is_refused_with_what_to_do() {
                 .replace('\n', "\\n")
                 .into_bytes(),
             "the RS256 key has `\\n` escapes where PEM needs line breaks: put the key in with real \
-             line breaks, e.g. `export JWT_KEY_PEM=\"$(cat key.pem)\"`",
+             line breaks, e.g. `export VAR=\"$(cat key.pem)\"` for a variable VAR",
         ),
         (
             Algorithm::EdDSA,
             b"/etc/keys/jwt.pem".to_vec(),
             "the EdDSA key looks like a file name, not a key: pass the file's contents \
-             (`std::fs::read(path)`), e.g. `export JWT_KEY_PEM=\"$(cat key.pem)\"`",
+             (`std::fs::read(path)`), e.g. `export VAR=\"$(cat key.pem)\"` for a variable VAR",
         ),
         (
             Algorithm::ES256,
