@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::support::redis_server::{InRuntime, RedisServer, redis_server};
+use crate::support::redis_server::{RedisServer, redis_server, run_parallel_races_on_own_runtime};
 use crate::support::*;
 use http::StatusCode;
 use tower_jwt_cookie::Rejection;
@@ -42,18 +42,7 @@ async fn redis_store_passes_the_conformance_suite() {
 #[test]
 fn redis_store_passes_the_parallel_races() {
     let Some(server) = redis_server() else { return };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let store = InRuntime {
-        store: runtime.block_on(server.store()),
-        runtime: runtime.handle().clone(),
-    };
-    for threads in [2, 8, 32] {
-        conformance::run_parallel_races(&store, threads);
-    }
+    run_parallel_races_on_own_runtime(server.store());
 }
 
 #[tokio::test]

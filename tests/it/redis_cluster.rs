@@ -4,7 +4,7 @@
 
 use crate::support::NOW;
 use crate::support::redis_cluster::redis_cluster;
-use crate::support::redis_server::InRuntime;
+use crate::support::redis_server::run_parallel_races_on_own_runtime;
 use tower_jwt_cookie::revocation::{
     AccessCheck, RevocationStore, SessionRevocation, SessionStart, TokenStatus, conformance,
 };
@@ -22,18 +22,7 @@ fn redis_cluster_store_passes_the_parallel_races() {
     let Some(cluster) = redis_cluster() else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let store = InRuntime {
-        store: runtime.block_on(cluster.store()),
-        runtime: runtime.handle().clone(),
-    };
-    for threads in [2, 8, 32] {
-        conformance::run_parallel_races(&store, threads);
-    }
+    run_parallel_races_on_own_runtime(cluster.store());
 }
 
 fn start<'a>(sid: &'a str, sub: &'a str) -> SessionStart<'a> {

@@ -230,6 +230,30 @@ impl<F: Future> Future for Entered<F> {
     }
 }
 
+/// Races the conformance suite's rotations on OS threads (2, 8 and 32 of
+/// them) against the store `connect` builds, on a runtime of its own: the
+/// suite's thread executor has none, so the store is wrapped in
+/// [`InRuntime`].
+#[cfg(feature = "conformance")]
+pub fn run_parallel_races_on_own_runtime<S, F>(connect: F)
+where
+    S: RevocationStore,
+    F: Future<Output = S>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = InRuntime {
+        store: runtime.block_on(connect),
+        runtime: runtime.handle().clone(),
+    };
+    for threads in [2, 8, 32] {
+        tower_jwt_cookie::revocation::conformance::run_parallel_races(&store, threads);
+    }
+}
+
 impl<S: RevocationStore> InRuntime<S> {
     fn enter<F: Future>(&self, future: F) -> Entered<F> {
         Entered {
