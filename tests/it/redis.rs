@@ -137,8 +137,11 @@ fn redis_error(error: &tower_jwt_cookie::revocation::StoreError) -> &RedisStoreE
 #[tokio::test]
 async fn a_write_without_the_required_replicas_is_not_reported_as_done() {
     let Some(server) = redis_server() else { return };
+    // WAIT is given most of the store's bound; a generous bound keeps a
+    // loaded machine from turning the missing replica into a timeout.
     let store = RedisStore::builder(server.url())
         .wait_for_replicas(1) // this server has none
+        .timeout(Duration::from_secs(2))
         .connect()
         .await
         .unwrap();
