@@ -513,28 +513,22 @@ async fn inner_cors_grants_are_removed_for_origins_not_on_the_list() {
 
 #[test]
 fn refused_preflight_is_explained_in_a_tracing_event() {
-    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let subscriber = crate::support::capture::Capture(events.clone());
-    tracing::subscriber::with_default(subscriber, || {
-        // Other tests on other threads may have met this callsite with no
-        // subscriber and cached "never": recompute with this one in place.
-        tracing::callsite::rebuild_interest_cache();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let headers = [
-                ("origin", ALLOWED),
-                ("access-control-request-method", "GET"),
-                ("access-control-request-headers", "x-secret-header"),
-            ];
-            assert_eq!(
-                run(&cors(), "OPTIONS", &headers).await.0,
-                StatusCode::FORBIDDEN
-            );
-        });
+    let capture = crate::support::capture::Capture::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let headers = [
+            ("origin", ALLOWED),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "x-secret-header"),
+        ];
+        assert_eq!(
+            run(&cors(), "OPTIONS", &headers).await.0,
+            StatusCode::FORBIDDEN
+        );
     });
-    let events = events.lock().unwrap().join("\n");
+    let events = capture.text();
     assert!(
         events.contains("x-secret-header"),
         "the offending header is named: {events}"

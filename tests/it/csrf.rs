@@ -619,19 +619,13 @@ fn report_only_mode_lets_refused_requests_through() {
         ("sec-fetch-site", "cross-site"),
         ("origin", "https://attacker.example"),
     ];
-    let events = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let subscriber = crate::support::capture::Capture(events.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, || {
-        // Other tests on other threads may have met this callsite with no
-        // subscriber and cached "never": recompute with this one in place.
-        tracing::callsite::rebuild_interest_cache();
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(run(&guard, "POST", "/transfer", &forged))
-    });
+    let capture = crate::support::capture::Capture::start();
+    let outcome = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(run(&guard, "POST", "/transfer", &forged));
     assert_eq!(outcome, (StatusCode::OK, None, 1));
-    let events = events.lock().unwrap().join("\n");
+    let events = capture.text();
     assert!(
         events.contains("report-only mode"),
         "the would-be refusal is logged: {events}"

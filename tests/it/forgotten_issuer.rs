@@ -19,14 +19,9 @@ const FIX: &str = "add `.layer(auth.issuer()?)`";
 
 /// Runs `f` with a capture subscriber on this thread; returns the events.
 async fn logged<F: Future<Output = ()>>(f: F) -> Vec<String> {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let guard = tracing::subscriber::set_default(Capture(Arc::clone(&events)));
-    // Other threads may have met these callsites with no subscriber and
-    // cached "never": recompute with this one in place.
-    tracing::callsite::rebuild_interest_cache();
+    let capture = Capture::start();
     f.await;
-    drop(guard);
-    events.lock().unwrap().clone()
+    capture.events()
 }
 
 fn forgotten(events: &[String]) -> Vec<&String> {

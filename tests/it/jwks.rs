@@ -508,11 +508,7 @@ fn failures(k2: &Value) -> Vec<(&'static str, Answer, Check)> {
 
 #[tokio::test]
 async fn failures_and_hostile_documents_never_replace_the_last_good_set() {
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    let _logging = tracing::subscriber::set_default(Capture(Arc::clone(&logs)));
-    // Other threads may have met these callsites with no subscriber and
-    // cached "never": recompute with this one in place.
-    tracing::callsite::rebuild_interest_cache();
+    let logs = Capture::start();
     let server = KeyServer::start().await;
     let (k1, k2) = (Key::es256("k1"), Key::es256("k2"));
     server.set(JWKS, json_answer(&set_of(&[k1.jwk()])));
@@ -522,7 +518,7 @@ async fn failures_and_hostile_documents_never_replace_the_last_good_set() {
         server.set(JWKS, answer);
         v.after_cooldown();
         let before = server.requests();
-        logs.lock().unwrap().clear();
+        logs.clear();
 
         // The unknown kid causes one refetch, which is refused, within the timeout.
         assert_eq!(
@@ -533,7 +529,7 @@ async fn failures_and_hostile_documents_never_replace_the_last_good_set() {
         assert_eq!(server.requests(), before + 1, "{what}: one refetch");
         let refusal = v.jwks.last_refusal().expect("a refusal is recorded");
         assert!(expected(&refusal), "{what}: refused with {refusal:?}");
-        let logged = logs.lock().unwrap().join("\n");
+        let logged = logs.text();
         assert!(
             logged.contains("JWKS refused") && logged.contains(&refusal.to_string()),
             "{what}: no warning with the reason in {logged}"
