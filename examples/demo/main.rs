@@ -32,6 +32,9 @@
 //!   revocations in Redis (`RedisStore`, needs `--features redis`), so several
 //!   instances started with the same `DEMO_KEY_FILE` and `REDIS_URL` act as
 //!   one service (a logout on one is refused on all);
+//! * `REDIS_LOCAL_CACHE=1` — with `REDIS_URL`: answer checks from a local
+//!   revocation cache kept fresh by Redis pub/sub (no round trip per
+//!   request; a revocation elsewhere is refused here within 1 s);
 //! * `RUST_LOG` — log filter (default `info`).
 
 // Some of the app's API (`Demo::notes`, `Notes::total`) is there for the tests.
@@ -124,6 +127,13 @@ async fn run() -> Result<(), BoxError> {
     let shared_key = std::env::var_os("DEMO_KEY_FILE").is_some();
     let (demo, store) = match std::env::var("REDIS_URL") {
         Ok(url) => redis_demo(config, &url, shared_key).await?,
+        Err(_) if std::env::var_os("REDIS_LOCAL_CACHE").is_some() => {
+            return Err(
+                "REDIS_LOCAL_CACHE is set without REDIS_URL: the local cache sits in \
+                        front of the Redis store; set REDIS_URL too (or unset it)"
+                    .into(),
+            );
+        }
         Err(_) => (app::build(config)?, "in-memory (MemoryStore)".to_owned()),
     };
 
@@ -163,11 +173,26 @@ async fn redis_demo(
 ) -> Result<(app::Demo, String), BoxError> {
     // The address without any `user:password@`.
     let server = url.rsplit_once('@').map_or(url, |(_, host)| host);
-    let store = tower_jwt_cookie::RedisStore::builder(url)
+    let local_cache = match std::env::var("REDIS_LOCAL_CACHE").as_deref() {
+        Ok("1") => true,
+        Ok("0") | Err(_) => false,
+        Ok(other) => return Err(format!("REDIS_LOCAL_CACHE is {other:?}; use 1 or 0").into()),
+    };
+    let mut builder = tower_jwt_cookie::RedisStore::builder(url);
+    if local_cache {
+        builder = builder.local_cache(tower_jwt_cookie::revocation::redis::LocalCache::new());
+    }
+    let store = builder
         .connect()
         .await
         .map_err(|e| format!("cannot use the Redis store at REDIS_URL ({server}): {e}"))?;
     let mut describe = format!("Redis at {server} (RedisStore), shared with every instance on it");
+    if local_cache {
+        describe.push_str(
+            "; local revocation cache on (REDIS_LOCAL_CACHE=1): revocations elsewhere \
+             are refused here within 1 s",
+        );
+    }
     if !shared_key {
         describe.push_str(
             "; set DEMO_KEY_FILE to the same key on every instance, or each signs with its own",

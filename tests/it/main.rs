@@ -47,6 +47,8 @@ mod properties;
 mod redis;
 #[cfg(all(feature = "redis-cluster", feature = "conformance"))]
 mod redis_cluster;
+#[cfg(all(feature = "redis", feature = "conformance"))]
+mod redis_local_cache;
 mod refresh_bad_input;
 mod security_keys;
 mod sessions;

@@ -132,3 +132,21 @@ async fn an_empty_seed_list_is_a_configuration_error() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_local_cache_on_a_cluster_is_a_configuration_error_that_says_why() {
+    // Refused before any connection is tried.
+    let error = tower_jwt_cookie::revocation::RedisStore::cluster_builder(["redis://127.0.0.1:1/"])
+        .local_cache(tower_jwt_cookie::revocation::redis::LocalCache::new())
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            tower_jwt_cookie::revocation::RedisStoreError::Config(_)
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("ordered pub/sub"), "{error}");
+}

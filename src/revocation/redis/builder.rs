@@ -6,7 +6,9 @@ use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::{Client, ConnectionInfo, IntoConnectionInfo};
 
 use super::connection::Connection;
+use super::invalidation::{self, Pace};
 use super::keys::Keys;
+use super::local_cache::{AnswerCache, LocalCache};
 use super::scripts::Scripts;
 use super::{Inner, RedisStore, RedisStoreError};
 
@@ -16,9 +18,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
 pub const DEFAULT_KEY_PREFIX: &str = "tjc:";
 
 /// Reconnection backoff: first retry after this, doubling...
-const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(25);
+pub(super) const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(25);
 /// ...up to this, so a server that comes back is found within about a second.
-const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(1000);
+pub(super) const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(1000);
 /// Attempts per reconnection; once spent, the next call starts another.
 const RECONNECT_ATTEMPTS: usize = 8;
 /// A peer that vanished without closing the connection (host down, network
@@ -48,6 +50,7 @@ pub struct RedisStoreBuilder {
     prefix: String,
     timeout: Duration,
     replicas: u32,
+    local_cache: Option<LocalCache>,
 }
 
 impl RedisStoreBuilder {
@@ -70,6 +73,7 @@ impl RedisStoreBuilder {
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             replicas: 0,
+            local_cache: None,
         }
     }
 
@@ -99,6 +103,18 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// Answers checks from process memory when nothing revoked the token,
+    /// with no Redis round trip, and learns of every revocation (by any
+    /// instance) from Redis pub/sub: see [`LocalCache`] for the bounds and
+    /// the README for the trade-off. The store then holds a second,
+    /// dedicated subscriber connection. Not available on Redis Cluster
+    /// (its pub/sub crosses the cluster bus with no ordering to prove
+    /// freshness by); [`connect`](Self::connect) says so.
+    pub fn local_cache(mut self, settings: LocalCache) -> Self {
+        self.local_cache = Some(settings);
+        self
+    }
+
     /// Checks the configuration, connects, and loads the scripts (so the
     /// first requests need no `NOSCRIPT` round trip), within the bound.
     pub async fn connect(self) -> Result<RedisStore, RedisStoreError> {
@@ -115,21 +131,59 @@ impl RedisStoreBuilder {
                     .into(),
             ));
         }
-        let conn = match self.server {
+        if let Some(settings) = &self.local_cache {
+            settings.validate().map_err(RedisStoreError::Config)?;
+        }
+        let (conn, client) = match self.server {
             Server::Single(server) => single(server, self.timeout)?,
             #[cfg(feature = "redis-cluster")]
-            Server::Cluster(nodes) => cluster(nodes, self.timeout).await?,
+            Server::Cluster(nodes) => {
+                if self.local_cache.is_some() {
+                    return Err(RedisStoreError::Config(
+                        "the local cache needs one server's ordered pub/sub to bound its \
+                         staleness, which Redis Cluster does not give; remove \
+                         `.local_cache(..)` or use a single server (with replicas)"
+                            .into(),
+                    ));
+                }
+                (cluster(nodes, self.timeout).await?, None)
+            }
         };
+        let keys = Keys::new(&self.prefix);
+        let channel = keys.channel();
+        let cache = self
+            .local_cache
+            .as_ref()
+            .map(|settings| Arc::new(AnswerCache::new(settings)));
         let store = RedisStore {
             inner: Arc::new(Inner {
                 conn,
-                keys: Keys::new(&self.prefix),
+                keys,
                 scripts: Scripts::new(),
                 timeout: self.timeout,
                 replicas: self.replicas,
+                channel: channel.clone(),
+                cache: cache.clone(),
             }),
         };
         store.load_scripts().await?;
+        if let (Some(cache), Some(settings), Some(client)) = (cache, self.local_cache, client) {
+            let pace = Pace {
+                timeout: self.timeout,
+                heartbeat: settings.heartbeat(),
+            };
+            invalidation::spawn(client, channel, Arc::downgrade(&cache), pace);
+            // The first requests find the cache answering, or connecting fails.
+            if tokio::time::timeout(self.timeout, cache.answering_soon())
+                .await
+                .is_err()
+            {
+                return Err(RedisStoreError::Timeout {
+                    operation: "subscribe",
+                    after: self.timeout,
+                });
+            }
+        }
         Ok(store)
     }
 }
@@ -144,7 +198,7 @@ fn invalid(e: redis::RedisError) -> RedisStoreError {
 fn single(
     server: Result<ConnectionInfo, redis::RedisError>,
     timeout: Duration,
-) -> Result<Connection, RedisStoreError> {
+) -> Result<(Connection, Option<Client>), RedisStoreError> {
     let server = server.map_err(invalid)?;
     let tcp = tcp_settings(server.tcp_settings().clone());
     let client = Client::open(server.set_tcp_settings(tcp)).map_err(invalid)?;
@@ -157,9 +211,9 @@ fn single(
         .set_min_delay(RECONNECT_MIN_DELAY)
         .set_max_delay(RECONNECT_MAX_DELAY)
         .set_number_of_retries(RECONNECT_ATTEMPTS);
-    let conn = ConnectionManager::new_lazy_with_config(client, config)
+    let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
         .map_err(|e| RedisStoreError::from_redis("connect", e, timeout))?;
-    Ok(Connection::Single(conn))
+    Ok((Connection::Single(conn), Some(client)))
 }
 
 /// A Redis Cluster: redis-rs's cluster connection (one connection per

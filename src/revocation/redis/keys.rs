@@ -22,6 +22,12 @@ impl Keys {
         &self.prefix
     }
 
+    /// The channel every revoking script publishes the subject on, for the
+    /// local caches of every instance.
+    pub(super) fn channel(&self) -> String {
+        format!("{}revocations", self.prefix)
+    }
+
     /// `<prefix>{<sub>}:`: the start of every key of `sub`.
     pub(super) fn subject_base(&self, sub: &str) -> String {
         let mut key = String::with_capacity(self.prefix.len() + sub.len() + 4);

@@ -100,7 +100,9 @@
 mod builder;
 mod connection;
 mod error;
+mod invalidation;
 mod keys;
+mod local_cache;
 mod scripts;
 
 use std::sync::Arc;
@@ -112,6 +114,8 @@ pub use builder::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStoreBuilder};
 use connection::Connection;
 pub use error::RedisStoreError;
 use keys::Keys;
+use local_cache::AnswerCache;
+pub use local_cache::{LocalCache, LocalCacheState};
 use scripts::Scripts;
 
 use super::{
@@ -142,6 +146,10 @@ struct Inner {
     scripts: Scripts,
     timeout: Duration,
     replicas: u32,
+    /// The revocation channel (`<prefix>revocations`).
+    channel: String,
+    /// The local cache, when enabled.
+    cache: Option<Arc<AnswerCache>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -151,6 +159,7 @@ impl std::fmt::Debug for RedisStore {
             .field("key_prefix", &self.inner.keys.prefix())
             .field("timeout", &self.inner.timeout)
             .field("replicas", &self.inner.replicas)
+            .field("local_cache", &self.inner.cache.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +195,22 @@ impl RedisStore {
         nodes: impl IntoIterator<Item = T>,
     ) -> RedisStoreBuilder {
         RedisStoreBuilder::cluster(nodes)
+    }
+
+    /// The local cache's state (`None` when it is not enabled): whether it
+    /// is answering now and how many answers it holds.
+    pub fn local_cache_state(&self) -> Option<LocalCacheState> {
+        self.inner.cache.as_deref().map(AnswerCache::state)
+    }
+
+    /// Drops the local cache's answers of `sub`, after this instance wrote
+    /// a revocation of it (whether or not the write was acknowledged: it
+    /// may have been applied): immediate here, whatever the subscriber's
+    /// delay.
+    fn invalidate(&self, sub: &str) {
+        if let Some(cache) = &self.inner.cache {
+            cache.invalidate(sub);
+        }
     }
 
     /// The command [`check`](RevocationStore::check) sends for `token`, as
@@ -318,31 +343,53 @@ fn invocation<'a>(script: &'a Script, keys: &[&str], args: &[&str]) -> ScriptInv
 
 impl RevocationStore for RedisStore {
     async fn check(&self, token: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
+        let cache = self.inner.cache.as_deref();
+        if cache.is_some_and(|cache| cache.is_active(&token)) {
+            return Ok(TokenStatus::Active);
+        }
+        let ticket = cache.and_then(AnswerCache::ticket);
         let ([t, s, u], [now, iat]) = self.check_parts(&token);
         let mut call = self.scripts().check.prepare_invoke();
         call.key(t).key(s).key(u).arg(now).arg(iat);
         let revoked: i64 = self.eval("check", &call, false).await?;
-        Ok(if revoked == 1 {
-            TokenStatus::Revoked
-        } else {
-            TokenStatus::Active
-        })
+        if revoked == 1 {
+            return Ok(TokenStatus::Revoked);
+        }
+        if let (Some(cache), Some(ticket)) = (cache, ticket) {
+            cache.remember(&token, ticket);
+        }
+        Ok(TokenStatus::Active)
+    }
+
+    fn check_now(&self, token: AccessCheck<'_>) -> Option<Result<TokenStatus, StoreError>> {
+        let cache = self.inner.cache.as_deref()?;
+        cache.is_active(&token).then_some(Ok(TokenStatus::Active))
     }
 
     async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
         let key = self.keys().token(token.sub, token.jti);
         let expires_at = time(token.expires_at).to_string();
-        let call = invocation(&self.scripts().revoke_token, &[&key], &[&expires_at]);
-        self.eval::<i64>("revoke_token", &call, true).await?;
-        Ok(())
+        let call = invocation(
+            &self.scripts().revoke_token,
+            &[&key],
+            &[&expires_at, &self.inner.channel, token.sub],
+        );
+        let written = self.eval::<i64>("revoke_token", &call, true).await;
+        self.invalidate(token.sub);
+        written.map(drop)
     }
 
     async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
         let key = self.keys().session(session.sub, session.sid);
         let expires_at = time(session.expires_at).to_string();
-        let call = invocation(&self.scripts().revoke_session, &[&key], &[&expires_at]);
-        self.eval::<i64>("revoke_session", &call, true).await?;
-        Ok(())
+        let call = invocation(
+            &self.scripts().revoke_session,
+            &[&key],
+            &[&expires_at, &self.inner.channel, session.sub],
+        );
+        let written = self.eval::<i64>("revoke_session", &call, true).await;
+        self.invalidate(session.sub);
+        written.map(drop)
     }
 
     async fn revoke_subject(
@@ -364,10 +411,11 @@ impl RevocationStore for RedisStore {
         let call = invocation(
             &self.scripts().revoke_subject,
             &[&cutoff, &live],
-            &[&before, &until, &base],
+            &[&before, &until, &base, &self.inner.channel, sub],
         );
-        self.eval::<i64>("revoke_subject", &call, true).await?;
-        Ok(())
+        let written = self.eval::<i64>("revoke_subject", &call, true).await;
+        self.invalidate(sub);
+        written.map(drop)
     }
 
     async fn start_session(&self, session: SessionStart<'_>) -> Result<(), StoreError> {
@@ -409,10 +457,16 @@ impl RevocationStore for RedisStore {
                 &now,
                 &grace,
                 &idle,
+                &self.inner.channel,
+                rotation.sub,
             ],
         );
-        let (code, current, idle_expires_at): (i64, Option<String>, i64) =
-            self.eval("rotate", &call, true).await?;
+        let answer: Result<(i64, Option<String>, i64), _> = self.eval("rotate", &call, true).await;
+        // A reuse revoked the session; a failed call may have.
+        if !matches!(answer, Ok((1 | 2, _, _))) {
+            self.invalidate(rotation.sub);
+        }
+        let (code, current, idle_expires_at) = answer?;
         Ok(match (code, current) {
             (1, _) => RotateOutcome::Rotated,
             (2, Some(current_jti)) => RotateOutcome::WithinGrace {

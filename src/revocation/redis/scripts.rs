@@ -4,6 +4,12 @@
 //! only bound memory. Times arrive clamped to ±2^50 s, so Lua's doubles hold
 //! them exactly.
 //!
+//! Every revoking script publishes the subject on the revocation channel in
+//! the same atomic step, whether or not any instance runs a local cache
+//! (see `local_cache.rs`): an instance with a cache must hear of the
+//! revocations of instances without one. A `PUBLISH` with no subscriber
+//! costs the server next to nothing.
+//!
 //! Every key expires `MARGIN` seconds after the entry it holds: Redis's clock
 //! may run ahead of the application's, and an entry must never vanish while
 //! the application may still ask for it.
@@ -36,8 +42,10 @@ if u[1] and tonumber(u[2]) > now and tonumber(ARGV[2]) < tonumber(u[1]) then ret
 return 0
 ";
 
-/// KEYS: token. ARGV: expires_at. Never shortens a revocation.
+/// KEYS: token. ARGV: expires_at, channel, subject. Never shortens a
+/// revocation.
 const REVOKE_TOKEN: &str = "
+redis.call('PUBLISH', ARGV[2], ARGV[3])
 local exp = tonumber(ARGV[1])
 local old = redis.call('GET', KEYS[1])
 if old and tonumber(old) >= exp then return 0 end
@@ -46,9 +54,10 @@ keep_until(KEYS[1], exp)
 return 1
 ";
 
-/// KEYS: session. ARGV: expires_at. Revoked until its absolute expiry or
-/// `expires_at`, whichever is later.
+/// KEYS: session. ARGV: expires_at, channel, subject. Revoked until its
+/// absolute expiry or `expires_at`, whichever is later.
 const REVOKE_SESSION: &str = "
+redis.call('PUBLISH', ARGV[2], ARGV[3])
 local abs = tonumber(ARGV[1])
 local old = redis.call('HGET', KEYS[1], 'abs')
 if old and tonumber(old) > abs then abs = tonumber(old) end
@@ -58,12 +67,13 @@ return 1
 ";
 
 /// KEYS: cutoff, live sessions. ARGV: issued_before, expires_at, the
-/// subject's session-key prefix. Raises the cutoff and revokes every live
+/// subject's session-key prefix, channel, subject. Raises the cutoff and revokes every live
 /// session of the subject. The session keys are built here from the prefix
 /// (they cannot be listed in KEYS before the set is read, and reading it in a
 /// separate call would not be atomic); they carry the subject's hash tag, so
 /// they live in the slot of the declared keys.
 const REVOKE_SUBJECT: &str = "
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 local before, exp = tonumber(ARGV[1]), tonumber(ARGV[2])
 local u = redis.call('HMGET', KEYS[1], 'cut', 'cutexp')
 if u[1] and tonumber(u[1]) > before then before = tonumber(u[1]) end
@@ -99,7 +109,8 @@ return 1
 ";
 
 /// KEYS: session, cutoff, presented token. ARGV: presented jti, next jti,
-/// now, grace, next idle expiry. Returns `{code, current jti, idle expiry}`:
+/// now, grace, next idle expiry, channel, subject (published on reuse).
+/// Returns `{code, current jti, idle expiry}`:
 /// 0 unknown, 1 rotated, 2 within grace, 3 reused.
 const ROTATE: &str = "
 local now = tonumber(ARGV[3])
@@ -126,6 +137,7 @@ if s[2] == ARGV[1] and now < tonumber(s[3]) + tonumber(ARGV[4]) then
 end
 redis.call('HSET', KEYS[1], 'rev', '1')
 keep_until(KEYS[1], abs)
+redis.call('PUBLISH', ARGV[6], ARGV[7])
 return {3, false, 0}
 ";
 

@@ -143,13 +143,13 @@ impl RedisServer {
             && &reply == b"+PONG\r\n"
     }
 
-    fn pid(&self) -> String {
-        self.child.as_ref().expect("not running").id().to_string()
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("not running").id()
     }
 
     fn signal(&self, signal: &str) {
         let status = Command::new("kill")
-            .args([signal, &self.pid()])
+            .args([signal, &self.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success(), "kill {signal} failed");
