@@ -2,14 +2,16 @@
 //! 127.0.0.1 — login, API calls, refresh, replay of old refresh tokens,
 //! logout, logout everywhere — checking invariants on every response.
 //!
-//! `cargo bench --bench soak` runs two configurations, each for `SOAK_SECS`
+//! `cargo bench --bench soak` runs two or three configurations, each for `SOAK_SECS`
 //! (default 20) and at most `SOAK_MAX_REQUESTS` (default 200000) requests
 //! with `SOAK_USERS` (default 32) users: one demo instance on `MemoryStore`,
 //! then two instances sharing one `MemoryStore` (the same key and issuer;
-//! users alternate between them request by request). `SOAK_URLS=http://a,http://b`
+//! users alternate between them request by request), and with feature
+//! `redis` two instances sharing one redis-server it starts itself
+//! (`RedisStore`, one connection each). `SOAK_URLS=http://a,http://b`
 //! runs against servers already listening instead (e.g. two
-//! `cargo run --example demo` processes sharing one Redis, once the demo has
-//! a Redis store); they must share key (`DEMO_KEY_FILE`) and store.
+//! `cargo run --example demo --features redis` processes on one
+//! `REDIS_URL`); they must share key (`DEMO_KEY_FILE`) and store.
 //!
 //! Invariants, per response: no 5xx; a token revoked (by its own logout, by
 //! reuse detection, or by a logout everywhere that completed after it was
@@ -25,6 +27,9 @@
 mod app;
 #[path = "../examples/demo/page.rs"]
 mod page;
+#[cfg(feature = "redis")]
+#[path = "../tests/it/support/redis_server.rs"]
+mod redis_server;
 #[path = "../examples/demo/users.rs"]
 mod users;
 
@@ -40,6 +45,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_jwt_cookie::MemoryStore;
 use tower_jwt_cookie::keys::SigningKey;
+use tower_jwt_cookie::revocation::RevocationStore;
 
 const ACCESS: &str = "__Host-Http-access";
 const REFRESH: &str = "__Secure-refresh";
@@ -518,9 +524,14 @@ async fn soak(label: &str, bases: Vec<String>) -> bool {
 
 /// Starts `count` in-process demo instances sharing one store and one key,
 /// all issuing as the first one's origin; returns their base URLs.
-async fn start_demos(count: usize) -> Vec<String> {
+/// `store` makes each instance's store: clones of one `MemoryStore`, or a
+/// connection each to one Redis.
+async fn start_demos<S, F>(count: usize, mut store: impl FnMut() -> F) -> Vec<String>
+where
+    S: RevocationStore,
+    F: Future<Output = S>,
+{
     let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/p256.pem")).unwrap();
-    let store = MemoryStore::new();
     let mut listeners = Vec::new();
     for _ in 0..count {
         listeners.push(TcpListener::bind("127.0.0.1:0").await.unwrap());
@@ -533,10 +544,28 @@ async fn start_demos(count: usize) -> Vec<String> {
         let mut config = app::DemoConfig::new(&bases[0]);
         config.signing_key =
             Some(SigningKey::from_pem("soak", tower_jwt_cookie::Algorithm::ES256, &pem).unwrap());
-        let demo = app::build_with_store(config, store.clone()).unwrap();
+        let demo = app::build_with_store(config, store().await).unwrap();
         tokio::spawn(async move { axum::serve(listener, demo.router).await });
     }
     bases
+}
+
+/// Two instances on one redis-server started here (feature `redis`; without
+/// `redis-server` installed this is skipped, or fails under `CI=true`).
+#[cfg(feature = "redis")]
+async fn on_redis() -> bool {
+    let Some(server) = redis_server::redis_server() else {
+        return true;
+    };
+    let connect = || tower_jwt_cookie::RedisStore::builder(server.url()).connect();
+    let stores = || async { connect().await.expect("the soak's redis-server answers") };
+    soak("2 instances, one Redis", start_demos(2, stores).await).await
+}
+
+#[cfg(not(feature = "redis"))]
+async fn on_redis() -> bool {
+    println!("soak on Redis: skipped (built without feature `redis`)");
+    true
 }
 
 #[tokio::main]
@@ -551,9 +580,15 @@ async fn main() -> ExitCode {
             soak("external", bases).await
         }
         Err(_) => {
-            let one = soak("1 instance, MemoryStore", start_demos(1).await).await;
-            let two = soak("2 instances, shared MemoryStore", start_demos(2).await).await;
-            one && two
+            let memory = MemoryStore::new();
+            let shared = || std::future::ready(memory.clone());
+            let one = soak("1 instance, MemoryStore", start_demos(1, shared).await).await;
+            let two = soak(
+                "2 instances, shared MemoryStore",
+                start_demos(2, shared).await,
+            )
+            .await;
+            one && two && on_redis().await
         }
     };
     if ok {

@@ -117,6 +117,10 @@ impl RedisStoreBuilder {
 
     /// Checks the configuration, connects, and loads the scripts (so the
     /// first requests need no `NOSCRIPT` round trip), within the bound.
+    /// With a local cache, it also waits (within the bound again) until the
+    /// subscriber has proven itself live, so the cache answers from the
+    /// first request; otherwise it fails with `Timeout { operation:
+    /// "subscribe" }`.
     pub async fn connect(self) -> Result<RedisStore, RedisStoreError> {
         if self.prefix.contains(['{', '}']) {
             return Err(RedisStoreError::Config(

@@ -75,6 +75,37 @@
 //! `TCP_USER_TIMEOUT` and keepalive probes after 10 s, and the manager
 //! reconnects; until then, too, every call fails within the bound.
 //!
+//! # Local cache
+//!
+//! [`RedisStoreBuilder::local_cache`] answers "nothing revokes this token"
+//! from process memory, with no round trip. Every revoking script publishes
+//! the subject on `<prefix>revocations` (whether or not the writing instance
+//! has a cache); a cached store holds one more connection, subscribed to that
+//! channel, and drops a subject's answers when it is named. The revoking
+//! instance drops them before its call returns. Elsewhere a revocation is
+//! refused within [`LocalCache::max_staleness`]: the subscriber sends `PING`
+//! on its own connection every quarter of it, Redis delivers messages and
+//! replies on one connection in order, so each `PONG` proves everything
+//! published before its `PING` applied, and the cache answers only while
+//! the last proof is younger than the bound. A dropped subscriber connection
+//! empties the cache until it is back and proven again; a frozen server
+//! stops the proofs, so checks go to Redis and fail within the timeout.
+//! Not available on a cluster (its pub/sub has no such order).
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use tower_jwt_cookie::revocation::RedisStore;
+//! use tower_jwt_cookie::revocation::redis::LocalCache;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = RedisStore::builder("redis://127.0.0.1:6379/")
+//!     .local_cache(LocalCache::new().max_staleness(Duration::from_millis(500)))
+//!     .connect()
+//!     .await?;
+//! assert!(store.local_cache_state().is_some_and(|state| state.answering));
+//! # Ok(()) }
+//! ```
+//!
 //! # Nothing acknowledged is lost
 //!
 //! A logout is answered only after Redis acknowledged the script that
