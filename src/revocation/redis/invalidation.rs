@@ -104,7 +104,9 @@ async fn subscription(
         // Messages delivered before the PONG are already queued (the
         // connection's reader hands them over in the order they came):
         // apply them before the PONG counts as proof.
-        while let Some(Some(message)) = messages.next().now_or_never() {
+        // `unconstrained`: tokio's per-task budget would otherwise make the
+        // channel report "empty" after a burst, cutting the drain short.
+        while let Some(Some(message)) = tokio::task::unconstrained(messages.next()).now_or_never() {
             apply(cache, &message);
         }
         match cache.upgrade() {

@@ -174,11 +174,16 @@ struct CachedToken {
     checked_at: i64,
     /// ...and before this (`checked_at` + max age).
     stale_at: i64,
+    /// The subject's stripe count when the answer was read: an
+    /// invalidation since then means it never answers, even if a racing
+    /// `remember` wrote it back after the invalidation removed it.
+    stamp: u64,
 }
 
 impl CachedToken {
-    fn answers(&self, token: &AccessCheck<'_>) -> bool {
-        *self.jti == *token.jti
+    fn answers(&self, token: &AccessCheck<'_>, stamp: u64) -> bool {
+        self.stamp == stamp
+            && *self.jti == *token.jti
             && *self.sid == *token.sid
             && self.issued_at == token.issued_at
             && (self.checked_at..self.stale_at).contains(&token.now)
@@ -201,6 +206,9 @@ pub(super) struct AnswerCache {
     /// Invalidations and flushes so far: an answer read from Redis is stored
     /// only if this did not move meanwhile.
     invalidations: AtomicU64,
+    /// Per stripe of subjects (by hash), invalidations so far; each cached
+    /// answer carries its stripe's count from before it was read.
+    stripes: [AtomicU64; STRIPES],
     /// Nanoseconds after `epoch` at which the last proven-live `PING` was
     /// sent; answers are given only while it is within `max_staleness`.
     /// 0: not proven since the connection was (re)made or dropped. Only the
@@ -214,9 +222,21 @@ pub(super) struct AnswerCache {
     max_staleness: Duration,
 }
 
-/// An invalidation count taken before a round trip (see the module docs).
+/// Invalidation counts taken before a round trip (see the module docs):
+/// the global one and the subject's stripe.
 #[derive(Clone, Copy)]
-pub(super) struct Ticket(u64);
+pub(super) struct Ticket {
+    global: u64,
+    stamp: u64,
+}
+
+/// Stripes of subjects for the per-subject invalidation counts.
+const STRIPES: usize = 64;
+
+fn stripe(sub: &str) -> usize {
+    use std::hash::BuildHasher as _;
+    (foldhash::fast::FixedState::with_seed(0x0074_6a63).hash_one(sub) as usize) % STRIPES
+}
 
 impl AnswerCache {
     pub(super) fn new(settings: &LocalCache) -> Self {
@@ -227,6 +247,7 @@ impl AnswerCache {
         Self {
             subjects,
             invalidations: AtomicU64::new(0),
+            stripes: std::array::from_fn(|_| AtomicU64::new(0)),
             proven_at: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
             proof: tokio::sync::Notify::new(),
@@ -252,21 +273,25 @@ impl AnswerCache {
     /// `true` if a cached answer says nothing revokes `token`.
     pub(super) fn is_active(&self, token: &AccessCheck<'_>) -> bool {
         self.answering()
-            && self
-                .subjects
-                .get(token.sub)
-                .is_some_and(|tokens| tokens.0.iter().any(|t| t.answers(token)))
+            && self.subjects.get(token.sub).is_some_and(|tokens| {
+                let stamp = self.stripes[stripe(token.sub)].load(Ordering::SeqCst);
+                tokens.0.iter().any(|t| t.answers(token, stamp))
+            })
     }
 
     /// Taken before asking Redis; `None` when answers could not be stored.
-    pub(super) fn ticket(&self) -> Option<Ticket> {
-        self.answering()
-            .then(|| Ticket(self.invalidations.load(Ordering::SeqCst)))
+    /// The counts are read before the liveness: a flush between the two
+    /// then either shows as not answering or moves the counts past the
+    /// ticket.
+    pub(super) fn ticket(&self, sub: &str) -> Option<Ticket> {
+        let global = self.invalidations.load(Ordering::SeqCst);
+        let stamp = self.stripes[stripe(sub)].load(Ordering::SeqCst);
+        self.answering().then_some(Ticket { global, stamp })
     }
 
     /// Stores "active" for `token`, read from Redis under `ticket`.
     pub(super) fn remember(&self, token: &AccessCheck<'_>, ticket: Ticket) {
-        if self.invalidations.load(Ordering::SeqCst) != ticket.0 {
+        if self.invalidations.load(Ordering::SeqCst) != ticket.global {
             return;
         }
         let mut tokens = self
@@ -286,17 +311,19 @@ impl AnswerCache {
             issued_at: token.issued_at,
             checked_at: token.now,
             stale_at: token.now.saturating_add(self.max_age),
+            stamp: ticket.stamp,
         });
         self.subjects.insert(token.sub.into(), Arc::new(tokens));
         // An invalidation that raced the insert may have run before it:
         // then the entry must not stay.
-        if self.invalidations.load(Ordering::SeqCst) != ticket.0 {
+        if self.invalidations.load(Ordering::SeqCst) != ticket.global {
             self.subjects.remove(token.sub);
         }
     }
 
     /// Something of `sub` was revoked: its answers go.
     pub(super) fn invalidate(&self, sub: &str) {
+        self.stripes[stripe(sub)].fetch_add(1, Ordering::SeqCst);
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.subjects.remove(sub);
     }
@@ -311,6 +338,9 @@ impl AnswerCache {
 
     /// Every answer goes (a message that names no subject understood).
     pub(super) fn invalidate_all(&self) {
+        for stripe in &self.stripes {
+            stripe.fetch_add(1, Ordering::SeqCst);
+        }
         self.invalidations.fetch_add(1, Ordering::SeqCst);
         self.subjects.clear();
     }
@@ -320,8 +350,8 @@ impl AnswerCache {
     pub(super) fn resubscribed(&self) {
         self.proven_at.store(0, Ordering::Release);
         // Answers read from Redis before the subscription could have missed
-        // a message: not stored.
-        self.invalidations.fetch_add(1, Ordering::SeqCst);
+        // a message: neither stored nor kept.
+        self.invalidate_all();
     }
 
     /// The instant a `PING` is sent, for [`proven`](Self::proven).
@@ -379,11 +409,11 @@ mod tests {
     #[test]
     fn nothing_is_answered_before_the_first_proof() {
         let cache = AnswerCache::new(&LocalCache::new());
-        assert!(cache.ticket().is_none());
+        assert!(cache.ticket(T.sub).is_none());
         cache.resubscribed();
-        assert!(cache.ticket().is_none(), "subscribed, not yet proven");
+        assert!(cache.ticket(T.sub).is_none(), "subscribed, not yet proven");
         cache.proven(cache.now());
-        let ticket = cache.ticket().unwrap();
+        let ticket = cache.ticket(T.sub).unwrap();
         cache.remember(&T, ticket);
         assert!(cache.is_active(&T));
     }
@@ -391,7 +421,7 @@ mod tests {
     #[test]
     fn an_answer_read_across_an_invalidation_is_not_stored() {
         let cache = live();
-        let ticket = cache.ticket().unwrap();
+        let ticket = cache.ticket(T.sub).unwrap();
         cache.invalidate("bob"); // any subject: the count moved
         cache.remember(&T, ticket);
         assert!(!cache.is_active(&T));
@@ -401,7 +431,7 @@ mod tests {
     #[test]
     fn an_answer_read_across_a_flush_and_resubscription_is_not_stored() {
         let cache = live();
-        let ticket = cache.ticket().unwrap();
+        let ticket = cache.ticket(T.sub).unwrap();
         cache.flush();
         cache.resubscribed();
         cache.proven(cache.now());
@@ -412,7 +442,7 @@ mod tests {
     #[test]
     fn a_flush_stops_answers_until_resubscribed_and_proven() {
         let cache = live();
-        cache.remember(&T, cache.ticket().unwrap());
+        cache.remember(&T, cache.ticket(T.sub).unwrap());
         cache.flush();
         assert!(!cache.is_active(&T));
         assert_eq!(cache.state().flushes, 1);
@@ -424,11 +454,41 @@ mod tests {
     }
 
     #[test]
+    fn a_ticket_taken_while_down_is_not_kept_past_the_resubscription() {
+        let cache = live();
+        cache.flush();
+        // Taken after the flush (not answering): none at all.
+        assert!(cache.ticket(T.sub).is_none());
+        // An answer stored while down (had a ticket slipped through) does
+        // not survive resubscribing.
+        let cache = live();
+        let ticket = cache.ticket(T.sub).unwrap();
+        cache.remember(&T, ticket);
+        cache.flush();
+        cache.resubscribed();
+        cache.proven(cache.now());
+        assert!(!cache.is_active(&T));
+    }
+
+    #[test]
+    fn an_entry_written_back_after_its_invalidation_never_answers() {
+        let cache = live();
+        cache.remember(&T, cache.ticket(T.sub).unwrap());
+        // A `remember` of another token of alice read the list, then the
+        // invalidation ran, then the write-back restored the old entry:
+        // simulated by invalidating and putting the old list back as is.
+        let old = cache.subjects.peek(T.sub).unwrap();
+        cache.invalidate(T.sub);
+        cache.subjects.insert(T.sub.into(), old);
+        assert!(!cache.is_active(&T));
+    }
+
+    #[test]
     fn an_invalidation_drops_only_its_subject() {
         let cache = live();
         let bob = AccessCheck { sub: "bob", ..T };
-        cache.remember(&T, cache.ticket().unwrap());
-        cache.remember(&bob, cache.ticket().unwrap());
+        cache.remember(&T, cache.ticket(T.sub).unwrap());
+        cache.remember(&bob, cache.ticket(bob.sub).unwrap());
         cache.invalidate("alice");
         assert!(!cache.is_active(&T));
         assert!(cache.is_active(&bob));

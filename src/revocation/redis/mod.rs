@@ -378,7 +378,7 @@ impl RevocationStore for RedisStore {
         if cache.is_some_and(|cache| cache.is_active(&token)) {
             return Ok(TokenStatus::Active);
         }
-        let ticket = cache.and_then(AnswerCache::ticket);
+        let ticket = cache.and_then(|cache| cache.ticket(token.sub));
         let ([t, s, u], [now, iat]) = self.check_parts(&token);
         let mut call = self.scripts().check.prepare_invoke();
         call.key(t).key(s).key(u).arg(now).arg(iat);
