@@ -42,6 +42,7 @@ mod claims;
 pub(crate) mod decode;
 mod encode;
 pub(crate) mod field;
+mod payload;
 mod policy;
 
 pub use claims::{Claims, CustomClaims, NoCustomClaims, RegisteredClaims};

@@ -58,16 +58,22 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
 ) -> Result<Authorized<C>, Rejection> {
     let now = shared.clock.now();
     let compact = CompactToken::split(token, shared.policy.max_token_len)?;
-    let header = decode::read_header(&compact)?;
-    let admission = cache
-        .filter(|cache| cache.admits(header.alg()))
-        .and_then(|cache| cache.admission(&*shared.keys, token));
-    if let Some(admission) = &admission {
-        match admission.lookup(&shared.policy, now) {
-            Lookup::Hit(claims) => return ask_store(shared, claims, now, None),
-            Lookup::Refused(rejection) => return Err(rejection),
-            Lookup::Miss => {}
-        }
+    let mut admission = cache.and_then(|cache| cache.admission(&*shared.keys, token));
+    // A cache that takes every algorithm is asked before the header is read:
+    // its entries are keyed by the whole token, header included, so a hit
+    // has the very header that was verified. Otherwise the header's `alg`
+    // decides first whether the token is looked up at all.
+    let early = admission
+        .as_ref()
+        .is_some_and(Admission::admits_every_algorithm);
+    if early && let Some(answer) = cached(shared, admission.as_ref(), now) {
+        return answer;
+    }
+    let mut buffer = decode::HeaderBuffer::new();
+    let header = decode::read_header(&compact, &mut buffer)?;
+    admission = admission.filter(|admission| admission.admits(header.alg()));
+    if !early && let Some(answer) = cached(shared, admission.as_ref(), now) {
+        return answer;
     }
     let verified = decode::verify_with_provider(
         &compact,
@@ -101,6 +107,20 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
         }
     };
     ask_store(shared, claims, now, admission)
+}
+
+/// The cache's answer for the token `admission` is about: a hit (then the
+/// store is asked), a refusal, or `None` to verify it from scratch.
+fn cached<C: CustomClaims, S: RevocationStore>(
+    shared: &Arc<Shared<S>>,
+    admission: Option<&Admission<'_, C>>,
+    now: i64,
+) -> Option<Result<Authorized<C>, Rejection>> {
+    match admission?.lookup(&shared.policy, now) {
+        Lookup::Hit(claims) => Some(ask_store(shared, claims, now, None)),
+        Lookup::Refused(rejection) => Some(Err(rejection)),
+        Lookup::Miss => None,
+    }
 }
 
 /// The last check, the store's; then the token enters the cache (when it

@@ -187,13 +187,6 @@ impl<C: Clone> VerifiedCache<C> {
         }
     }
 
-    /// Whether tokens of `alg` are cached. The header's `alg` decides before
-    /// any lookup: an entry was verified with a key of that very algorithm,
-    /// and its bytes (header included) are the key.
-    pub(crate) fn admits(&self, alg: Algorithm) -> bool {
-        self.hmac || !alg.is_hmac()
-    }
-
     /// Starts an admission for `token`, or `None` when `keys` reports no
     /// generation. The generation is read before the key is looked up, so
     /// an entry never claims a newer key set than the one it was verified
@@ -244,6 +237,18 @@ pub(crate) struct Admission<'a, C> {
 }
 
 impl<C: Clone> Admission<'_, C> {
+    /// Whether tokens of `alg` are cached (the header's `alg`, which is
+    /// the algorithm of the key a cached token was verified with).
+    pub(crate) fn admits(&self, alg: Algorithm) -> bool {
+        self.cache.hmac || !alg.is_hmac()
+    }
+
+    /// Whether tokens of every algorithm are cached, so a token can be
+    /// looked up before its header is read.
+    pub(crate) fn admits_every_algorithm(&self) -> bool {
+        self.cache.hmac
+    }
+
     /// The cached verdict for this token.
     pub(crate) fn lookup(&self, policy: &ValidationPolicy, now: i64) -> Lookup<C> {
         self.cache.lookup(&self.token, self.generation, policy, now)

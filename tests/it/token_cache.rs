@@ -181,6 +181,53 @@ async fn hmac_tokens_are_cached_only_when_asked() {
     );
 }
 
+/// With HMAC included the cache takes every algorithm and is asked before
+/// the header is read: every rule of a hit still holds on that path.
+#[tokio::test]
+async fn a_cache_asked_before_the_header_keeps_every_rule() {
+    let store = TestStore::default();
+    let setup = setup_with(Algorithm::HS256, store.clone());
+    let every_algorithm = TokenCache::new().include_hmac(true);
+    let mut client = Client::new(setup.auth.verifier().token_cache(every_algorithm));
+    let token = setup.mint(|c| {
+        c.registered.jti = Some("revoke-me".into());
+        c.registered.exp = Some(NOW + 60);
+    });
+    assert_eq!(client.get(&token).await, OK);
+    assert_eq!(client.get(&token).await, OK);
+    assert_eq!(setup.keys.lookups(), 1, "one verification, then a hit");
+    assert_eq!(store.checks(), 2, "the store is asked on the hit");
+
+    // Not the same bytes (one header byte changed): never a hit.
+    let mut tampered = token.clone().into_bytes();
+    tampered[1] = if tampered[1] == b'y' { b'z' } else { b'y' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_ne!(client.get(&tampered).await, OK);
+    assert_eq!(setup.keys.lookups(), 1, "refused before any key lookup");
+
+    setup.clock.advance(60);
+    assert_eq!(client.get(&token).await, refused(Rejection::Expired));
+    assert_eq!(setup.keys.lookups(), 1, "refused on the hit itself");
+    setup.clock.advance(-60);
+    assert_eq!(client.get(&token).await, OK);
+    assert_eq!(setup.keys.lookups(), 2, "the expired entry was dropped");
+
+    let revocation = TokenRevocation {
+        sub: "alice",
+        jti: "revoke-me",
+        expires_at: NOW + 3600,
+    };
+    store.revoke_token(revocation).await.unwrap();
+    assert_eq!(client.get(&token).await, refused(Rejection::Revoked));
+    assert_eq!(setup.keys.lookups(), 2, "a hit, refused by the store");
+
+    let ring = &setup.keys.ring;
+    ring.insert_signing(signing_key("k2", Algorithm::HS256)).unwrap();
+    ring.activate("k2").unwrap();
+    ring.retire("k1").unwrap();
+    assert_eq!(client.get(&token).await, refused(Rejection::UnknownKey));
+}
+
 #[tokio::test]
 async fn the_cache_can_be_turned_off() {
     let setup = setup(Algorithm::ES256);

@@ -156,7 +156,7 @@ pub fn parse_jwks(document: &[u8], policy: &JwksPolicy) -> Result<KeySet, JwksEr
     // bounded in size and fetched rarely; the typed pass below keeps the
     // duplicate-member check a `Value` would lose.
     serde_json::from_slice::<serde_json::Value>(document).map_err(|_| JwksError::InvalidJson)?;
-    let Object(raw): Object<RawSet> =
+    let Object(raw): Object<RawSet<'_>> =
         serde_json::from_slice(document).map_err(|_| JwksError::InvalidJson)?;
     if raw.keys.len() > MAX_KEYS {
         return Err(JwksError::TooManyKeys { limit: MAX_KEYS });
@@ -181,54 +181,55 @@ pub fn parse_jwks(document: &[u8], policy: &JwksPolicy) -> Result<KeySet, JwksEr
 }
 
 #[derive(Deserialize)]
-struct RawSet {
-    keys: Vec<Object<RawKey>>,
+struct RawSet<'a> {
+    #[serde(borrow)]
+    keys: Vec<Object<RawKey<'a>>>,
 }
 
 /// The members read from one JWK, each recorded as found ([`Field`]): a
 /// member present as `null` is present, never "absent".
 #[derive(Deserialize)]
-struct RawKey {
-    #[serde(default)]
-    kty: Field,
-    #[serde(default, rename = "use")]
-    use_: Field,
-    #[serde(default)]
-    alg: Field,
-    #[serde(default)]
-    kid: Field,
-    #[serde(default)]
-    crv: Field,
-    #[serde(default)]
-    n: Field,
-    #[serde(default)]
-    e: Field,
-    #[serde(default)]
-    x: Field,
-    #[serde(default)]
-    y: Field,
+struct RawKey<'a> {
+    #[serde(default, borrow)]
+    kty: Field<'a>,
+    #[serde(default, borrow, rename = "use")]
+    use_: Field<'a>,
+    #[serde(default, borrow)]
+    alg: Field<'a>,
+    #[serde(default, borrow)]
+    kid: Field<'a>,
+    #[serde(default, borrow)]
+    crv: Field<'a>,
+    #[serde(default, borrow)]
+    n: Field<'a>,
+    #[serde(default, borrow)]
+    e: Field<'a>,
+    #[serde(default, borrow)]
+    x: Field<'a>,
+    #[serde(default, borrow)]
+    y: Field<'a>,
     // Private and secret members (RFC 7518 §6.2.2, §6.3.2, §6.4).
-    #[serde(default)]
-    d: Field,
-    #[serde(default)]
-    p: Field,
-    #[serde(default)]
-    q: Field,
-    #[serde(default)]
-    dp: Field,
-    #[serde(default)]
-    dq: Field,
-    #[serde(default)]
-    qi: Field,
-    #[serde(default)]
-    oth: Field,
-    #[serde(default)]
-    k: Field,
+    #[serde(default, borrow)]
+    d: Field<'a>,
+    #[serde(default, borrow)]
+    p: Field<'a>,
+    #[serde(default, borrow)]
+    q: Field<'a>,
+    #[serde(default, borrow)]
+    dp: Field<'a>,
+    #[serde(default, borrow)]
+    dq: Field<'a>,
+    #[serde(default, borrow)]
+    qi: Field<'a>,
+    #[serde(default, borrow)]
+    oth: Field<'a>,
+    #[serde(default, borrow)]
+    k: Field<'a>,
 }
 
 fn parse_key(
     index: usize,
-    raw: RawKey,
+    raw: RawKey<'_>,
     policy: &JwksPolicy,
 ) -> Result<Option<VerifyingKey>, JwksError> {
     let private = [
@@ -263,14 +264,16 @@ fn parse_key(
         }
         _ => return Err(JwksError::AlgorithmMismatch { index }),
     };
-    let member = |field: Field, member: &'static str| -> Result<Vec<u8>, JwksError> {
+    let member = |field: Field<'_>, member: &'static str| -> Result<Vec<u8>, JwksError> {
         let malformed = JwksError::MalformedMember { index, member };
         let Ok(Some(text)) = field.string() else {
             return Err(malformed);
         };
-        URL_SAFE_NO_PAD.decode(text).map_err(|_| malformed)
+        URL_SAFE_NO_PAD
+            .decode(text.as_bytes())
+            .map_err(|_| malformed)
     };
-    let curve = |crv: Field, curves: &[(&str, Algorithm, usize)]| {
+    let curve = |crv: Field<'_>, curves: &[(&str, Algorithm, usize)]| {
         let name = crv.string().ok().flatten();
         curves
             .iter()
@@ -285,7 +288,7 @@ fn parse_key(
             Err(JwksError::MalformedMember { index, member })
         }
     };
-    let (public, implied) = match kty.as_str() {
+    let (public, implied) = match &*kty {
         "RSA" => {
             let n = member(raw.n, "n")?;
             let e = member(raw.e, "e")?;
@@ -331,7 +334,7 @@ fn parse_key(
     }
     let kid = match raw.kid {
         Field::Absent => public.thumbprint(),
-        Field::String(kid) if check_kid(&kid).is_ok() => kid,
+        Field::String(kid) if check_kid(&kid).is_ok() => kid.into_owned(),
         _ => return Err(JwksError::InvalidKid { index }),
     };
     VerifyingKey::from_public(&kid, alg, public)
