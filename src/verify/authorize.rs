@@ -57,18 +57,22 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
     token: &[u8],
 ) -> Result<Authorized<C>, Rejection> {
     let now = shared.clock.now();
-    let compact = CompactToken::split(token, shared.policy.max_token_len)?;
     let mut admission = cache.and_then(|cache| cache.admission(&*shared.keys, token));
-    // A cache that takes every algorithm is asked before the header is read:
-    // its entries are keyed by the whole token, header included, so a hit
-    // has the very header that was verified. Otherwise the header's `alg`
-    // decides first whether the token is looked up at all.
+    // A cache that takes every algorithm is asked before the token is even
+    // split (only its length is checked first, which bounds the hashing):
+    // entries are keyed by the whole token, so a hit has the very bytes,
+    // header included, that passed every check. Otherwise the header's
+    // `alg` decides first whether the token is looked up at all.
     let early = admission
         .as_ref()
         .is_some_and(Admission::admits_every_algorithm);
-    if early && let Some(answer) = cached(shared, admission.as_ref(), now) {
+    if early
+        && token.len() <= shared.policy.max_token_len
+        && let Some(answer) = cached(shared, admission.as_ref(), now)
+    {
         return answer;
     }
+    let compact = CompactToken::split(token, shared.policy.max_token_len)?;
     let mut buffer = decode::HeaderBuffer::new();
     let header = decode::read_header(&compact, &mut buffer)?;
     admission = admission.filter(|admission| admission.admits(header.alg()));

@@ -213,8 +213,11 @@ impl<C: Clone> VerifiedCache<C> {
         let Some(entry) = self.entries.get(token) else {
             return Lookup::Miss;
         };
+        // A stale entry is left in place: the insert after a successful
+        // verification replaces it (one write instead of two), and one
+        // that is never replaced ages out like any unused entry. It is
+        // never served.
         if entry.generation != generation || now >= entry.stale_at {
-            self.entries.remove(token);
             return Lookup::Miss;
         }
         let r = &entry.claims.registered;

@@ -222,7 +222,8 @@ async fn a_cache_asked_before_the_header_keeps_every_rule() {
     assert_eq!(setup.keys.lookups(), 2, "a hit, refused by the store");
 
     let ring = &setup.keys.ring;
-    ring.insert_signing(signing_key("k2", Algorithm::HS256)).unwrap();
+    ring.insert_signing(signing_key("k2", Algorithm::HS256))
+        .unwrap();
     ring.activate("k2").unwrap();
     ring.retire("k1").unwrap();
     assert_eq!(client.get(&token).await, refused(Rejection::UnknownKey));
