@@ -6,13 +6,17 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use http::header::{HOST, ORIGIN};
-use http::{HeaderMap, Method, Uri};
+use http::{HeaderMap, HeaderName, Method, Uri};
 
 use super::method::is_safe;
 use super::route::{BypassRoute, RouteError};
 use crate::header::{Single, single};
 use crate::origin::{self, Origin, OriginError};
 use crate::rejection::{CsrfReason, Responder};
+
+/// `Sec-Fetch-Site` (W3C Fetch Metadata), prebuilt: a name given as a string
+/// would be parsed again on every request.
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// Origins and routes exempt from the check. Replaced as a whole (copy on
 /// write) so requests read it without a lock.
@@ -66,7 +70,7 @@ impl GuardConfig {
     }
 
     fn fetch_metadata_or_origin(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), CsrfReason> {
-        match single(headers, "sec-fetch-site") {
+        match single(headers, &SEC_FETCH_SITE) {
             Single::Many => return Err(CsrfReason::InvalidFetchSite),
             Single::One(site) => {
                 return match site.as_bytes() {

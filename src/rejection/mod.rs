@@ -27,6 +27,7 @@
 
 mod cors;
 mod csrf;
+mod prebuilt;
 mod reason;
 mod response;
 

@@ -6,7 +6,7 @@ use super::{CorsReason, CsrfReason};
 ///
 /// [`Rejection::reason`] is a stable machine-readable code; `Display` is a
 /// short sentence for people. Neither ever contains token bytes.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
     /// No token in the configured cookie (or `Authorization: Bearer`, if enabled).

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
 
-use super::Rejection;
+use super::{Rejection, prebuilt};
 
 /// What a [`Responder`] may look at of the refused request.
 #[derive(Clone, Copy, Debug)]
@@ -82,19 +82,26 @@ impl Responder for DefaultResponder {
 }
 
 fn http_response(rejection: &Rejection) -> Response<Bytes> {
-    let message = rejection.to_string();
-    let mut response = Response::new(json_body(rejection.reason(), &message));
+    let parts = prebuilt::parts(rejection, build_parts);
+    let mut response = Response::new(parts.body);
     *response.status_mut() = rejection.status();
-    let headers = response.headers_mut();
+    *response.headers_mut() = parts.headers;
+    response
+}
+
+/// The body and headers of `rejection`'s response, from scratch.
+fn build_parts(rejection: &Rejection) -> prebuilt::Parts {
+    let message = rejection.to_string();
+    let mut headers = HeaderMap::with_capacity(3);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if rejection.status() == StatusCode::UNAUTHORIZED {
         let challenge = if rejection.is_invalid_token() {
             // Display texts are fixed ASCII sentences without quotes, so this
-            // cannot fail; the bytes are taken as they are, without a copy.
-            HeaderValue::from_maybe_shared(Bytes::from(format!(
+            // cannot fail.
+            HeaderValue::try_from(format!(
                 "Bearer error=\"invalid_token\", error_description=\"{message}\""
-            )))
+            ))
             .ok()
         } else {
             Some(HeaderValue::from_static("Bearer"))
@@ -103,7 +110,10 @@ fn http_response(rejection: &Rejection) -> Response<Bytes> {
             headers.insert(WWW_AUTHENTICATE, value);
         }
     }
-    response
+    prebuilt::Parts {
+        body: json_body(rejection.reason(), &message),
+        headers,
+    }
 }
 
 /// `{"error":"<reason>","message":"<message>"}`, written straight into one
