@@ -1,8 +1,10 @@
 //! End to end through the demo's whole `Router` (CORS, CSRF guard, issuer,
 //! verifier, security headers, refusal logging, handler) against the same
-//! `GET /api/me` answer from a router without any of those layers, in the
-//! same run. In-process (`tower::ServiceExt::oneshot`), so it measures the
-//! stack, not the network.
+//! `GET /api/me` answer without the crate's layers (a fixed answer inside
+//! the demo's shell of security headers and refusal logging,
+//! `examples/demo/shell.rs`, given the same cookie), in the same run.
+//! In-process (`tower::ServiceExt::oneshot`), so it measures the stack, not
+//! the network.
 //!
 //! `cargo bench --bench demo_stack` prints criterion's figures, then the
 //! ratio and requests/s per core for each signing algorithm, with the
@@ -14,6 +16,8 @@
 mod app;
 #[path = "../examples/demo/page.rs"]
 mod page;
+#[path = "../examples/demo/shell.rs"]
+mod shell;
 #[path = "support/mod.rs"]
 mod support;
 #[path = "../examples/demo/users.rs"]
@@ -23,6 +27,7 @@ use axum::body::Body;
 use axum::routing::get;
 use axum::{Json, Router};
 use criterion::Criterion;
+use http::header::CACHE_CONTROL;
 use http::{Request, StatusCode};
 use serde_json::json;
 use support::Run;
@@ -76,24 +81,23 @@ fn bench(c: &mut Criterion) {
     let bare = Router::new().route(
         "/api/me",
         get(|| async {
-            Json(json!({ "sub": "alice", "roles": ["reader", "writer"], "exp": 1_800_000_900 }))
+            (
+                [(CACHE_CONTROL, "no-store")],
+                Json(
+                    json!({ "sub": "alice", "roles": ["reader", "writer"], "exp": 1_800_000_900 }),
+                ),
+            )
         }),
     );
-    group.bench_function("without_layers", |b| {
-        b.iter(|| {
-            let response = rt
-                .block_on(bare.clone().oneshot(me_request("theme=dark")))
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::OK);
-        })
-    });
-
+    let bare = shell::wrap(bare, false);
+    let mut cookies = Vec::new();
     for ((name, alg), cache) in ALGORITHMS.into_iter().flat_map(|a| [(a, true), (a, false)]) {
         let mut config = app::DemoConfig::new(ORIGIN);
         config.signing_key = Some(SigningKey::generate("bench", alg).unwrap());
         config.token_cache = cache;
         let demo = app::build(config).unwrap();
         let cookie = login(&rt, &demo.router);
+        cookies.push(cookie.clone());
         let case = if cache {
             "whole_demo_stack"
         } else {
@@ -108,6 +112,16 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // The same request (the same cookie) as the demo's.
+    let cookie = &cookies[0];
+    group.bench_function("without_layers", |b| {
+        b.iter(|| {
+            let response = rt
+                .block_on(bare.clone().oneshot(me_request(cookie)))
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+        })
+    });
     group.finish();
 }
 
@@ -119,7 +133,9 @@ fn main() {
     let Some(bare) = run.mean_ns("demo_stack/without_layers") else {
         return;
     };
-    println!("\nGET /api/me through the whole demo stack vs the same answer without layers:");
+    println!(
+        "\nGET /api/me through the whole demo stack vs the same answer and shell without the crate's layers:"
+    );
     println!(
         "  without layers {bare:>9.0} ns  ({:>7.0} requests/s per core)",
         1e9 / bare

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real HTTP load over loopback TCP: the demo (examples/demo, all four layers,
 # ES256 tokens) with the verifier's token cache on and off, and the same
-# `GET /api/me` answer without the crate's layers (examples/bare_me.rs),
-# each driven by wrk with a valid access cookie. Prints requests/s and
+# `GET /api/me` answer without the crate's layers (examples/bare_me.rs: the
+# demo's shell of security headers and refusal log around a fixed answer),
+# each driven by wrk with a valid access cookie (the bare app gets one too,
+# and ignores it: every server reads requests of the same size). Prints requests/s and
 # latency percentiles side by side, and the demo's share of the bare app's
 # requests/s.
 #
@@ -106,7 +108,7 @@ drive() {
 echo "GET /api/me over loopback, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, ES256 access cookie"
 printf '%-6s %-22s %12s %9s %9s %9s %14s\n' round server requests/s p50 p90 p99 "of bare r/s"
 for round in $(seq 1 "$ROUNDS"); do
-    read -r bare_rps b50 b90 b99 <<<"$(drive bare "$URL_bare" "theme=dark")"
+    read -r bare_rps b50 b90 b99 <<<"$(drive bare "$URL_bare" "$cookie_on")"
     printf '%-6s %-22s %12s %9s %9s %9s %14s\n' "$round" "without layers" "$bare_rps" "$b50" "$b90" "$b99" "100%"
     for mode in on off; do
         url_var="URL_$mode"

@@ -30,6 +30,8 @@ mod page;
 #[cfg(feature = "redis")]
 #[path = "../tests/it/support/redis_server.rs"]
 mod redis_server;
+#[path = "../examples/demo/shell.rs"]
+mod shell;
 #[path = "../examples/demo/users.rs"]
 mod users;
 

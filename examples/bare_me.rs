@@ -1,9 +1,14 @@
 //! The demo's `GET /api/me` answer without any of the crate's layers: the
 //! baseline `benches/http_load.sh` drives next to the demo. It answers the
-//! same JSON (a fixed one: nothing is verified) with the same
-//! `Cache-Control`, on the same runtime and server (axum, tokio).
+//! same JSON (a fixed one: nothing is verified) with the same headers, inside
+//! the same shell as the demo (`examples/demo/shell.rs`: security headers,
+//! refusal log), on the same runtime and server (axum, tokio), so the load
+//! figures compare the crate's layers and nothing else.
 //!
 //! `BARE_ADDR` — where to listen (default `127.0.0.1:3001`).
+
+#[path = "demo/shell.rs"]
+mod shell;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -30,5 +35,5 @@ async fn main() -> std::io::Result<()> {
             )
         }),
     );
-    axum::serve(listener, router).await
+    axum::serve(listener, shell::wrap(router, false)).await
 }

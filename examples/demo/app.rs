@@ -8,35 +8,24 @@ use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
-    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
-};
-use axum::http::{HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::{
-    Algorithm, CookieAuth, MemoryStore, Rejection, RevocationStore, Session, SessionControl,
-    VerifiedClaims,
+    Algorithm, CookieAuth, MemoryStore, RevocationStore, Session, SessionControl, VerifiedClaims,
 };
 
 use super::page;
+use super::shell;
 use super::users::Users;
-
-/// The page's policy: scripts and styles only from this origin, no inline
-/// script, no plugins, no `<base>`, and no framing (clickjacking).
-pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-     frame-ancestors 'none'";
 
 /// Longest note, in bytes, and most notes per user: the store stays bounded.
 pub const MAX_NOTE_LEN: usize = 500;
@@ -135,7 +124,12 @@ pub struct Demo {
     pub keys: KeyRing,
 }
 
-struct AppState<S> {
+/// The handlers' shared state, behind one `Arc`: axum clones a route's
+/// state for every request, and one reference count is cheaper than five
+/// (each a write to memory every core shares).
+struct AppState<S>(Arc<AppData<S>>);
+
+struct AppData<S> {
     /// This server's origin: the issuer of its tokens.
     origin: Arc<str>,
     /// Ends sessions of other users (the admin route).
@@ -147,13 +141,15 @@ struct AppState<S> {
 
 impl<S> Clone for AppState<S> {
     fn clone(&self) -> Self {
-        Self {
-            origin: Arc::clone(&self.origin),
-            sessions: self.sessions.clone(),
-            users: Arc::clone(&self.users),
-            notes: self.notes.clone(),
-            keys: self.keys.clone(),
-        }
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S> std::ops::Deref for AppState<S> {
+    type Target = AppData<S>;
+
+    fn deref(&self) -> &AppData<S> {
+        &self.0
     }
 }
 
@@ -214,13 +210,13 @@ pub fn build_with_store<S: RevocationStore>(
         )
     };
 
-    let state = AppState {
+    let state = AppState(Arc::new(AppData {
         origin: Arc::from(config.public_origin.as_str()),
         sessions: auth.sessions(),
         users: Arc::new(Users::demo()),
         notes: Notes::default(),
         keys: keys.clone(),
-    };
+    }));
 
     let api = Router::new()
         .route("/api/me", get(me))
@@ -250,50 +246,13 @@ pub fn build_with_store<S: RevocationStore>(
         Some(cors) => router.layer(cors),
         None => router,
     };
-    // CSP, X-Content-Type-Options, Referrer-Policy and, over HTTPS only,
-    // HSTS on every response (refusals included), with tower-http's header
-    // layer. HSTS over plain http is ignored by browsers and forbidden to
-    // send (RFC 6797 §7.2): only a secure transport can vouch for itself.
-    let header =
-        |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
-    let hsts = config.public_origin.starts_with("https://").then(|| {
-        header(
-            STRICT_TRANSPORT_SECURITY,
-            "max-age=63072000; includeSubDomains",
-        )
-    });
-    let router = router
-        .layer(tower::util::option_layer(hsts))
-        .layer(header(
-            CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY_VALUE,
-        ))
-        .layer(header(X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header(REFERRER_POLICY, "no-referrer"))
-        .layer(middleware::from_fn(log_refusals));
+    let router = shell::wrap(router, config.public_origin.starts_with("https://"));
 
     Ok(Demo {
         router,
-        notes: state.notes,
+        notes: state.notes.clone(),
         keys,
     })
-}
-
-/// Logs every refusal with its reason: never a token, a cookie or a password.
-async fn log_refusals(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    if let Some(rejection) = response.extensions().get::<Rejection>() {
-        tracing::info!(
-            %method,
-            ?path,
-            status = response.status().as_u16(),
-            reason = rejection.reason(),
-            "refused: {rejection}"
-        );
-    }
-    response
 }
 
 #[derive(Deserialize)]

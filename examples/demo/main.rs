@@ -41,6 +41,7 @@
 #[allow(dead_code)]
 mod app;
 mod page;
+mod shell;
 mod tls;
 mod users;
 

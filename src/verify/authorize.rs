@@ -58,14 +58,13 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
 ) -> Result<Authorized<C>, Rejection> {
     let now = shared.clock.now();
     let mut admission = cache.and_then(|cache| cache.admission(&*shared.keys, token));
-    // A cache that takes every algorithm is asked before the token is even
-    // split (only its length is checked first, which bounds the hashing):
-    // entries are keyed by the whole token, so a hit has the very bytes,
-    // header included, that passed every check. Otherwise the header's
-    // `alg` decides first whether the token is looked up at all.
-    let early = admission
-        .as_ref()
-        .is_some_and(Admission::admits_every_algorithm);
+    // A cache that takes every algorithm, or has taken any token, is asked
+    // before the token is even split (only its length is checked first,
+    // which bounds the hashing): entries are keyed by the whole token, so a
+    // hit has the very bytes, header included, that passed every check.
+    // Otherwise the header's `alg` decides first whether the token is
+    // looked up at all.
+    let early = admission.as_ref().is_some_and(Admission::ask_before_header);
     if early
         && token.len() <= shared.policy.max_token_len
         && let Some(answer) = cached(shared, admission.as_ref(), now)

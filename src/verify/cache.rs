@@ -57,6 +57,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use quick_cache::sync::Cache;
@@ -144,6 +145,10 @@ pub(crate) struct VerifiedCache<C> {
     capacity: NonZeroUsize,
     max_age: i64,
     hmac: bool,
+    /// Whether any token was ever recorded. Written once; until then a
+    /// token's header decides before any lookup (an application whose
+    /// tokens are all of a kind this cache does not take never looks up).
+    populated: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -184,6 +189,7 @@ impl<C: Clone> VerifiedCache<C> {
             capacity: settings.capacity,
             max_age: i64::try_from(settings.max_age.as_secs()).unwrap_or(i64::MAX),
             hmac: settings.hmac,
+            populated: AtomicBool::new(false),
         }
     }
 
@@ -246,10 +252,12 @@ impl<C: Clone> Admission<'_, C> {
         self.cache.hmac || !alg.is_hmac()
     }
 
-    /// Whether tokens of every algorithm are cached, so a token can be
-    /// looked up before its header is read.
-    pub(crate) fn admits_every_algorithm(&self) -> bool {
-        self.cache.hmac
+    /// Whether to look the token up before its header is read: when tokens
+    /// of every algorithm are cached, or once any token was (then the token
+    /// presented is most likely a cached one). Only the order changes: a
+    /// token of an algorithm the cache does not take is never in it.
+    pub(crate) fn ask_before_header(&self) -> bool {
+        self.cache.hmac || self.cache.populated.load(Ordering::Relaxed)
     }
 
     /// The cached verdict for this token.
@@ -267,6 +275,10 @@ impl<C: Clone> Admission<'_, C> {
         self.cache
             .entries
             .insert(self.token.into_owned().into_boxed_slice(), entry);
+        // Read first: the shared flag is written once, not on every insert.
+        if !self.cache.populated.load(Ordering::Relaxed) {
+            self.cache.populated.store(true, Ordering::Relaxed);
+        }
     }
 
     /// The same admission, owning its token (to finish after an await).

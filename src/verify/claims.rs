@@ -1,11 +1,16 @@
+use std::sync::Arc;
+
 use crate::token::{Claims, NoCustomClaims, RegisteredClaims};
 
 /// The claims of an access token that passed every check: signature, claims
 /// and revocation. Put in the request extensions by
 /// [`JwtCookieVerifier`](super::JwtCookieVerifier); only this crate creates one.
+///
+/// Cloning it (as every extractor does) shares the claims instead of copying
+/// their strings: the claims of one request, behind one `Arc`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedClaims<C = NoCustomClaims> {
-    claims: Claims<C>,
+    claims: Arc<Claims<C>>,
     source: TokenSource,
 }
 
@@ -26,7 +31,10 @@ pub enum TokenSource {
 
 impl<C> VerifiedClaims<C> {
     pub(crate) fn new(claims: Claims<C>, source: TokenSource) -> Self {
-        Self { claims, source }
+        Self {
+            claims: Arc::new(claims),
+            source,
+        }
     }
 
     /// Where the token was presented: the access cookie or `Authorization: Bearer`.
@@ -63,9 +71,11 @@ impl<C> VerifiedClaims<C> {
     pub fn custom(&self) -> &C {
         &self.claims.custom
     }
+}
 
-    /// The claims, by value.
+impl<C: Clone> VerifiedClaims<C> {
+    /// The claims, by value (copied only if a clone of this value is still alive).
     pub fn into_claims(self) -> Claims<C> {
-        self.claims
+        Arc::unwrap_or_clone(self.claims)
     }
 }

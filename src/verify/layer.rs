@@ -6,6 +6,7 @@ use tower_layer::Layer;
 
 use super::VerifierService;
 use super::cache::{TokenCache, VerifiedCache};
+use super::service::Settings;
 use crate::config::CookieAuth;
 use crate::revocation::{MemoryStore, RevocationStore};
 use crate::token::{CustomClaims, NoCustomClaims};
@@ -96,10 +97,11 @@ impl<I, C, S> Layer<I> for JwtCookieVerifier<C, S> {
     fn layer(&self, inner: I) -> Self::Service {
         VerifierService {
             inner,
-            auth: self.auth.clone(),
-            optional: self.optional,
-            cache: self.cache.clone(),
-            _claims: PhantomData,
+            settings: Arc::new(Settings {
+                auth: self.auth.clone(),
+                optional: self.optional,
+                cache: self.cache.clone(),
+            }),
         }
     }
 }

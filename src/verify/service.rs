@@ -1,5 +1,4 @@
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -20,10 +19,16 @@ use crate::token::CustomClaims;
 /// The service made by [`JwtCookieVerifier`](super::JwtCookieVerifier).
 pub struct VerifierService<I, C, S> {
     pub(super) inner: I,
+    pub(super) settings: Arc<Settings<C, S>>,
+}
+
+/// What every clone of one service shares, behind one `Arc`: axum clones a
+/// route's service for every request, and each reference count a clone
+/// writes is memory shared by every core.
+pub(super) struct Settings<C, S> {
     pub(super) auth: CookieAuth<S>,
     pub(super) optional: bool,
     pub(super) cache: Option<Arc<VerifiedCache<C>>>,
-    pub(super) _claims: PhantomData<fn() -> C>,
 }
 
 impl<I, C, S> VerifierService<I, C, S> {
@@ -34,10 +39,7 @@ impl<I: Clone, C, S> Clone for VerifierService<I, C, S> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            auth: self.auth.clone(),
-            optional: self.optional,
-            cache: self.cache.clone(),
-            _claims: PhantomData,
+            settings: Arc::clone(&self.settings),
         }
     }
 }
@@ -46,9 +48,9 @@ impl<I: fmt::Debug, C, S> fmt::Debug for VerifierService<I, C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifierService")
             .field("inner", &self.inner)
-            .field("auth", &self.auth)
-            .field("optional", &self.optional)
-            .field("cache", &self.cache)
+            .field("auth", &self.settings.auth)
+            .field("optional", &self.settings.optional)
+            .field("cache", &self.settings.cache)
             .finish()
     }
 }
@@ -68,9 +70,10 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let shared = &self.auth.shared;
+        let settings = &*self.settings;
+        let shared = &settings.auth.shared;
         let started = find_token(shared, request.headers()).and_then(|(token, source)| {
-            authorize::<C, S>(shared, self.cache.as_ref(), token)
+            authorize::<C, S>(shared, settings.cache.as_ref(), token)
                 .map(|authorized| (authorized, source))
         });
         match started {
@@ -90,7 +93,7 @@ where
                 ResponseFuture::authorizing(authorization, source, request, inner, responder)
             }
             // Optional mode, and no token at all: anonymous (`optional.rs`).
-            Err(Rejection::MissingToken) if self.optional => {
+            Err(Rejection::MissingToken) if settings.optional => {
                 request.extensions_mut().insert(Anonymous);
                 ResponseFuture::calling(self.inner.call(request))
             }

@@ -181,6 +181,24 @@ async fn hmac_tokens_are_cached_only_when_asked() {
     );
 }
 
+/// Once an asymmetric token is cached, tokens are looked up before their
+/// header is read; an HMAC token (not taken by default) still never enters.
+#[tokio::test]
+async fn an_hmac_token_never_enters_a_cache_that_holds_asymmetric_ones() {
+    let setup = setup(Algorithm::ES256);
+    let mut client = Client::new(setup.auth.verifier());
+    let es256 = setup.mint(|_| {});
+    assert_eq!(client.get(&es256).await, OK);
+    let ring = &setup.keys.ring;
+    ring.insert_signing(signing_key("k2", Algorithm::HS256))
+        .unwrap();
+    ring.activate("k2").unwrap();
+    let hs256 = setup.mint(|_| {});
+    assert_eq!(client.get(&hs256).await, OK);
+    assert_eq!(client.get(&hs256).await, OK);
+    assert_eq!(setup.keys.lookups(), 3, "the HMAC token, verified twice");
+}
+
 /// With HMAC included the cache takes every algorithm and is asked before
 /// the header is read: every rule of a hit still holds on that path.
 #[tokio::test]

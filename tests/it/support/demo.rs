@@ -6,6 +6,8 @@
 pub mod app;
 #[path = "../../../examples/demo/page.rs"]
 pub mod page;
+#[path = "../../../examples/demo/shell.rs"]
+pub mod shell;
 #[path = "../../../examples/demo/users.rs"]
 pub mod users;
 // HTTPS serving; only tests/browser.rs serves over TLS.
