@@ -23,9 +23,11 @@
 //! same request through the bare inner service, and the ratios use the
 //! layer's cost: a case's mean minus `no_layer`'s.
 //!
-//! The `scaling` group sends the same token from 1 and from 2 threads at
-//! once, for bare decode, the verifier with the cache off, and a cache hit,
-//! and prints how throughput scales from 1 to 2 threads.
+//! The `scaling` group sends the same token from 1 and from 2 worker
+//! threads at once (started once per case and kept for every sample, as a
+//! server's workers are), for bare decode, the bare inner service
+//! (`no_layer`, the harness's floor), the verifier with the cache off, and
+//! a cache hit, and prints how throughput scales from 1 to 2 threads.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -34,6 +36,8 @@ use std::convert::Infallible;
 use std::future::{Future, Ready, ready};
 use std::hint::black_box;
 use std::pin::pin;
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -302,16 +306,28 @@ fn bench_scaling(
         }
         let cookie = format!("theme=dark; __Host-Http-access={jwt}");
         for threads in [1, 2] {
-            group.bench_function(format!("{name}/bare_decode/{threads}"), |b| {
-                b.iter_custom(|iters| {
-                    on_threads(threads, iters, || {
-                        || {
-                            jsonwebtoken::decode::<BareClaims>(&jwt, &decoding, &validation)
-                                .unwrap();
-                        }
-                    })
-                })
-            });
+            scaled(
+                &mut group,
+                format!("{name}/bare_decode/{threads}"),
+                threads,
+                || {
+                    || {
+                        jsonwebtoken::decode::<BareClaims>(&jwt, &decoding, &validation).unwrap();
+                    }
+                },
+            );
+            // The harness's own floor: the same request through the bare
+            // inner service, from 1 and 2 threads.
+            scaled(
+                &mut group,
+                format!("{name}/no_layer/{threads}"),
+                threads,
+                || {
+                    let mut service = service_fn(ok as fn(_) -> _);
+                    let cookie = &cookie;
+                    move || assert_eq!(call(&mut service, me_request(cookie)), 200)
+                },
+            );
             let cases = [
                 ("verifier_service", auth.verifier().without_token_cache()),
                 (
@@ -320,55 +336,69 @@ fn bench_scaling(
                         .token_cache(TokenCache::new().include_hmac(true)),
                 ),
             ];
-            // The harness's own floor: the same request through the bare
-            // inner service, from 1 and 2 threads.
-            group.bench_function(format!("{name}/no_layer/{threads}"), |b| {
-                b.iter_custom(|iters| {
-                    on_threads(threads, iters, || {
-                        let mut service = service_fn(ok as fn(_) -> _);
+            for (case, layer) in cases {
+                scaled(
+                    &mut group,
+                    format!("{name}/{case}/{threads}"),
+                    threads,
+                    || {
+                        let mut service = verified_service(layer.clone());
                         let cookie = &cookie;
                         move || assert_eq!(call(&mut service, me_request(cookie)), 200)
-                    })
-                })
-            });
-            for (case, layer) in cases {
-                group.bench_function(format!("{name}/{case}/{threads}"), |b| {
-                    b.iter_custom(|iters| {
-                        on_threads(threads, iters, || {
-                            let mut service = verified_service(layer.clone());
-                            let cookie = &cookie;
-                            move || assert_eq!(call(&mut service, me_request(cookie)), 200)
-                        })
-                    })
-                });
+                    },
+                );
             }
         }
     }
     group.finish();
 }
 
-/// Runs `iters` calls on each of `threads` threads at once (each with its
-/// own job from `make`); returns the wall time per thread's share, so the
+/// Benchmarks `id` on `threads` worker threads, each with its own job from
+/// `make`. The workers start once and serve every sample (as a server's
+/// worker threads do: a thread started per sample measured its start-up and
+/// its allocator's cold start too); each sample runs `iters` jobs on every
+/// worker at once, and its time is the wall time per worker's share, so the
 /// mean is per request of the aggregate throughput.
-fn on_threads<F: FnMut()>(threads: u32, iters: u64, make: impl Fn() -> F + Sync) -> Duration {
-    let start = std::sync::Barrier::new(threads as usize + 1);
+fn scaled<F: FnMut()>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: String,
+    threads: u32,
+    make: impl Fn() -> F + Sync,
+) {
+    let workers = threads as usize;
+    let start = Barrier::new(workers + 1);
+    let done = Barrier::new(workers + 1);
+    // The jobs per worker in this sample; `u64::MAX` stops the workers.
+    let iters = AtomicU64::new(0);
     std::thread::scope(|scope| {
-        for _ in 0..threads {
+        for _ in 0..workers {
             scope.spawn(|| {
                 let mut job = make();
-                start.wait();
-                for _ in 0..iters {
-                    job();
+                loop {
+                    start.wait();
+                    let count = iters.load(Ordering::SeqCst);
+                    if count == u64::MAX {
+                        return;
+                    }
+                    for _ in 0..count {
+                        job();
+                    }
+                    done.wait();
                 }
             });
         }
+        group.bench_function(id, |b| {
+            b.iter_custom(|count| {
+                iters.store(count, Ordering::SeqCst);
+                start.wait();
+                let began = Instant::now();
+                done.wait();
+                began.elapsed() / threads
+            })
+        });
+        iters.store(u64::MAX, Ordering::SeqCst);
         start.wait();
-        let began = Instant::now();
-        // The scope joins every thread before returning.
-        began
-    })
-    .elapsed()
-        / threads
+    });
 }
 
 fn install_jsonwebtoken_provider() {

@@ -21,7 +21,7 @@ use crate::token::{Claims, CustomClaims, TokenKind};
 /// The asynchronous rest of an authorization: the store check, and before it
 /// a key refresh when the `kid` was unknown.
 pub(crate) type Authorization<C> =
-    Pin<Box<dyn Future<Output = Result<Claims<C>, Rejection>> + Send>>;
+    Pin<Box<dyn Future<Output = Result<Arc<Claims<C>>, Rejection>> + Send>>;
 
 /// Finds the presented token and where it was: `Authorization: Bearer` first
 /// when enabled, else the access cookie.
@@ -41,7 +41,7 @@ pub(crate) fn find_token<'a, S>(
 /// How far [`authorize`] got without waiting.
 pub(crate) enum Authorized<C> {
     /// Every check passed, the store's included.
-    Now(Claims<C>),
+    Now(Arc<Claims<C>>),
     /// The store (or a key refresh) must be waited for.
     Pending(Authorization<C>),
 }
@@ -87,7 +87,8 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
         now,
     );
     let claims = match verified {
-        Some(claims) => claims?,
+        // Shared from here on: with the request, and with the cache.
+        Some(claims) => Arc::new(claims?),
         None => {
             let refresh = shared
                 .keys
@@ -105,7 +106,7 @@ pub(crate) fn authorize<C: CustomClaims, S: RevocationStore>(
                     &shared.policy,
                     now,
                 )?;
-                check_revocation(&shared, claims, now).await
+                check_revocation(&shared, Arc::new(claims), now).await
             })));
         }
     };
@@ -130,7 +131,7 @@ fn cached<C: CustomClaims, S: RevocationStore>(
 /// came with an admission, that is, it was not a hit already).
 fn ask_store<C: CustomClaims, S: RevocationStore>(
     shared: &Arc<Shared<S>>,
-    claims: Claims<C>,
+    claims: Arc<Claims<C>>,
     now: i64,
     admission: Option<Admission<'_, C>>,
 ) -> Result<Authorized<C>, Rejection> {
@@ -169,9 +170,9 @@ fn access_check<'a, C, S>(shared: &Shared<S>, claims: &'a Claims<C>, now: i64) -
 
 async fn check_revocation<C, S: RevocationStore>(
     shared: &Shared<S>,
-    claims: Claims<C>,
+    claims: Arc<Claims<C>>,
     now: i64,
-) -> Result<Claims<C>, Rejection> {
+) -> Result<Arc<Claims<C>>, Rejection> {
     let answer = shared.store.check(access_check(shared, &claims, now)).await;
     revocation_verdict(answer).map(|()| claims)
 }

@@ -22,7 +22,10 @@
 //! `capacity × (max_token_len + claims)`: 4096 × 8 KiB = 32 MiB of token
 //! bytes with the defaults, plus claims that for plain structs are smaller
 //! than the token's payload (a `serde_json::Value` can take a few times its
-//! JSON size). Typical tokens (≈ 500 bytes) make it about 4 MiB.
+//! JSON size). Typical tokens (≈ 500 bytes) make it about 4 MiB. The
+//! claims are shared (`Arc`) with the requests that presented the token, so
+//! a hit copies no string; an evicted entry's claims live on only as long
+//! as a request in flight still holds them.
 //!
 //! The cache is [quick_cache](https://docs.rs/quick_cache) (CLOCK-Pro
 //! eviction, sharded): chosen over moka by measurement, a hit costing about
@@ -138,9 +141,8 @@ impl TokenCache {
 
 /// The cache itself, shared by every service a verifier layer makes.
 pub(crate) struct VerifiedCache<C> {
-    /// Entries by value, not behind an `Arc`: a hit clones the claims (it
-    /// must hand out owned claims anyway) and writes no reference count
-    /// shared with the other cores.
+    /// The claims are shared with the requests that presented the token
+    /// (`VerifiedClaims` holds the same `Arc`): a hit copies no string.
     entries: Cache<Box<[u8]>, Entry<C>>,
     capacity: NonZeroUsize,
     max_age: i64,
@@ -153,7 +155,7 @@ pub(crate) struct VerifiedCache<C> {
 
 #[derive(Clone)]
 struct Entry<C> {
-    claims: Claims<C>,
+    claims: Arc<Claims<C>>,
     /// The key provider's generation when the token was verified.
     generation: u64,
     /// When the entry stops being reused (insertion + max age).
@@ -163,7 +165,7 @@ struct Entry<C> {
 /// What the cache says of a token.
 pub(crate) enum Lookup<C> {
     /// Cached, same key generation, fresh, and its time claims still hold.
-    Hit(Claims<C>),
+    Hit(Arc<Claims<C>>),
     /// Cached, but its time claims no longer hold (expired): refused as a
     /// full verification would refuse it.
     Refused(Rejection),
@@ -266,9 +268,9 @@ impl<C: Clone> Admission<'_, C> {
     }
 
     /// Records `claims`, which passed every check at `now`.
-    pub(crate) fn record(self, claims: &Claims<C>, now: i64) {
+    pub(crate) fn record(self, claims: &Arc<Claims<C>>, now: i64) {
         let entry = Entry {
-            claims: claims.clone(),
+            claims: Arc::clone(claims),
             generation: self.generation,
             stale_at: now.saturating_add(self.cache.max_age),
         };

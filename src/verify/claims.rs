@@ -30,11 +30,8 @@ pub enum TokenSource {
 }
 
 impl<C> VerifiedClaims<C> {
-    pub(crate) fn new(claims: Claims<C>, source: TokenSource) -> Self {
-        Self {
-            claims: Arc::new(claims),
-            source,
-        }
+    pub(crate) fn new(claims: Arc<Claims<C>>, source: TokenSource) -> Self {
+        Self { claims, source }
     }
 
     /// Where the token was presented: the access cookie or `Authorization: Bearer`.
