@@ -373,15 +373,25 @@ fn scaled<F: FnMut()>(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let mut job = make();
+                let Ok(mut job) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&make))
+                else {
+                    std::process::abort();
+                };
                 loop {
                     start.wait();
                     let count = iters.load(Ordering::SeqCst);
                     if count == u64::MAX {
                         return;
                     }
-                    for _ in 0..count {
-                        job();
+                    // A failed job must fail the bench, not leave the
+                    // other threads waiting at the barrier forever.
+                    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        for _ in 0..count {
+                            job();
+                        }
+                    }));
+                    if ran.is_err() {
+                        std::process::abort();
                     }
                     done.wait();
                 }

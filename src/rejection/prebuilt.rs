@@ -13,7 +13,7 @@
 //! and hashes nothing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -40,12 +40,20 @@ type Table = HashMap<Rejection, Parts, RandomState>;
 /// kept, with static bytes, while the table has room).
 pub(super) fn parts(rejection: &Rejection, build: impl Fn(&Rejection) -> Parts) -> Parts {
     static TABLE: OnceLock<ArcSwap<Table>> = OnceLock::new();
+    // One builder at a time, so racing first refusals of one kind leak
+    // one copy, not one each, and the bound holds exactly.
+    static BUILDING: Mutex<()> = Mutex::new(());
     let table = TABLE.get_or_init(|| ArcSwap::from_pointee(Table::default()));
     if let Some(parts) = table.load().get(rejection) {
         return parts.clone();
     }
+    let _building = BUILDING.lock().unwrap_or_else(PoisonError::into_inner);
+    let current = table.load_full();
+    if let Some(parts) = current.get(rejection) {
+        return parts.clone();
+    }
     let built = build(rejection);
-    if table.load().len() >= MAX_ENTRIES {
+    if current.len() >= MAX_ENTRIES {
         return built;
     }
     let mut headers = built.headers;
@@ -57,12 +65,9 @@ pub(super) fn parts(rejection: &Rejection, build: impl Fn(&Rejection) -> Parts) 
         body: Bytes::from_static(Vec::leak(built.body.to_vec())),
         headers,
     };
-    table.rcu(|current| {
-        let mut next = Table::clone(current);
-        next.entry(rejection.clone())
-            .or_insert_with(|| kept.clone());
-        Arc::new(next)
-    });
+    let mut next = Table::clone(&current);
+    next.insert(rejection.clone(), kept.clone());
+    table.store(Arc::new(next));
     kept
 }
 

@@ -242,9 +242,10 @@ fn read_claims<C: CustomClaims>(
         return Err(Rejection::WrongType);
     }
     // The payload is decoded once and its JSON read in one pass into the
-    // registered and the custom claims (`payload.rs`); the registered ones
-    // are validated before the custom ones are looked at, so the rejection
-    // is the same as if they had been read first.
+    // registered and the custom claims (`payload.rs`; the custom type's
+    // deserializer runs in that pass, after the signature verified). The
+    // registered claims are validated before the custom ones are looked
+    // at, so the rejection is the same as if they had been read first.
     let mut buffer = DecodeBuffer::<PAYLOAD_STACK_LEN>::new();
     let payload = buffer.decode(token.payload, "the payload is not base64url")?;
     let not_claims = || Rejection::Malformed("the payload is not a JSON object of claims");

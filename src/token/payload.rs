@@ -78,27 +78,45 @@ pub(crate) fn read<C: DeserializeOwned>(payload: &[u8]) -> Result<(RawClaims<'_>
 
 fn one_pass<C: DeserializeOwned>(payload: &[u8]) -> Option<(RawClaims<'_>, C)> {
     let mut raw = RawClaims::default();
-    let mut finished = false;
+    let mut state = TapState::default();
     let mut json = serde_json::Deserializer::from_slice(payload);
     let custom = C::deserialize(Tap {
         json: &mut json,
         raw: &mut raw,
-        finished: &mut finished,
+        state: &mut state,
     })
     .ok()?;
     json.end().ok()?;
-    // Every member went past the tap: none is left unrecorded.
-    finished.then_some((raw, custom))
+    // Every member went past the tap (none is left unrecorded), and no
+    // error passed through it: a custom type that swallows an error (a
+    // lenient visitor) never gets to hide a registered claim's problem.
+    (state.finished && !state.failed).then_some((raw, custom))
+}
+
+/// What the tap saw.
+#[derive(Default)]
+struct TapState {
+    /// The map ended.
+    finished: bool,
+    /// An error passed through the tap, whatever the custom type did with it.
+    failed: bool,
+}
+
+impl TapState {
+    fn check<T, E>(&mut self, result: Result<T, E>) -> Result<T, E> {
+        self.failed |= result.is_err();
+        result
+    }
 }
 
 /// The deserializer `C` is given: the payload's JSON, always read as a map.
-struct Tap<'r, 'a, 'de> {
+struct Tap<'r, 'de> {
     json: &'r mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
-    raw: &'r mut RawClaims<'a>,
-    finished: &'r mut bool,
+    raw: &'r mut RawClaims<'de>,
+    state: &'r mut TapState,
 }
 
-impl<'de: 'a, 'a> de::Deserializer<'de> for Tap<'_, 'a, 'de> {
+impl<'de> de::Deserializer<'de> for Tap<'_, 'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
@@ -107,8 +125,7 @@ impl<'de: 'a, 'a> de::Deserializer<'de> for Tap<'_, 'a, 'de> {
             TapVisitor {
                 visitor,
                 raw: self.raw,
-                finished: self.finished,
-                _de: PhantomData,
+                state: self.state,
             },
         )
     }
@@ -120,14 +137,13 @@ impl<'de: 'a, 'a> de::Deserializer<'de> for Tap<'_, 'a, 'de> {
     }
 }
 
-struct TapVisitor<'r, 'a, 'de, V> {
+struct TapVisitor<'r, 'de, V> {
     visitor: V,
-    raw: &'r mut RawClaims<'a>,
-    finished: &'r mut bool,
-    _de: PhantomData<&'de ()>,
+    raw: &'r mut RawClaims<'de>,
+    state: &'r mut TapState,
 }
 
-impl<'de: 'a, 'a, V: Visitor<'de>> Visitor<'de> for TapVisitor<'_, 'a, 'de, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for TapVisitor<'_, 'de, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -138,38 +154,33 @@ impl<'de: 'a, 'a, V: Visitor<'de>> Visitor<'de> for TapVisitor<'_, 'a, 'de, V> {
         self.visitor.visit_map(TapMap {
             map,
             raw: self.raw,
-            finished: self.finished,
+            state: self.state,
             pending: None,
         })
     }
 }
 
 /// The payload's members as `C` reads them; a registered member's value is
-/// read once into its [`Field`] and handed to `C` from there.
-struct TapMap<'r, 'a, M> {
+/// read once, recorded into its [`Field`], and handed to `C` from there.
+struct TapMap<'r, 'de, M> {
     map: M,
-    raw: &'r mut RawClaims<'a>,
-    finished: &'r mut bool,
-    /// Whether the member whose key `C` was just given is a registered claim.
-    pending: Option<Pending<'a>>,
+    raw: &'r mut RawClaims<'de>,
+    state: &'r mut TapState,
+    /// The registered claim whose key `C` was just given, if it is one.
+    pending: Option<Cow<'de, str>>,
 }
 
-impl<'de: 'a, 'a, M: MapAccess<'de>> MapAccess<'de> for TapMap<'_, 'a, M> {
-    type Error = M::Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, M::Error> {
+impl<'de, M: MapAccess<'de>> TapMap<'_, 'de, M> {
+    fn key<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, M::Error> {
         let Some(key) = self.map.next_key::<Field<'de>>()? else {
-            *self.finished = true;
+            self.state.finished = true;
             return Ok(None);
         };
         let Field::String(key) = key else {
             return Err(de::Error::custom("a member name is not a string"));
         };
         self.pending = match self.raw.slot(&key) {
-            Some(Field::Absent) => Some(Pending(key.clone())),
+            Some(Field::Absent) => Some(key.clone()),
             Some(_) => return Err(de::Error::custom("a registered claim appears twice")),
             None => None,
         };
@@ -177,25 +188,42 @@ impl<'de: 'a, 'a, M: MapAccess<'de>> MapAccess<'de> for TapMap<'_, 'a, M> {
             .map(Some)
     }
 
-    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, M::Error> {
-        let Some(Pending(name)) = self.pending.take() else {
+    fn value<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, M::Error> {
+        let Some(name) = self.pending.take() else {
             return self.map.next_value_seed(seed);
         };
         let field: Field<'de> = self.map.next_value()?;
-        let value = seed.deserialize(FieldDeserializer::<M::Error>(&field, PhantomData))?;
-        if let Some(slot) = self.raw.slot(&name) {
-            *slot = field;
-        }
-        Ok(value)
+        // Recorded before `C` sees it: whatever `C` does with the value,
+        // the registered claim is what the JSON holds.
+        let slot = self
+            .raw
+            .slot(&name)
+            .expect("a pending name is a registered claim");
+        *slot = field;
+        seed.deserialize(FieldDeserializer::<M::Error>(slot, PhantomData))
+    }
+}
+
+impl<'de, M: MapAccess<'de>> MapAccess<'de> for TapMap<'_, 'de, M> {
+    type Error = M::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, M::Error> {
+        let result = self.key(seed);
+        self.state.check(result)
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, M::Error> {
+        let result = self.value(seed);
+        self.state.check(result)
     }
 
     fn size_hint(&self) -> Option<usize> {
         self.map.size_hint()
     }
 }
-
-/// The name of a registered claim whose value comes next.
-struct Pending<'de>(Cow<'de, str>);
 
 /// A registered member's value, served to `C` as it was in the JSON.
 struct FieldDeserializer<'f, 'de, E>(&'f Field<'de>, PhantomData<E>);
@@ -218,9 +246,24 @@ impl<'de, E: de::Error> de::Deserializer<'de> for FieldDeserializer<'_, 'de, E> 
         }
     }
 
+    // A present value is `Some` (as serde_json answers), and a newtype
+    // reads its inner value: `exp: Option<i64>` or `sub: UserId` in the
+    // custom type keep the one pass.
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        visitor.visit_newtype_struct(self)
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        bytes byte_buf unit unit_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
     }
 }
@@ -307,6 +350,64 @@ mod tests {
         assert_eq!(raw.nbf, Field::Float(1.5e9));
         assert_eq!(raw.iat, Field::Number(-3));
         assert_eq!(raw.jti, Field::String("t\"1".into()));
+    }
+
+    /// A custom type that swallows every error it meets: the kind of
+    /// lenient visitor that could hide a registered claim's problem.
+    #[derive(Debug)]
+    struct Lenient;
+
+    impl<'de> Deserialize<'de> for Lenient {
+        fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Lenient;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("anything")
+                }
+                fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Lenient, M::Error> {
+                    while let Ok(Some(_)) = map.next_key::<de::IgnoredAny>() {
+                        let _ = map.next_value::<u64>();
+                    }
+                    Ok(Lenient)
+                }
+            }
+            deserializer.deserialize_map(V)
+        }
+    }
+
+    #[test]
+    fn an_error_a_custom_type_swallows_still_ends_the_one_pass() {
+        // `nbf` of another type: the plain reading must report it.
+        let payload = br#"{"nbf":"2030-01-01","sub":"alice"}"#;
+        assert!(one_pass::<Lenient>(payload).is_none());
+        let (raw, custom) = read::<Lenient>(payload).unwrap();
+        assert_eq!(raw.nbf, Field::String("2030-01-01".into()));
+        assert!(custom.is_some());
+        // A duplicate the lenient type steps over: refused as before.
+        let duplicate = br#"{"exp":1,"exp":2}"#;
+        assert!(one_pass::<Lenient>(duplicate).is_none());
+        assert!(read::<Lenient>(duplicate).is_err());
+    }
+
+    #[test]
+    fn optional_and_newtype_registered_members_keep_the_one_pass() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct UserId(String);
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Typed {
+            exp: Option<i64>,
+            sub: UserId,
+        }
+        let (raw, custom) = one_pass::<Typed>(br#"{"exp":5,"sub":"alice"}"#).unwrap();
+        assert_eq!(
+            custom,
+            Typed {
+                exp: Some(5),
+                sub: UserId("alice".into())
+            }
+        );
+        assert_eq!(raw.exp, Field::Number(5));
     }
 
     #[test]

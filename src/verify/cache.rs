@@ -70,6 +70,10 @@ use crate::rejection::Rejection;
 use crate::token::decode;
 use crate::token::{Claims, ValidationPolicy};
 
+/// The claims of a cached token are shared (one `Arc`) by every request
+/// that presents it: a custom claims type with interior mutability (a
+/// `Mutex`, a `OnceLock`) would share that state between those requests.
+///
 /// Settings of the verifier's verified-token cache (see the
 /// [module docs](self) for what a hit still checks and the memory bound).
 ///
@@ -221,11 +225,10 @@ impl<C: Clone> VerifiedCache<C> {
         let Some(entry) = self.entries.get(token) else {
             return Lookup::Miss;
         };
-        // A stale entry is left in place: the insert after a successful
-        // verification replaces it (one write instead of two), and one
-        // that is never replaced ages out like any unused entry. It is
-        // never served.
+        // A stale entry is dropped at once: a provider's generation need
+        // not be monotonic, and a clock stepped back must not revive it.
         if entry.generation != generation || now >= entry.stale_at {
+            self.entries.remove(token);
             return Lookup::Miss;
         }
         let r = &entry.claims.registered;
