@@ -54,6 +54,10 @@ use crate::revocation::AccessCheck;
 /// tab in use); a further one replaces the oldest.
 const TOKENS_PER_SUBJECT: usize = 16;
 
+/// The smallest capacity: the cache (quick_cache) refuses an entry heavier
+/// than its hot share, and a subject weighs up to [`TOKENS_PER_SUBJECT`].
+const MIN_CAPACITY: usize = 2 * TOKENS_PER_SUBJECT;
+
 /// Settings of a [`RedisStore`](super::RedisStore)'s local revocation cache
 /// (see [`RedisStoreBuilder::local_cache`](super::RedisStoreBuilder::local_cache)).
 ///
@@ -84,7 +88,8 @@ impl LocalCache {
     }
 
     /// How many tokens' answers are kept at most (least useful evicted
-    /// first). Each takes about 100 bytes plus its `jti` and `sid`.
+    /// first; at least 32). Each takes about 100 bytes plus its `jti` and
+    /// `sid`.
     #[must_use]
     pub fn capacity(mut self, tokens: usize) -> Self {
         self.capacity = tokens;
@@ -114,12 +119,14 @@ impl LocalCache {
 
     /// Checks the settings; the message says how to fix them.
     pub(super) fn validate(&self) -> Result<(), String> {
-        if self.capacity == 0 {
-            return Err(
-                "the local cache's capacity is zero, so it would keep nothing; \
-                        give it at least one token, or do not enable it"
-                    .into(),
-            );
+        if self.capacity < MIN_CAPACITY {
+            return Err(format!(
+                "the local cache's capacity is {} tokens, below {MIN_CAPACITY}: one subject's \
+                 answers (up to {TOKENS_PER_SUBJECT}) must fit with room to spare, or the cache \
+                 would keep nothing for them; give it at least {MIN_CAPACITY} tokens, or do not \
+                 enable it",
+                self.capacity
+            ));
         }
         if self.max_age < Duration::from_secs(1) {
             return Err(
