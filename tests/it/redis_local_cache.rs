@@ -510,10 +510,16 @@ async fn frozen_redis_stops_the_cache_within_the_bound_and_checks_time_out() {
 #[tokio::test]
 async fn settings_that_cannot_work_are_configuration_errors() {
     for (settings, says) in [
-        (LocalCache::new().capacity(0), "capacity is 0 tokens, below 32"),
+        (
+            LocalCache::new().capacity(0),
+            "capacity is 0 tokens, below 32",
+        ),
         // A subject's 16 answers would not fit: quick_cache refuses an
         // entry heavier than its hot share.
-        (LocalCache::new().capacity(31), "capacity is 31 tokens, below 32"),
+        (
+            LocalCache::new().capacity(31),
+            "capacity is 31 tokens, below 32",
+        ),
         (LocalCache::new().max_age(Duration::ZERO), "at least 1 s"),
         (
             LocalCache::new().max_staleness(Duration::from_millis(1)),
