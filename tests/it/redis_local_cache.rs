@@ -507,6 +507,35 @@ async fn frozen_redis_stops_the_cache_within_the_bound_and_checks_time_out() {
     );
 }
 
+/// A Redis user without the revocation channel: connecting says so (and how
+/// to grant it) instead of timing out.
+#[tokio::test]
+async fn a_subscription_refused_by_an_acl_is_a_configuration_error_naming_the_fix() {
+    let Some(server) = redis_server() else { return };
+    server.cli(&[
+        "ACL",
+        "SETUSER",
+        "nochannel",
+        "on",
+        ">secret",
+        "~*",
+        "resetchannels",
+        "+@all",
+    ]);
+    let url = format!("redis://nochannel:secret@127.0.0.1:{}/", server.port());
+    let error = RedisStore::builder(url)
+        .timeout(Duration::from_secs(2))
+        .local_cache(settings())
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, RedisStoreError::Config(_)), "{error:?}");
+    let message = error.to_string();
+    // Redis's own reason (redis-rs spells `NOPERM` as `NoPerm`).
+    assert!(message.to_lowercase().contains("noperm"), "{message}");
+    assert!(message.contains("+subscribe +ping &"), "{message}");
+}
+
 #[tokio::test]
 async fn settings_that_cannot_work_are_configuration_errors() {
     for (settings, says) in [

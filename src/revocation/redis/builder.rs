@@ -120,7 +120,8 @@ impl RedisStoreBuilder {
     /// With a local cache, it also waits (within the bound again) until the
     /// subscriber has proven itself live, so the cache answers from the
     /// first request; otherwise it fails with `Timeout { operation:
-    /// "subscribe" }`.
+    /// "subscribe" }`, or with `Config` naming the ACL to grant when Redis
+    /// refused the subscription.
     pub async fn connect(self) -> Result<RedisStore, RedisStoreError> {
         if self.prefix.contains(['{', '}']) {
             return Err(RedisStoreError::Config(
@@ -176,12 +177,20 @@ impl RedisStoreBuilder {
                 timeout: self.timeout,
                 heartbeat: settings.heartbeat(),
             };
-            invalidation::spawn(client, channel, Arc::downgrade(&cache), pace);
+            invalidation::spawn(client, channel.clone(), Arc::downgrade(&cache), pace);
             // The first requests find the cache answering, or connecting fails.
             if tokio::time::timeout(self.timeout, cache.answering_soon())
                 .await
                 .is_err()
             {
+                if let Some(why) = cache.subscription_refusal() {
+                    return Err(RedisStoreError::Config(format!(
+                        "Redis refused the local cache's subscription to {channel} ({why}); \
+                         give the Redis user SUBSCRIBE, PING and that channel \
+                         (ACL SETUSER <user> +subscribe +ping &{channel}), or do not enable \
+                         the local cache"
+                    )));
+                }
                 return Err(RedisStoreError::Timeout {
                     operation: "subscribe",
                     after: self.timeout,

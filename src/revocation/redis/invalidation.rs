@@ -74,9 +74,18 @@ async fn subscription(
     let Ok(Ok(mut pubsub)) = bounded(pace, client.get_async_pubsub()).await else {
         return down;
     };
-    let Ok(Ok(())) = bounded(pace, pubsub.subscribe(channel)).await else {
-        return down;
-    };
+    match bounded(pace, pubsub.subscribe(channel)).await {
+        Ok(Ok(())) => {}
+        // An answer, not a lost connection: Redis refused (e.g. `NOPERM`,
+        // an ACL without this channel or without SUBSCRIBE).
+        Ok(Err(error)) if !error.is_io_error() => {
+            if let Some(live) = cache.upgrade() {
+                live.subscription_refused(error.to_string());
+            }
+            return down;
+        }
+        _ => return down,
+    }
     let (mut sink, mut messages) = pubsub.split();
     match cache.upgrade() {
         Some(live) => live.resubscribed(),

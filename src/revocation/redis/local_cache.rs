@@ -222,6 +222,10 @@ pub(super) struct AnswerCache {
     /// subscriber task writes it.
     proven_at: AtomicU64,
     flushes: AtomicU64,
+    /// Why Redis last refused the subscription (an ACL without the channel
+    /// or the command), so `connect` can say so instead of timing out;
+    /// cleared once subscribed.
+    refusal: std::sync::Mutex<Option<String>>,
     /// Woken by every proof, for `connect` to wait for the first.
     proof: tokio::sync::Notify,
     epoch: Instant,
@@ -257,6 +261,7 @@ impl AnswerCache {
             stripes: std::array::from_fn(|_| AtomicU64::new(0)),
             proven_at: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
+            refusal: std::sync::Mutex::new(None),
             proof: tokio::sync::Notify::new(),
             epoch: Instant::now(),
             max_age: i64::try_from(settings.max_age.as_secs()).unwrap_or(i64::MAX),
@@ -354,7 +359,35 @@ impl AnswerCache {
 
     /// The subscriber connection is subscribed again. Answers resume once a
     /// `PING` sent after this point is answered ([`proven`](Self::proven)).
+    /// Redis refused the subscription; logged the first time in a row.
+    pub(super) fn subscription_refused(&self, why: String) {
+        let mut refusal = self
+            .refusal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if refusal.is_none() {
+            tracing::warn!(
+                error = %why,
+                "redis local cache: Redis refused the invalidation subscription; \
+                 every check goes to Redis until it is allowed"
+            );
+        }
+        *refusal = Some(why);
+    }
+
+    /// Why Redis refused the subscription, if it did since the last one.
+    pub(super) fn subscription_refusal(&self) -> Option<String> {
+        self.refusal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub(super) fn resubscribed(&self) {
+        *self
+            .refusal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         self.proven_at.store(0, Ordering::Release);
         // Answers read from Redis before the subscription could have missed
         // a message: neither stored nor kept.
