@@ -107,14 +107,15 @@ impl<const N: usize> DecodeBuffer<N> {
 
     /// Decodes `part` into this buffer; `what` is the rejection's reason.
     fn decode(&mut self, part: &[u8], what: &'static str) -> Result<&[u8], Rejection> {
-        let malformed = |_| Rejection::Malformed(what);
         if part.len() <= base64_len(N) {
             let len = URL_SAFE_NO_PAD
                 .decode_slice(part, &mut self.stack)
                 .map_err(|_| Rejection::Malformed(what))?;
             Ok(&self.stack[..len])
         } else {
-            self.heap = URL_SAFE_NO_PAD.decode(part).map_err(malformed)?;
+            self.heap = URL_SAFE_NO_PAD
+                .decode(part)
+                .map_err(|_| Rejection::Malformed(what))?;
             Ok(&self.heap)
         }
     }

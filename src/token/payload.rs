@@ -43,25 +43,53 @@ pub(crate) struct RawClaims<'a> {
     pub(crate) sid: Field<'a>,
 }
 
-impl<'a> RawClaims<'a> {
-    /// The member named `name`, if it is a registered claim.
-    fn slot(&mut self, name: &str) -> Option<&mut Field<'a>> {
+/// A registered claim, by name.
+#[derive(Clone, Copy)]
+enum Claim {
+    Iss,
+    Sub,
+    Aud,
+    Exp,
+    Nbf,
+    Iat,
+    Jti,
+    Sid,
+}
+
+impl Claim {
+    /// The registered claim `name` is, if any.
+    fn named(name: &str) -> Option<Self> {
         // Every registered name has three bytes: one comparison rules
         // out most custom members.
         if name.len() != 3 {
             return None;
         }
         Some(match name {
-            "iss" => &mut self.iss,
-            "sub" => &mut self.sub,
-            "aud" => &mut self.aud,
-            "exp" => &mut self.exp,
-            "nbf" => &mut self.nbf,
-            "iat" => &mut self.iat,
-            "jti" => &mut self.jti,
-            "sid" => &mut self.sid,
+            "iss" => Self::Iss,
+            "sub" => Self::Sub,
+            "aud" => Self::Aud,
+            "exp" => Self::Exp,
+            "nbf" => Self::Nbf,
+            "iat" => Self::Iat,
+            "jti" => Self::Jti,
+            "sid" => Self::Sid,
             _ => return None,
         })
+    }
+}
+
+impl<'a> RawClaims<'a> {
+    fn slot(&mut self, claim: Claim) -> &mut Field<'a> {
+        match claim {
+            Claim::Iss => &mut self.iss,
+            Claim::Sub => &mut self.sub,
+            Claim::Aud => &mut self.aud,
+            Claim::Exp => &mut self.exp,
+            Claim::Nbf => &mut self.nbf,
+            Claim::Iat => &mut self.iat,
+            Claim::Jti => &mut self.jti,
+            Claim::Sid => &mut self.sid,
+        }
     }
 }
 
@@ -167,7 +195,7 @@ struct TapMap<'r, 'de, M> {
     raw: &'r mut RawClaims<'de>,
     state: &'r mut TapState,
     /// The registered claim whose key `C` was just given, if it is one.
-    pending: Option<Cow<'de, str>>,
+    pending: Option<Claim>,
 }
 
 impl<'de, M: MapAccess<'de>> TapMap<'_, 'de, M> {
@@ -179,27 +207,24 @@ impl<'de, M: MapAccess<'de>> TapMap<'_, 'de, M> {
         let Field::String(key) = key else {
             return Err(de::Error::custom("a member name is not a string"));
         };
-        self.pending = match self.raw.slot(&key) {
-            Some(Field::Absent) => Some(key.clone()),
-            Some(_) => return Err(de::Error::custom("a registered claim appears twice")),
-            None => None,
-        };
+        self.pending = Claim::named(&key);
+        if let Some(claim) = self.pending
+            && *self.raw.slot(claim) != Field::Absent
+        {
+            return Err(de::Error::custom("a registered claim appears twice"));
+        }
         seed.deserialize(StrDeserializer::<M::Error>(&key, PhantomData))
             .map(Some)
     }
 
     fn value<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, M::Error> {
-        let Some(name) = self.pending.take() else {
+        let Some(claim) = self.pending.take() else {
             return self.map.next_value_seed(seed);
         };
-        let field: Field<'de> = self.map.next_value()?;
         // Recorded before `C` sees it: whatever `C` does with the value,
         // the registered claim is what the JSON holds.
-        let slot = self
-            .raw
-            .slot(&name)
-            .expect("a pending name is a registered claim");
-        *slot = field;
+        let slot = self.raw.slot(claim);
+        *slot = self.map.next_value()?;
         seed.deserialize(FieldDeserializer::<M::Error>(slot, PhantomData))
     }
 }
