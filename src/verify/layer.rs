@@ -1,5 +1,4 @@
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use tower_layer::Layer;
@@ -21,10 +20,8 @@ use crate::token::{CustomClaims, NoCustomClaims};
 /// [`without_token_cache`](Self::without_token_cache).
 #[must_use = "a layer does nothing unless it wraps a service"]
 pub struct JwtCookieVerifier<C = NoCustomClaims, S = MemoryStore> {
-    auth: CookieAuth<S>,
-    optional: bool,
-    cache: Option<Arc<VerifiedCache<C>>>,
-    _claims: PhantomData<fn() -> C>,
+    /// Shared as they are by every service the layer makes.
+    settings: Arc<Settings<C, S>>,
 }
 
 impl<S: RevocationStore> CookieAuth<S> {
@@ -35,48 +32,53 @@ impl<S: RevocationStore> CookieAuth<S> {
     /// service it makes.
     pub fn verifier<C: CustomClaims>(&self) -> JwtCookieVerifier<C, S> {
         JwtCookieVerifier {
-            auth: self.clone(),
-            optional: false,
-            cache: Some(Arc::new(VerifiedCache::new(&TokenCache::default()))),
-            _claims: PhantomData,
+            settings: Arc::new(Settings {
+                auth: self.clone(),
+                optional: false,
+                cache: Some(Arc::new(VerifiedCache::new(&TokenCache::default()))),
+            }),
         }
     }
 }
 
 impl<C, S> JwtCookieVerifier<C, S> {
+    /// The same layer with `change` made to its settings (the clones of
+    /// this layer, and the services made so far, keep theirs).
+    fn with(self, change: impl FnOnce(&mut Settings<C, S>)) -> Self {
+        let mut settings = Arc::unwrap_or_clone(self.settings);
+        change(&mut settings);
+        Self {
+            settings: Arc::new(settings),
+        }
+    }
+
     /// Optional authentication: a request with no token at all reaches the
     /// inner service without [`VerifiedClaims<C>`](super::VerifiedClaims)
     /// (anonymously); a token that is present but fails any check
     /// (malformed, bad signature, expired, revoked, a duplicate cookie) is
     /// refused exactly as without this, never downgraded to anonymous. See
     /// [`optional`](super::optional).
-    pub fn optional(mut self) -> Self {
-        self.optional = true;
-        self
+    pub fn optional(self) -> Self {
+        self.with(|settings| settings.optional = true)
     }
 }
 
 impl<C: CustomClaims, S> JwtCookieVerifier<C, S> {
     /// Replaces the token cache with a new, empty one with `settings`.
-    pub fn token_cache(mut self, settings: TokenCache) -> Self {
-        self.cache = Some(Arc::new(VerifiedCache::new(&settings)));
-        self
+    pub fn token_cache(self, cache: TokenCache) -> Self {
+        self.with(|settings| settings.cache = Some(Arc::new(VerifiedCache::new(&cache))))
     }
 
     /// Turns the token cache off: every token is verified from scratch.
-    pub fn without_token_cache(mut self) -> Self {
-        self.cache = None;
-        self
+    pub fn without_token_cache(self) -> Self {
+        self.with(|settings| settings.cache = None)
     }
 }
 
 impl<C, S> Clone for JwtCookieVerifier<C, S> {
     fn clone(&self) -> Self {
         Self {
-            auth: self.auth.clone(),
-            optional: self.optional,
-            cache: self.cache.clone(),
-            _claims: PhantomData,
+            settings: Arc::clone(&self.settings),
         }
     }
 }
@@ -84,9 +86,9 @@ impl<C, S> Clone for JwtCookieVerifier<C, S> {
 impl<C, S> fmt::Debug for JwtCookieVerifier<C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtCookieVerifier")
-            .field("auth", &self.auth)
-            .field("optional", &self.optional)
-            .field("cache", &self.cache)
+            .field("auth", &self.settings.auth)
+            .field("optional", &self.settings.optional)
+            .field("cache", &self.settings.cache)
             .finish()
     }
 }
@@ -97,11 +99,7 @@ impl<I, C, S> Layer<I> for JwtCookieVerifier<C, S> {
     fn layer(&self, inner: I) -> Self::Service {
         VerifierService {
             inner,
-            settings: Arc::new(Settings {
-                auth: self.auth.clone(),
-                optional: self.optional,
-                cache: self.cache.clone(),
-            }),
+            settings: Arc::clone(&self.settings),
         }
     }
 }

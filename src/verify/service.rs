@@ -22,13 +22,23 @@ pub struct VerifierService<I, C, S> {
     pub(super) settings: Arc<Settings<C, S>>,
 }
 
-/// What every clone of one service shares, behind one `Arc`: axum clones a
-/// route's service for every request, and each reference count a clone
-/// writes is memory shared by every core.
+/// A verifier layer's settings, which it and every service it makes share
+/// behind one `Arc`: axum clones a route's service for every request, and
+/// each reference count a clone writes is memory shared by every core.
 pub(super) struct Settings<C, S> {
     pub(super) auth: CookieAuth<S>,
     pub(super) optional: bool,
     pub(super) cache: Option<Arc<VerifiedCache<C>>>,
+}
+
+impl<C, S> Clone for Settings<C, S> {
+    fn clone(&self) -> Self {
+        Self {
+            auth: self.auth.clone(),
+            optional: self.optional,
+            cache: self.cache.clone(),
+        }
+    }
 }
 
 impl<I, C, S> VerifierService<I, C, S> {
