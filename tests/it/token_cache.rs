@@ -86,6 +86,14 @@ fn setup(alg: Algorithm) -> Setup<MemoryStore> {
 }
 
 impl<S: RevocationStore> Setup<S> {
+    /// Adds key `k2` of `alg` and makes it the one new tokens are signed
+    /// with (`k1` still verifies).
+    fn sign_with_k2(&self, alg: Algorithm) {
+        let ring = &self.keys.ring;
+        ring.insert_signing(signing_key("k2", alg)).unwrap();
+        ring.activate("k2").unwrap();
+    }
+
     fn mint(&self, edit: impl FnOnce(&mut tower_jwt_cookie::token::Claims<Value>)) -> String {
         let mut claims = valid_claims(NOW);
         edit(&mut claims);
@@ -189,10 +197,7 @@ async fn an_hmac_token_never_enters_a_cache_that_holds_asymmetric_ones() {
     let mut client = Client::new(setup.auth.verifier());
     let es256 = setup.mint(|_| {});
     assert_eq!(client.get(&es256).await, OK);
-    let ring = &setup.keys.ring;
-    ring.insert_signing(signing_key("k2", Algorithm::HS256))
-        .unwrap();
-    ring.activate("k2").unwrap();
+    setup.sign_with_k2(Algorithm::HS256);
     let hs256 = setup.mint(|_| {});
     assert_eq!(client.get(&hs256).await, OK);
     assert_eq!(client.get(&hs256).await, OK);
@@ -239,11 +244,8 @@ async fn a_cache_asked_before_the_header_keeps_every_rule() {
     assert_eq!(client.get(&token).await, refused(Rejection::Revoked));
     assert_eq!(setup.keys.lookups(), 2, "a hit, refused by the store");
 
-    let ring = &setup.keys.ring;
-    ring.insert_signing(signing_key("k2", Algorithm::HS256))
-        .unwrap();
-    ring.activate("k2").unwrap();
-    ring.retire("k1").unwrap();
+    setup.sign_with_k2(Algorithm::HS256);
+    setup.keys.ring.retire("k1").unwrap();
     assert_eq!(client.get(&token).await, refused(Rejection::UnknownKey));
 }
 
@@ -394,11 +396,8 @@ async fn retiring_the_key_invalidates_its_entries() {
     let mut client = Client::new(setup.auth.verifier());
     let token = setup.mint(|_| {});
     assert_eq!(client.get(&token).await, OK);
-    let ring = &setup.keys.ring;
-    ring.insert_signing(SigningKey::generate("k2", Algorithm::ES256).unwrap())
-        .unwrap();
-    ring.activate("k2").unwrap();
-    ring.retire("k1").unwrap();
+    setup.sign_with_k2(Algorithm::ES256);
+    setup.keys.ring.retire("k1").unwrap();
     assert_eq!(client.get(&token).await, refused(Rejection::UnknownKey));
 }
 
@@ -408,10 +407,8 @@ async fn replacing_the_key_invalidates_its_entries() {
     let mut client = Client::new(setup.auth.verifier());
     let token = setup.mint(|_| {});
     assert_eq!(client.get(&token).await, OK);
+    setup.sign_with_k2(Algorithm::EdDSA);
     let ring = &setup.keys.ring;
-    ring.insert_signing(SigningKey::generate("k2", Algorithm::EdDSA).unwrap())
-        .unwrap();
-    ring.activate("k2").unwrap();
     ring.retire("k1").unwrap();
     // Another key under the old kid: the cached token is not its signature.
     let other = SigningKey::generate("k1", Algorithm::EdDSA).unwrap();
