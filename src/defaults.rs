@@ -22,6 +22,9 @@ pub(crate) const TOKEN_CACHE_CAPACITY: usize = 4096;
 /// How long a cached verification is reused before the token is verified
 /// from scratch again (its `exp` and the store are checked on every hit).
 pub(crate) const TOKEN_CACHE_MAX_AGE: Duration = Duration::from_secs(300);
+/// Replicas each thread keeps of cache entries presented on two threads at
+/// once (see `verify::cache`): 16 × (8 KiB + claims) per thread at worst.
+pub(crate) const TOKEN_CACHE_REPLICAS_PER_THREAD: usize = 16;
 
 // ---- Sessions (refresh families) ----------------------------------------
 

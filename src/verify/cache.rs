@@ -27,6 +27,20 @@
 //! a hit copies no string; an evicted entry's claims live on only as long
 //! as a request in flight still holds them.
 //!
+//! One token presented on several cores at once (a page's parallel calls,
+//! a busy service account) would make every core write that one `Arc`'s
+//! reference count, and the cores would take turns owning its cache line.
+//! So a hit that finds the claims held by another request right now copies
+//! them into a replica private to its thread (at most 16 per thread, the
+//! least useful evicted first), and that thread's next hits use its own
+//! copy. A replica is checked exactly as the shared entry is (the same key
+//! generation, age, time claims, and the store on every hit); it only saves
+//! the shared lookup. This adds at most `threads × 16 × (max_token_len +
+//! claims)` to the bound above (2 MiB for 16 threads with 8 KiB tokens),
+//! counting every thread that ever verified while the cache lived: a
+//! thread's replicas are dropped with the cache, and a new thread reuses an
+//! exited one's.
+//!
 //! The cache is [quick_cache](https://docs.rs/quick_cache) (CLOCK-Pro
 //! eviction, sharded): chosen over moka by measurement, a hit costing about
 //! a quarter of moka's on this crate's 2-core bench machine.
@@ -57,6 +71,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -64,11 +79,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use quick_cache::sync::Cache;
+use thread_local::ThreadLocal;
 
 use crate::keys::{Algorithm, KeyProvider};
 use crate::rejection::Rejection;
 use crate::token::decode;
-use crate::token::{Claims, ValidationPolicy};
+use crate::token::{Claims, CustomClaims, ValidationPolicy};
 
 /// The claims of a cached token are shared (one `Arc`) by every request
 /// that presents it: a custom claims type with interior mutability (a
@@ -148,6 +164,9 @@ pub(crate) struct VerifiedCache<C> {
     /// The claims are shared with the requests that presented the token
     /// (`VerifiedClaims` holds the same `Arc`): a hit copies no string.
     entries: Cache<Box<[u8]>, Entry<C>>,
+    /// Each thread's private copies of entries it found held by another
+    /// request (see the module docs): hits on them write no shared memory.
+    replicas: Box<dyn PerThread<C>>,
     capacity: NonZeroUsize,
     max_age: i64,
     hmac: bool,
@@ -155,6 +174,26 @@ pub(crate) struct VerifiedCache<C> {
     /// token's header decides before any lookup (an application whose
     /// tokens are all of a kind this cache does not take never looks up).
     populated: AtomicBool,
+}
+
+/// One thread's replicas. Never borrowed across a call out of this module.
+type Replicas<C> = RefCell<quick_cache::unsync::Cache<Box<[u8]>, Entry<C>>>;
+
+/// The calling thread's replicas. A trait object, so that the cache (and
+/// the public services holding it) need no `Send + Sync` bound on `C` of
+/// their own: `ThreadLocal` demands one on its type.
+trait PerThread<C>: Send + Sync {
+    fn replicas(&self) -> &Replicas<C>;
+}
+
+impl<C: Send + Sync> PerThread<C> for ThreadLocal<Replicas<C>> {
+    fn replicas(&self) -> &Replicas<C> {
+        self.get_or(|| {
+            RefCell::new(quick_cache::unsync::Cache::new(
+                crate::defaults::TOKEN_CACHE_REPLICAS_PER_THREAD,
+            ))
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -188,10 +227,11 @@ impl<C> fmt::Debug for VerifiedCache<C> {
     }
 }
 
-impl<C: Clone> VerifiedCache<C> {
+impl<C: CustomClaims> VerifiedCache<C> {
     pub(crate) fn new(settings: &TokenCache) -> Self {
         Self {
             entries: Cache::new(settings.capacity.get()),
+            replicas: Box::new(ThreadLocal::<Replicas<C>>::new()),
             capacity: settings.capacity,
             max_age: i64::try_from(settings.max_age.as_secs()).unwrap_or(i64::MAX),
             hmac: settings.hmac,
@@ -222,23 +262,56 @@ impl<C: Clone> VerifiedCache<C> {
         policy: &ValidationPolicy,
         now: i64,
     ) -> Lookup<C> {
-        let Some(entry) = self.entries.get(token) else {
-            return Lookup::Miss;
-        };
-        // A stale entry is dropped at once: a provider's generation need
-        // not be monotonic, and a clock stepped back must not revive it.
-        if entry.generation != generation || now >= entry.stale_at {
-            self.entries.remove(token);
-            return Lookup::Miss;
-        }
-        let r = &entry.claims.registered;
-        match decode::check_times(r.exp, r.nbf, r.iat, policy, now) {
-            Ok(()) => Lookup::Hit(entry.claims),
-            Err(rejection) => {
-                self.entries.remove(token);
-                Lookup::Refused(rejection)
+        let replicas = self.replicas.replicas();
+        let replica = replicas.borrow().get(token).cloned();
+        let (entry, replicated) = match replica {
+            Some(entry) if entry.is_current(generation, now) => (entry, true),
+            stale => {
+                if stale.is_some() {
+                    replicas.borrow_mut().remove(token);
+                }
+                let Some(entry) = self.entries.get(token) else {
+                    return Lookup::Miss;
+                };
+                // A stale entry is dropped at once: a provider's generation
+                // need not be monotonic, and a clock stepped back must not
+                // revive it.
+                if !entry.is_current(generation, now) {
+                    self.entries.remove(token);
+                    return Lookup::Miss;
+                }
+                (entry, false)
             }
+        };
+        let r = &entry.claims.registered;
+        if let Err(rejection) = decode::check_times(r.exp, r.nbf, r.iat, policy, now) {
+            // The same bytes are the same claims: refused for every thread.
+            if replicated {
+                replicas.borrow_mut().remove(token);
+            }
+            self.entries.remove(token);
+            return Lookup::Refused(rejection);
         }
+        // Held by the cache, by this lookup, and by another request now:
+        // this thread gets a copy of its own rather than sharing the count.
+        if !replicated && Arc::strong_count(&entry.claims) > 2 {
+            let replica = Entry {
+                claims: Arc::new(Claims::clone(&entry.claims)),
+                ..entry
+            };
+            let claims = Arc::clone(&replica.claims);
+            replicas.borrow_mut().insert(Box::from(token), replica);
+            return Lookup::Hit(claims);
+        }
+        Lookup::Hit(entry.claims)
+    }
+}
+
+impl<C> Entry<C> {
+    /// Verified under the current key generation, and younger than the
+    /// cache's maximum age.
+    fn is_current(&self, generation: u64, now: i64) -> bool {
+        self.generation == generation && now < self.stale_at
     }
 }
 
@@ -250,7 +323,7 @@ pub(crate) struct Admission<'a, C> {
     generation: u64,
 }
 
-impl<C: Clone> Admission<'_, C> {
+impl<C: CustomClaims> Admission<'_, C> {
     /// Whether tokens of `alg` are cached (the header's `alg`, which is
     /// the algorithm of the key a cached token was verified with).
     pub(crate) fn admits(&self, alg: Algorithm) -> bool {
@@ -293,5 +366,144 @@ impl<C: Clone> Admission<'_, C> {
             token: Cow::Owned(self.token.into_owned()),
             generation: self.generation,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::{NoCustomClaims, RegisteredClaims};
+
+    const NOW: i64 = 1_700_000_000;
+    const TOKEN: &[u8] = b"the.exact.token";
+
+    /// A cache holding `TOKEN` (generation 7, `exp` in 60 s, reusable for
+    /// 300 s), and the claims as the request that verified it holds them.
+    fn cache() -> (VerifiedCache<NoCustomClaims>, Arc<Claims<NoCustomClaims>>) {
+        let cache = VerifiedCache::new(&TokenCache::new());
+        let registered = RegisteredClaims {
+            sub: Some("alice".into()),
+            exp: Some(NOW + 60),
+            ..RegisteredClaims::default()
+        };
+        let claims = Arc::new(Claims {
+            registered,
+            custom: NoCustomClaims,
+        });
+        let entry = Entry {
+            claims: Arc::clone(&claims),
+            generation: 7,
+            stale_at: NOW + 300,
+        };
+        cache.entries.insert(Box::from(TOKEN), entry);
+        (cache, claims)
+    }
+
+    fn policy() -> ValidationPolicy {
+        ValidationPolicy::new("https://app.example".into(), "app".into())
+    }
+
+    fn hit(lookup: Lookup<NoCustomClaims>) -> Arc<Claims<NoCustomClaims>> {
+        let Lookup::Hit(claims) = lookup else {
+            panic!("not a hit")
+        };
+        claims
+    }
+
+    fn replicas(cache: &VerifiedCache<NoCustomClaims>) -> usize {
+        cache.replicas.replicas().borrow().len()
+    }
+
+    #[test]
+    fn a_hit_shares_the_entry_while_no_other_request_holds_it() {
+        let (cache, verifying_request) = cache();
+        drop(verifying_request);
+        let first = hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+        drop(first);
+        let second = hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+        assert_eq!(replicas(&cache), 0, "nothing copied");
+        assert_eq!(Arc::strong_count(&second), 2, "the entry's own claims");
+    }
+
+    #[test]
+    fn claims_another_request_holds_are_copied_into_this_threads_replica() {
+        let (cache, held) = cache();
+        let copy = hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+        assert!(!Arc::ptr_eq(&copy, &held), "a copy of its own");
+        assert_eq!(*copy, *held);
+        assert_eq!(replicas(&cache), 1);
+        let again = hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+        assert!(Arc::ptr_eq(&again, &copy), "served from the replica");
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                assert_eq!(replicas(&cache), 0, "another thread has its own");
+                let there = hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+                assert!(!Arc::ptr_eq(&there, &copy));
+                assert_eq!(replicas(&cache), 1);
+            });
+        });
+    }
+
+    #[test]
+    fn a_replica_of_an_older_key_generation_is_dropped_with_its_entry() {
+        let (cache, _held) = cache();
+        hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+        assert_eq!(replicas(&cache), 1);
+        assert!(matches!(
+            cache.lookup(TOKEN, 8, &policy(), NOW),
+            Lookup::Miss
+        ));
+        assert_eq!(replicas(&cache), 0);
+        assert_eq!(cache.entries.len(), 0);
+    }
+
+    #[test]
+    fn a_replica_past_the_maximum_age_is_dropped_with_its_entry() {
+        let (cache, _held) = cache();
+        hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+        assert!(matches!(
+            cache.lookup(TOKEN, 7, &policy(), NOW + 300),
+            Lookup::Miss
+        ));
+        assert_eq!(replicas(&cache), 0);
+        assert_eq!(cache.entries.len(), 0);
+    }
+
+    #[test]
+    fn an_expired_replica_is_refused_and_dropped_with_its_entry() {
+        let (cache, _held) = cache();
+        hit(cache.lookup(TOKEN, 7, &policy(), NOW));
+        assert!(matches!(
+            cache.lookup(TOKEN, 7, &policy(), NOW + 60),
+            Lookup::Refused(Rejection::Expired)
+        ));
+        assert_eq!(replicas(&cache), 0);
+        assert_eq!(cache.entries.len(), 0);
+    }
+
+    #[test]
+    fn a_thread_keeps_at_most_its_share_of_replicas() {
+        let cache = VerifiedCache::<NoCustomClaims>::new(&TokenCache::new());
+        let claims = Arc::new(Claims {
+            registered: RegisteredClaims::default(),
+            custom: NoCustomClaims,
+        });
+        let tokens: Vec<Vec<u8>> = (0..100).map(|i| format!("token-{i}").into()).collect();
+        for token in &tokens {
+            let entry = Entry {
+                claims: Arc::clone(&claims),
+                generation: 7,
+                stale_at: NOW + 300,
+            };
+            cache
+                .entries
+                .insert(token.clone().into_boxed_slice(), entry);
+            hit(cache.lookup(token, 7, &policy(), NOW));
+        }
+        let kept = replicas(&cache);
+        assert!(
+            (1..=crate::defaults::TOKEN_CACHE_REPLICAS_PER_THREAD).contains(&kept),
+            "{kept} replicas"
+        );
     }
 }

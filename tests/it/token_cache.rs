@@ -4,8 +4,8 @@
 
 use std::convert::Infallible;
 use std::num::NonZeroUsize;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{Request, Response, StatusCode};
@@ -17,7 +17,9 @@ use tower_jwt_cookie::keys::{KeyProvider, KeyRing, PublicKey, SigningKey, Verify
 use tower_jwt_cookie::revocation::{RevocationStore, TokenRevocation};
 use tower_jwt_cookie::token::{self, TokenKind};
 use tower_jwt_cookie::verify::TokenCache;
-use tower_jwt_cookie::{Algorithm, CookieAuth, JwtCookieVerifier, MemoryStore, Rejection};
+use tower_jwt_cookie::{
+    Algorithm, CookieAuth, JwtCookieVerifier, MemoryStore, Rejection, VerifiedClaims,
+};
 
 use crate::support::{AUDIENCE, ISSUER, NOW, TestStore, signing_key, valid_claims};
 
@@ -126,6 +128,32 @@ impl Client {
             })
             .layer(layer)
             .service(service_fn(ok as fn(_) -> _));
+        Self {
+            service: BoxCloneSyncService::new(service),
+        }
+    }
+
+    /// A client whose requests' claims are kept in `held` (as requests
+    /// still in flight would keep them).
+    fn holding<S: RevocationStore>(
+        layer: JwtCookieVerifier<Value, S>,
+        held: Arc<Mutex<Vec<VerifiedClaims<Value>>>>,
+    ) -> Self {
+        let inner = service_fn(move |request: Request<()>| {
+            if let Some(claims) = request.extensions().get::<VerifiedClaims<Value>>() {
+                held.lock().unwrap().push(claims.clone());
+            }
+            ok(request)
+        });
+        let service = ServiceBuilder::new()
+            .map_response(|response: Response<_>| {
+                (
+                    response.status(),
+                    response.extensions().get::<Rejection>().cloned(),
+                )
+            })
+            .layer(layer)
+            .service(inner);
         Self {
             service: BoxCloneSyncService::new(service),
         }
@@ -340,6 +368,46 @@ async fn the_store_is_asked_on_every_hit() {
     assert_eq!(client.get(&token).await, refused(Rejection::Revoked));
     assert_eq!(store.checks(), 3);
     assert_eq!(setup.keys.lookups(), 1, "a hit, refused by the store");
+}
+
+/// While earlier requests still hold a token's claims, a hit copies them
+/// into a replica of this thread's (so cores do not share one reference
+/// count); those hits keep every rule: the store, `exp`, the key.
+#[tokio::test]
+async fn hits_while_earlier_requests_hold_the_claims_keep_every_rule() {
+    let store = TestStore::default();
+    let setup = setup_with(Algorithm::ES256, store.clone());
+    let held = Arc::default();
+    let mut client = Client::holding(setup.auth.verifier(), Arc::clone(&held));
+    let revoked = setup.mint(|c| c.registered.jti = Some("revoke-me".into()));
+    let expiring = setup.mint(|c| c.registered.exp = Some(NOW + 60));
+    for token in [&revoked, &expiring] {
+        for _ in 0..3 {
+            assert_eq!(client.get(token).await, OK);
+        }
+    }
+    assert_eq!(setup.keys.lookups(), 2, "each verified once");
+    assert_eq!(held.lock().unwrap().len(), 6);
+
+    let revocation = TokenRevocation {
+        sub: "alice",
+        jti: "revoke-me",
+        expires_at: NOW + 3600,
+    };
+    store.revoke_token(revocation).await.unwrap();
+    assert_eq!(client.get(&revoked).await, refused(Rejection::Revoked));
+    assert_eq!(client.get(&expiring).await, OK);
+    setup.clock.advance(60);
+    assert_eq!(client.get(&expiring).await, refused(Rejection::Expired));
+    assert_eq!(setup.keys.lookups(), 2, "refused on hits");
+
+    let current = setup.mint(|_| {});
+    for _ in 0..3 {
+        assert_eq!(client.get(&current).await, OK);
+    }
+    setup.sign_with_k2(Algorithm::ES256);
+    setup.keys.ring.retire("k1").unwrap();
+    assert_eq!(client.get(&current).await, refused(Rejection::UnknownKey));
 }
 
 #[tokio::test]
