@@ -95,7 +95,10 @@
 //! | `redis` | `RedisStore`: sessions and revocations shared by every instance on one Redis |
 //! | `redis-cluster` | `RedisStore::cluster_builder`: the same store on Redis Cluster |
 //!
-//! Every item that needs a feature says which one in these docs.
+//! Every item that needs a feature says which one in these docs: on docs.rs,
+//! or locally with `RUSTDOCFLAGS="--cfg docsrs" cargo +nightly doc
+//! --all-features`, it carries an "Available on crate feature … only" badge
+//! (a stable `cargo doc` shows the items without the badges).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

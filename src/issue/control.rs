@@ -20,7 +20,7 @@
 //!     .build()?;
 //! // The user changed their password: every session of theirs ends.
 //! auth.sessions().end_all("alice").await?;
-//! // An admin ended one session, named by its `sid` claim.
+//! // An admin ended one session, named by its subject and `sid` claim.
 //! auth.sessions().end("alice", "0b6d3c1e-session-id").await?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
@@ -39,8 +39,9 @@ pub struct SessionControl<S> {
 }
 
 impl<S: RevocationStore> CookieAuth<S> {
-    /// A handle that ends sessions by `sid` or by subject, outside any
-    /// request (password change, admin console, fraud signal).
+    /// A handle that ends one session (by its subject and `sid`) or every
+    /// session of a subject, outside any request (password change, admin
+    /// console, fraud signal).
     pub fn sessions(&self) -> SessionControl<S> {
         SessionControl { auth: self.clone() }
     }

@@ -6,6 +6,10 @@
 //! A store that cannot answer returns [`StoreError`]; the layers then refuse
 //! the request (503, gRPC UNAVAILABLE): they fail closed.
 //!
+//! Writing a store of your own? The public conformance suite,
+//! `revocation::conformance` (feature `conformance`), checks it against every
+//! rule of the contract; see [`RevocationStore`].
+//!
 //! ```
 //! use tower_jwt_cookie::revocation::{
 //!     AccessCheck, MemoryStore, RevocationStore, SessionRevocation, TokenStatus,
@@ -38,6 +42,7 @@ pub mod redis;
 use std::future::Future;
 
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisStore, RedisStoreError};
 pub use error::StoreError;
 pub use memory::MemoryStore;
@@ -179,6 +184,21 @@ pub enum RotateOutcome {
 /// before the idle expiry outlives it; forgetting the revocation at the idle
 /// expiry would make it valid again. The conformance rule
 /// `revoked_sessions_stay_revoked_until_their_absolute_expiry` checks this.
+///
+/// # Checking a store
+///
+/// The contract is executable: the feature `conformance` adds the module
+/// `revocation::conformance`, the suite that [`MemoryStore`] and the Redis
+/// store pass. A store author enables it for tests only
+/// (`tower-jwt-cookie = { version = "0.1", features = ["conformance"] }` under
+/// `[dev-dependencies]`) and calls `conformance::run_all(&store).await` from
+/// a test; `conformance::run_parallel_races` also races rotations on OS
+/// threads. `tests/it/custom_store.rs` in the repository does both for the
+/// SQLite store of `examples/custom_store`.
+#[cfg_attr(
+    feature = "conformance",
+    doc = "\nThe suite: [`conformance`](crate::revocation::conformance)."
+)]
 pub trait RevocationStore: Send + Sync + 'static {
     /// Whether an access token is revoked: by its `jti`, its session, or a
     /// cutoff for its subject later than its `iat`.

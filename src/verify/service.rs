@@ -115,6 +115,7 @@ where
 /// Keeps the inner service's gRPC name, so tonic routes to a verified service
 /// exactly as to the bare one.
 #[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
 impl<I: tonic::server::NamedService, C, S> tonic::server::NamedService
     for VerifierService<I, C, S>
 {
