@@ -246,6 +246,86 @@ async fn an_expired_access_token_cannot_log_out_everywhere() {
 }
 
 #[tokio::test]
+async fn a_token_revoked_by_jti_inside_its_leeway_cannot_log_out_every_device() {
+    for cookie in ["__Host-Http-access", "__Secure-refresh"] {
+        let clock = ManualClock::new(NOW);
+        let store = MemoryStore::new();
+        let auth = builder(store.clone(), &clock)
+            .leeway(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let app = app(&auth);
+        let mut laptop = Browser::default();
+        laptop.login(&app, "alice").await;
+        let mut phone = Browser::default();
+        phone.login(&app, "alice").await;
+        // The laptop's token leaked and was revoked by its jti until its exp.
+        let stolen = laptop.cookie(cookie).unwrap().to_owned();
+        let claims = payload_of(&stolen);
+        let exp = claims["exp"].as_i64().unwrap();
+        let revocation = TokenRevocation {
+            sub: "alice",
+            jti: claims["jti"].as_str().unwrap(),
+            expires_at: exp,
+        };
+        store.revoke_token(revocation).await.unwrap();
+        // Past its exp, inside the leeway: unexpired by the policy, and a
+        // store may have forgotten a revocation whose `expires_at` passed.
+        clock.set(exp + 10);
+        if cookie == "__Host-Http-access" {
+            assert_eq!(
+                laptop.me(&app).await.reason(),
+                Some("revoked"),
+                "the verifier refuses the token this very second"
+            );
+        }
+        // No Origin header: only the issuer's liveness check stands between
+        // the revoked token and every session of the account.
+        let reply = send_raw(
+            &app,
+            "/auth/logout-all",
+            Some(&format!("{cookie}={stolen}")),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (reply.status.as_u16(), reply.reason()),
+            (401, Some("revoked")),
+            "{cookie}: a revoked token is no live credential"
+        );
+        assert!(
+            reply.set_cookies().is_empty(),
+            "{cookie}: the cookies are kept"
+        );
+        // Nothing was revoked: neither the phone's session and token (no
+        // cutoff for alice either) nor the laptop's session.
+        let phone_token = payload_of(phone.access());
+        let phone_check = AccessCheck {
+            jti: phone_token["jti"].as_str().unwrap(),
+            sid: phone_token["sid"].as_str().unwrap(),
+            sub: "alice",
+            issued_at: phone_token["iat"].as_i64().unwrap(),
+            now: clock.now(),
+        };
+        assert_eq!(
+            store.check(phone_check).await.unwrap(),
+            TokenStatus::Active,
+            "{cookie}: the phone is still in"
+        );
+        let laptop_session = AccessCheck {
+            jti: "another token of the session",
+            sid: claims["sid"].as_str().unwrap(),
+            ..phone_check
+        };
+        assert_eq!(
+            store.check(laptop_session).await.unwrap(),
+            TokenStatus::Active,
+            "{cookie}: only the token was revoked, not its session"
+        );
+    }
+}
+
+#[tokio::test]
 async fn logout_everywhere_with_a_live_refresh_token_still_works_after_the_access_token_expired() {
     let (clock, app) = logged_in_app();
     let mut laptop = Browser::default();
