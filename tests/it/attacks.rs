@@ -8,7 +8,9 @@ use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use http::{Method, StatusCode};
 use tower::ServiceExt;
 use tower_jwt_cookie::clock::{Clock, ManualClock};
-use tower_jwt_cookie::revocation::{AccessCheck, TokenRevocation, TokenStatus};
+use tower_jwt_cookie::revocation::{
+    AccessCheck, RotateOutcome, Rotation, TokenRevocation, TokenStatus,
+};
 use tower_jwt_cookie::token::RequiredClaim;
 use tower_jwt_cookie::{ConfigError, MemoryStore, RevocationStore};
 
@@ -113,12 +115,19 @@ async fn more_well_formed_planted_refresh_cookies_than_the_bound_refuse_the_logo
 
 #[tokio::test]
 async fn a_planted_junk_refresh_cookie_cannot_block_refresh() {
-    let (clock, app) = logged_in_app();
-    let mut victim = Browser::default();
-    victim.login(&app, "alice").await;
-    clock.advance(10);
-    let own = victim.refresh_token().to_owned();
-    for planted in ["junk".to_owned(), forged(&own)] {
+    let plants: [fn(&str) -> String; 2] = [|_| "junk".to_owned(), forged];
+    for plant in plants {
+        // A session of its own per case: the genuine token is the family's
+        // current one, so a 200 can only come from a real rotation, never
+        // from the grace window a previous case opened.
+        let clock = ManualClock::new(NOW);
+        let store = MemoryStore::new();
+        let app = app(&builder(store.clone(), &clock).build().unwrap());
+        let mut victim = Browser::default();
+        victim.login(&app, "alice").await;
+        clock.advance(10);
+        let own = victim.refresh_token().to_owned();
+        let planted = plant(&own);
         let reply = send_raw(
             &app,
             "/auth/refresh",
@@ -130,6 +139,31 @@ async fn a_planted_junk_refresh_cookie_cannot_block_refresh() {
         .await;
         assert_eq!(reply.status, StatusCode::OK, "planted {planted}");
         assert_eq!(reply.set_cookies().len(), 2);
+        let mut refreshed = Browser::default();
+        refreshed.absorb(&reply.headers);
+        let (old, new) = (payload_of(&own), payload_of(refreshed.refresh_token()));
+        assert_eq!(new["sid"], old["sid"], "the genuine session was refreshed");
+        assert_ne!(new["jti"], old["jti"], "with a new refresh token");
+        // The store rotated the family once, from the genuine token to the
+        // new one: the genuine token is now the previous one, inside its
+        // grace window (a second rotation would make it reuse).
+        let probe = Rotation {
+            sub: "alice",
+            sid: old["sid"].as_str().unwrap(),
+            presented_jti: old["jti"].as_str().unwrap(),
+            next_jti: "never current",
+            now: clock.now(),
+            grace_secs: 5,
+            idle_expires_at: clock.now() + 24 * 3600,
+        };
+        assert_eq!(
+            store.rotate(probe).await.unwrap(),
+            RotateOutcome::WithinGrace {
+                current_jti: new["jti"].as_str().unwrap().to_owned(),
+                idle_expires_at: new["exp"].as_i64().unwrap(),
+            },
+            "planted {planted}"
+        );
     }
 }
 
