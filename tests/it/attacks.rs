@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use http::{Method, StatusCode};
+use serde_json::Value;
 use tower::ServiceExt;
 use tower_jwt_cookie::clock::{Clock, ManualClock};
 use tower_jwt_cookie::revocation::{
@@ -47,6 +48,32 @@ async fn send_raw(
         rejection: parts.extensions.get().cloned(),
         headers: parts.headers,
         body: String::new(),
+    }
+}
+
+/// The revocation check of the access token whose payload is `claims`, at `now`.
+fn access_check(claims: &Value, now: i64) -> AccessCheck<'_> {
+    AccessCheck {
+        jti: claims["jti"].as_str().unwrap(),
+        sid: claims["sid"].as_str().unwrap(),
+        sub: claims["sub"].as_str().unwrap(),
+        issued_at: claims["iat"].as_i64().unwrap(),
+        now,
+    }
+}
+
+/// A rotation that asks the store how it sees the refresh token whose
+/// payload is `claims`, at `now` (the default 5 s grace): `WithinGrace`,
+/// `Unknown` and `Reused` answers change nothing a test then looks at.
+fn rotation_probe(claims: &Value, now: i64) -> Rotation<'_> {
+    Rotation {
+        sub: claims["sub"].as_str().unwrap(),
+        sid: claims["sid"].as_str().unwrap(),
+        presented_jti: claims["jti"].as_str().unwrap(),
+        next_jti: "never current",
+        now,
+        grace_secs: 5,
+        idle_expires_at: now + 24 * 3600,
     }
 }
 
@@ -147,17 +174,11 @@ async fn a_planted_junk_refresh_cookie_cannot_block_refresh() {
         // The store rotated the family once, from the genuine token to the
         // new one: the genuine token is now the previous one, inside its
         // grace window (a second rotation would make it reuse).
-        let probe = Rotation {
-            sub: "alice",
-            sid: old["sid"].as_str().unwrap(),
-            presented_jti: old["jti"].as_str().unwrap(),
-            next_jti: "never current",
-            now: clock.now(),
-            grace_secs: 5,
-            idle_expires_at: clock.now() + 24 * 3600,
-        };
         assert_eq!(
-            store.rotate(probe).await.unwrap(),
+            store
+                .rotate(rotation_probe(&old, clock.now()))
+                .await
+                .unwrap(),
             RotateOutcome::WithinGrace {
                 current_jti: new["jti"].as_str().unwrap().to_owned(),
                 idle_expires_at: new["exp"].as_i64().unwrap(),
@@ -334,13 +355,7 @@ async fn a_token_revoked_by_jti_inside_its_leeway_cannot_log_out_every_device() 
         // Nothing was revoked: neither the phone's session and token (no
         // cutoff for alice either) nor the laptop's session.
         let phone_token = payload_of(phone.access());
-        let phone_check = AccessCheck {
-            jti: phone_token["jti"].as_str().unwrap(),
-            sid: phone_token["sid"].as_str().unwrap(),
-            sub: "alice",
-            issued_at: phone_token["iat"].as_i64().unwrap(),
-            now: clock.now(),
-        };
+        let phone_check = access_check(&phone_token, clock.now());
         assert_eq!(
             store.check(phone_check).await.unwrap(),
             TokenStatus::Active,
@@ -471,6 +486,7 @@ async fn a_refresh_token_revoked_by_jti_cannot_refresh() {
     let mut browser = Browser::default();
     browser.login(&app, "alice").await;
     let claims = payload_of(browser.refresh_token());
+    let access = payload_of(browser.access());
     let revocation = TokenRevocation {
         sub: "alice",
         jti: claims["jti"].as_str().unwrap(),
@@ -482,5 +498,30 @@ async fn a_refresh_token_revoked_by_jti_cannot_refresh() {
     assert_eq!(
         (reply.status.as_u16(), reply.reason()),
         (401, Some("revoked"))
+    );
+    assert_eq!(
+        reply.set_cookies(),
+        [
+            clearing_line("__Host-Http-access", "/"),
+            clearing_line("__Secure-refresh", "/auth")
+        ],
+        "no new token is set; this refresh token can never succeed again, so both cookies are cleared"
+    );
+    // The store: the revoked token still cannot rotate (the refusal rotated
+    // nothing in its place), and `revoke_token` ended that token only: the
+    // session and its access token are not revoked.
+    assert_eq!(
+        store
+            .rotate(rotation_probe(&claims, clock.now()))
+            .await
+            .unwrap(),
+        RotateOutcome::Unknown
+    );
+    assert_eq!(
+        store
+            .check(access_check(&access, clock.now()))
+            .await
+            .unwrap(),
+        TokenStatus::Active
     );
 }
