@@ -23,23 +23,19 @@ fn forged(token: &str) -> String {
     format!("{}.{}", &token[..token.rfind('.').unwrap()], "A".repeat(43))
 }
 
-/// Sends `method path` with exactly this `Cookie` line (and `Authorization`).
-async fn send_raw(
-    app: &App,
-    path: &str,
-    cookies: Option<&str>,
-    authorization: Option<&str>,
-) -> Reply {
+/// Sends `POST path` with exactly this `Cookie` line and these
+/// `Authorization` lines.
+async fn send_raw(app: &App, path: &str, cookies: Option<&str>, authorization: &[&str]) -> Reply {
     let mut request = Browser::default().request(Method::POST, path, "");
     if let Some(cookies) = cookies {
         request
             .headers_mut()
             .insert(COOKIE, cookies.parse().unwrap());
     }
-    if let Some(value) = authorization {
+    for value in authorization {
         request
             .headers_mut()
-            .insert(AUTHORIZATION, value.parse().unwrap());
+            .append(AUTHORIZATION, value.parse().unwrap());
     }
     let response = app.clone().oneshot(request).await.unwrap();
     let (parts, _) = response.into_parts();
@@ -97,7 +93,7 @@ async fn four_planted_junk_refresh_cookies_cannot_blind_a_logout() {
         &app,
         "/auth/logout",
         Some(&format!("{junk}__Secure-refresh={own}")),
-        None,
+        &[],
     )
     .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
@@ -121,7 +117,7 @@ async fn more_well_formed_planted_refresh_cookies_than_the_bound_refuse_the_logo
         &app,
         "/auth/logout",
         Some(&format!("{planted}__Secure-refresh={own}")),
-        None,
+        &[],
     )
     .await;
     assert_eq!(
@@ -161,7 +157,7 @@ async fn a_planted_junk_refresh_cookie_cannot_block_refresh() {
             Some(&format!(
                 "__Secure-refresh={planted}; __Secure-refresh={own}"
             )),
-            None,
+            &[],
         )
         .await;
         assert_eq!(reply.status, StatusCode::OK, "planted {planted}");
@@ -204,7 +200,7 @@ async fn two_valid_refresh_tokens_of_different_sessions_refuse_refresh() {
             mallory.refresh_token(),
             victim.refresh_token()
         )),
-        None,
+        &[],
     )
     .await;
     assert_eq!(
@@ -288,7 +284,7 @@ async fn an_expired_access_token_cannot_log_out_everywhere() {
         &app,
         "/auth/logout-all",
         Some(&format!("__Host-Http-access={stale}")),
-        None,
+        &[],
     )
     .await;
     assert_eq!(
@@ -340,7 +336,7 @@ async fn a_token_revoked_by_jti_inside_its_leeway_cannot_log_out_every_device() 
             &app,
             "/auth/logout-all",
             Some(&format!("{cookie}={stolen}")),
-            None,
+            &[],
         )
         .await;
         assert_eq!(
@@ -404,7 +400,7 @@ async fn a_token_older_than_a_whole_session_cannot_even_log_out() {
         &app,
         "/auth/logout",
         Some(&format!("__Host-Http-access={ancient}")),
-        None,
+        &[],
     )
     .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
@@ -432,7 +428,7 @@ async fn a_bearer_client_can_log_out() {
     browser.login(&app, "alice").await;
     let token = browser.access().to_owned();
     let bearer = format!("Bearer {token}");
-    let reply = send_raw(&app, "/auth/logout", None, Some(&bearer)).await;
+    let reply = send_raw(&app, "/auth/logout", None, &[&bearer]).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     let mut client = Browser::default();
     let mut request = client.request(Method::GET, "/api/me", "");
@@ -446,6 +442,44 @@ async fn a_bearer_client_can_log_out() {
         response.extensions().get(),
         Some(&tower_jwt_cookie::Rejection::Revoked)
     );
+}
+
+#[tokio::test]
+async fn a_second_authorization_header_cannot_make_a_bearer_logout_report_success() {
+    for path in ["/auth/logout", "/auth/logout-all"] {
+        let clock = ManualClock::new(NOW);
+        let store = MemoryStore::new();
+        let auth = builder(store.clone(), &clock).bearer(true).build().unwrap();
+        let app = app(&auth);
+        let mut browser = Browser::default();
+        browser.login(&app, "alice").await;
+        let claims = payload_of(browser.access());
+        let bearer = format!("Bearer {}", browser.access());
+        // Two lines are ambiguous (which one did the client send, which one
+        // did a proxy add?): refused, as the verifier refuses them, not
+        // answered as if the request carried no token at all.
+        let reply = send_raw(&app, path, None, &[&bearer, &bearer]).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            reply.rejection,
+            Some(tower_jwt_cookie::Rejection::Malformed(
+                "more than one Authorization header"
+            )),
+            "{path}"
+        );
+        assert!(reply.set_cookies().is_empty(), "{path}: nothing cleared");
+        // Nothing was revoked: the session and its token still pass.
+        assert_eq!(
+            store
+                .check(access_check(&claims, clock.now()))
+                .await
+                .unwrap(),
+            TokenStatus::Active,
+            "{path}"
+        );
+        let reply = send_raw(&app, "/api/me", None, &[&bearer]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: still logged in");
+    }
 }
 
 #[test]
