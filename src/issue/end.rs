@@ -11,7 +11,7 @@ use crate::config::Shared;
 use crate::header::bearer_token;
 use crate::rejection::Rejection;
 use crate::revocation::{AccessCheck, RevocationStore, SessionRevocation, StoreError, TokenStatus};
-use crate::token::{self, NoCustomClaims, TokenKind};
+use crate::token::{self, NoCustomClaims, TokenKind, ValidationPolicy};
 
 /// A session a logout request names with a token of ours.
 struct Named {
@@ -19,9 +19,12 @@ struct Named {
     sid: String,
     jti: String,
     iat: i64,
-    /// Whether the token is unexpired by the policy of its kind: only a live
-    /// credential may end every session of its subject.
-    unexpired: bool,
+    /// If the token is unexpired by the policy of its kind, the instant that
+    /// policy judged its `exp` at, which the store is asked as of (as the
+    /// verifier asks it): only a live credential may end every session of
+    /// its subject, and a token revoked until its `exp` is not one during
+    /// the leeway either.
+    live_as_of: Option<i64>,
 }
 
 /// Every session the request names with a token of ours: the Bearer token
@@ -65,19 +68,20 @@ fn named_sessions<S>(
                 sid: r.sid?,
                 jti: r.jti?,
                 iat: r.iat.unwrap_or(i64::MIN),
-                unexpired: verify(&shared.policy).is_ok(),
+                live_as_of: live_as_of(verify(&shared.policy), &shared.policy, now),
             })
         });
     let refresh = refresh_cookies.tokens.into_iter().filter_map(|token| {
         let claims = read_refresh(shared, &shared.identify_policy, token, now).ok()?;
-        let unexpired = read_refresh(shared, &shared.refresh_policy, token, now).is_ok();
+        let live = read_refresh(shared, &shared.refresh_policy, token, now);
+        let live_as_of = live_as_of(live, &shared.refresh_policy, now);
         Some(Named {
             sub: claims.sub,
             sid: claims.sid,
             jti: claims.jti,
             // A refresh token's `iat` is its last rotation; `exp` bounds it.
             iat: claims.iat,
-            unexpired,
+            live_as_of,
         })
     });
     let mut found: Vec<Named> = Vec::new();
@@ -89,13 +93,27 @@ fn named_sessions<S>(
     Ok(found)
 }
 
+/// When `verified` (a token's verification under `policy`) passed, the
+/// instant the store is asked about the token as of: the one `policy` judged
+/// its `exp` at. `None` when it failed: an expired token is no live
+/// credential.
+fn live_as_of<T>(
+    verified: Result<T, Rejection>,
+    policy: &ValidationPolicy,
+    now: i64,
+) -> Option<i64> {
+    verified.ok().map(|_| policy.expiry_instant(now))
+}
+
 /// Revokes every session the request names (or, `everywhere`, every session
 /// of each subject a live credential names), then clears the cookies.
 ///
 /// * Logout without a valid session has nothing to revoke: the cookies are
 ///   cleared all the same.
 /// * Logout everywhere is account-wide, so it needs a live credential: an
-///   unexpired token the store does not consider revoked. A request that
+///   unexpired token the store does not consider revoked, asked as of the
+///   instant the verifier would ask it (so a token the verifier refuses as
+///   revoked during its leeway is no live credential either). A request that
 ///   holds only expired or revoked tokens is refused (401 `expired` or
 ///   `revoked`, nothing revoked, cookies kept), and so is one with none.
 /// * If the store fails, the cookies are kept so that the user can retry.
@@ -132,16 +150,16 @@ pub(crate) async fn end<S: RevocationStore>(
         if subjects.contains(&session.sub.as_str()) {
             continue;
         }
-        if !session.unexpired {
+        let Some(as_of) = session.live_as_of else {
             refusal = Rejection::Expired;
             continue;
-        }
+        };
         let check = AccessCheck {
             jti: &session.jti,
             sid: &session.sid,
             sub: &session.sub,
             issued_at: session.iat,
-            now,
+            now: as_of,
         };
         match shared.store.check(check).await {
             Ok(TokenStatus::Active) => subjects.push(&session.sub),

@@ -149,7 +149,8 @@ async fn rotate<S: RevocationStore>(
 /// is read ([`candidates`]): the one that verifies wins, so a junk or forged
 /// duplicate planted by a sibling subdomain cannot block refresh; two
 /// different tokens that both verify are refused (`duplicate_cookie`), since
-/// the issuer cannot tell which session the browser means.
+/// the issuer cannot tell which session the browser means, and so are more
+/// well-formed values than [`candidates`] checks.
 fn presented_refresh_token<S>(
     shared: &Shared<S>,
     headers: &HeaderMap,

@@ -27,12 +27,39 @@ pub(crate) enum Finish {
 
 pub(crate) type Task = Pin<Box<dyn Future<Output = Finish> + Send>>;
 
-/// The `Cookie` lines of a request: cloning a `HeaderValue` shares its bytes,
-/// so keeping them costs no allocation in the common one-line case.
-enum CookieLines {
+/// Every line of one request header (`Cookie`, `Authorization`): cloning a
+/// `HeaderValue` shares its bytes, so keeping them costs no allocation in
+/// the common one-line case. All lines are kept, so that what reads them
+/// later sees exactly what the request carried (a repeated `Authorization`
+/// is refused there, not dropped here).
+enum HeaderLines {
     None,
     One(HeaderValue),
     Many(Vec<HeaderValue>),
+}
+
+impl HeaderLines {
+    fn of(headers: &HeaderMap, name: &HeaderName) -> Self {
+        match single(headers, name) {
+            Single::Absent => Self::None,
+            Single::One(one) => Self::One(one.clone()),
+            Single::Many => Self::Many(headers.get_all(name).iter().cloned().collect()),
+        }
+    }
+
+    fn append_to(&self, headers: &mut HeaderMap, name: &HeaderName) {
+        match self {
+            Self::None => {}
+            Self::One(line) => {
+                headers.append(name, line.clone());
+            }
+            Self::Many(lines) => {
+                for line in lines {
+                    headers.append(name, line.clone());
+                }
+            }
+        }
+    }
 }
 
 /// The headers a responder reasonably looks at (content negotiation, gRPC
@@ -47,29 +74,27 @@ pub(crate) struct SavedRequest {
     method: Method,
     uri: Uri,
     kept: [Option<HeaderValue>; 3],
-    cookies: CookieLines,
+    cookies: HeaderLines,
     /// `Authorization`, when the verifier accepts Bearer tokens: a Bearer
     /// client ends its session with the token it calls with.
-    authorization: Option<HeaderValue>,
+    authorization: HeaderLines,
 }
 
 impl SavedRequest {
     pub(crate) fn new<B>(request: &Request<B>, bearer: bool) -> Self {
         let headers = request.headers();
-        let cookies = match single(headers, COOKIE) {
-            Single::Absent => CookieLines::None,
-            Single::One(one) => CookieLines::One(one.clone()),
-            Single::Many => CookieLines::Many(headers.get_all(COOKIE).iter().cloned().collect()),
-        };
         Self {
             method: request.method().clone(),
             uri: request.uri().clone(),
             kept: KEPT.map(|name| headers.get(name).cloned()),
-            cookies,
-            // Only one line: more than one is ambiguous, and refused.
-            authorization: match single(headers, AUTHORIZATION) {
-                Single::One(value) if bearer => Some(value.clone()),
-                _ => None,
+            cookies: HeaderLines::of(headers, &COOKIE),
+            // Every line: more than one is ambiguous, and logout refuses it
+            // as the verifier does (`bearer_token`), rather than ignoring
+            // the token and answering as if the request had none.
+            authorization: if bearer {
+                HeaderLines::of(headers, &AUTHORIZATION)
+            } else {
+                HeaderLines::None
             },
         }
     }
@@ -81,20 +106,8 @@ impl SavedRequest {
                 headers.insert(name, value.clone());
             }
         }
-        if let Some(authorization) = &self.authorization {
-            headers.insert(AUTHORIZATION, authorization.clone());
-        }
-        match &self.cookies {
-            CookieLines::None => {}
-            CookieLines::One(line) => {
-                headers.append(COOKIE, line.clone());
-            }
-            CookieLines::Many(lines) => {
-                for line in lines {
-                    headers.append(COOKIE, line.clone());
-                }
-            }
-        }
+        self.authorization.append_to(&mut headers, &AUTHORIZATION);
+        self.cookies.append_to(&mut headers, &COOKIE);
         headers
     }
 }

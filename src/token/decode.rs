@@ -354,7 +354,7 @@ pub(crate) fn check_times(
     now: i64,
 ) -> Result<(), Rejection> {
     let leeway = policy.leeway;
-    if exp.is_some_and(|exp| now.saturating_sub(leeway) >= exp) {
+    if exp.is_some_and(|exp| policy.expiry_instant(now) >= exp) {
         return Err(Rejection::Expired);
     }
     if nbf.is_some_and(|nbf| now.saturating_add(leeway) < nbf) {

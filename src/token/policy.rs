@@ -204,6 +204,15 @@ impl ValidationPolicy {
         self.leeway
     }
 
+    /// The instant `exp` is judged at: `now` minus the leeway. Every
+    /// revocation check is made as of this same instant (the verifier's and
+    /// logout everywhere's), so a revocation held until a token's `exp` holds
+    /// for as long as this policy still accepts the token: a store may forget
+    /// an entry once its `expires_at` has passed.
+    pub(crate) fn expiry_instant(&self, now: i64) -> i64 {
+        now.saturating_sub(self.leeway)
+    }
+
     /// Refuse tokens whose `iat` is older than this many seconds, if set.
     pub fn max_age(&self) -> Option<i64> {
         self.max_age

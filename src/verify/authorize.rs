@@ -153,10 +153,11 @@ fn ask_store<C: CustomClaims, S: RevocationStore>(
     })))
 }
 
-/// The store is asked as of `now - leeway`: the instant the verifier judged
-/// `exp` at. A revocation held until a token's `exp` (or a session's absolute
-/// expiry) then holds for as long as the verifier would accept the token,
-/// leeway included.
+/// The store is asked as of the instant the verifier judged `exp` at
+/// ([`ValidationPolicy::expiry_instant`](crate::token::ValidationPolicy::expiry_instant)):
+/// a revocation held until a token's `exp` (or a session's absolute expiry)
+/// then holds for as long as the verifier would accept the token, leeway
+/// included.
 fn access_check<'a, C, S>(shared: &Shared<S>, claims: &'a Claims<C>, now: i64) -> AccessCheck<'a> {
     let r = &claims.registered;
     AccessCheck {
@@ -164,7 +165,7 @@ fn access_check<'a, C, S>(shared: &Shared<S>, claims: &'a Claims<C>, now: i64) -
         sid: r.sid.as_deref().unwrap_or_default(),
         sub: r.sub.as_deref().unwrap_or_default(),
         issued_at: r.iat.unwrap_or(i64::MIN),
-        now: now.saturating_sub(shared.policy.leeway),
+        now: shared.policy.expiry_instant(now),
     }
 }
 

@@ -21,12 +21,6 @@ fn cookie_line(name: &str, value: &str, path: &str, max_age: i64) -> String {
     format!("{name}={value}; HttpOnly; SameSite=Strict; Secure; Path={path}; Max-Age={max_age}")
 }
 
-fn clearing_line(name: &str, path: &str) -> String {
-    format!(
-        "{name}=; HttpOnly; SameSite=Strict; Secure; Path={path}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
-    )
-}
-
 #[tokio::test]
 async fn login_sets_both_cookies_with_every_attribute() {
     let (_clock, app) = setup();

@@ -108,6 +108,14 @@ impl Reply {
     }
 }
 
+/// The `Set-Cookie` line that clears token cookie `name` at `path` (the
+/// default attributes).
+pub fn clearing_line(name: &str, path: &str) -> String {
+    format!(
+        "{name}=; HttpOnly; SameSite=Strict; Secure; Path={path}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+    )
+}
+
 fn path_matches(cookie_path: &str, path: &str) -> bool {
     path == cookie_path
         || path.starts_with(cookie_path)
