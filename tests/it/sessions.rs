@@ -40,7 +40,7 @@ async fn login_sets_both_cookies_with_every_attribute() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", &access, "/", 900),
-            cookie_line("__Secure-refresh", &refresh, "/auth", 86_400),
+            cookie_line("__Http-refresh", &refresh, "/auth", 86_400),
         ]
     );
     let (a, r) = (payload_of(&access), payload_of(&refresh));
@@ -77,7 +77,7 @@ async fn refresh_writes_both_cookies_with_every_attribute() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", browser.access(), "/", 900),
-            cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
+            cookie_line("__Http-refresh", browser.refresh_token(), "/auth", 86_400),
         ]
     );
     let body = reply.json();
@@ -96,7 +96,7 @@ async fn logout_clears_both_cookies_repeating_their_paths() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
     assert!(browser.cookies.is_empty());
@@ -130,7 +130,7 @@ async fn reuse_and_clearing_cookies_repeat_a_configured_domain() {
         reply.set_cookies(),
         [
             "__Secure-access=; HttpOnly; SameSite=Lax; Secure; Path=/; Domain=app.example; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            "__Secure-refresh=; HttpOnly; SameSite=Lax; Secure; Path=/auth; Domain=app.example; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "__Http-refresh=; HttpOnly; SameSite=Lax; Secure; Path=/auth; Domain=app.example; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
         ]
     );
 }
@@ -143,7 +143,7 @@ async fn refresh_cookie_is_not_sent_with_api_calls() {
     let request = browser.request(Method::GET, "/api/me", "");
     let cookie = request.headers()[http::header::COOKIE].to_str().unwrap();
     assert!(cookie.starts_with("__Host-Http-access="));
-    assert!(!cookie.contains("__Secure-refresh"));
+    assert!(!cookie.contains("__Http-refresh"));
 }
 
 #[tokio::test]
@@ -209,7 +209,7 @@ async fn reusing_a_superseded_refresh_token_revokes_the_whole_family() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
     assert!(reply.body.contains("refresh_reused"));
@@ -366,7 +366,7 @@ async fn a_session_ends_after_its_idle_lifetime() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
 }
@@ -477,10 +477,10 @@ async fn the_refresh_cookie_is_read_by_its_exact_case_sensitive_name() {
     let mut renamed = Browser::default();
     renamed
         .cookies
-        .insert("__secure-refresh".into(), (token.clone(), "/auth".into()));
+        .insert("__http-refresh".into(), (token.clone(), "/auth".into()));
     renamed
         .cookies
-        .insert("__Secure-refresh ".into(), (token, "/auth".into()));
+        .insert("__Http-refresh ".into(), (token, "/auth".into()));
     let reply = renamed.refresh(&app).await;
     assert_eq!(
         (reply.status.as_u16(), reply.reason()),
@@ -535,7 +535,7 @@ async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", tab_b.access(), "/", 900),
-            cookie_line("__Secure-refresh", &refresh, "/auth", 86_398),
+            cookie_line("__Http-refresh", &refresh, "/auth", 86_398),
         ]
     );
     assert_eq!(payload_of(&refresh)["exp"], NOW + 100 + 86_400);
@@ -564,7 +564,7 @@ async fn logout_with(app: &App, cookies: &str) {
         set,
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
 }
@@ -601,7 +601,7 @@ async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
             let own = victim.refresh_token().to_owned();
             logout_with(
                 &app,
-                &format!("__Secure-refresh={planted}; __Secure-refresh={own}"),
+                &format!("__Http-refresh={planted}; __Http-refresh={own}"),
             )
             .await;
             let reply = victim.refresh(&app).await;
@@ -614,7 +614,7 @@ async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
                 reply.set_cookies(),
                 [
                     clearing_line("__Host-Http-access", "/"),
-                    clearing_line("__Secure-refresh", "/auth")
+                    clearing_line("__Http-refresh", "/auth")
                 ]
             );
         }
@@ -655,7 +655,7 @@ async fn max_age_applies_to_access_tokens_only_not_to_refresh_tokens() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", browser.access(), "/", 900),
-            cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
+            cookie_line("__Http-refresh", browser.refresh_token(), "/auth", 86_400),
         ]
     );
     assert_eq!(browser.me(&app).await.status, 200);
@@ -677,7 +677,7 @@ async fn a_refresh_of_a_logged_out_session_clears_the_cookies() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
     assert!(other_tab.cookies.is_empty());
