@@ -106,13 +106,10 @@ async fn run() -> Result<(), BoxError> {
             .map(str::to_owned)
             .collect();
     }
-    if let Some(secs) = std::env::var_os("DEMO_ACCESS_TOKEN_SECS") {
-        let secs = secs
-            .to_str()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|&s| s > 0)
-            .ok_or("DEMO_ACCESS_TOKEN_SECS must be a positive number of seconds, e.g. 20")?;
-        config.access_lifetime = std::time::Duration::from_secs(secs);
+    if let Some(lifetime) =
+        settings::access_token_lifetime(std::env::var_os("DEMO_ACCESS_TOKEN_SECS").as_deref())?
+    {
+        config.access_lifetime = lifetime;
     }
     config.token_cache = std::env::var("DEMO_TOKEN_CACHE").as_deref() != Ok("off");
     let key_source = match std::env::var_os("DEMO_KEY_FILE") {

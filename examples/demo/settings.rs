@@ -5,6 +5,7 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
 use tower_jwt_cookie::keys::{self, KeyError};
 use zeroize::Zeroizing;
@@ -28,6 +29,24 @@ impl fmt::Display for BadSetting {
 }
 
 impl std::error::Error for BadSetting {}
+
+/// `DEMO_ACCESS_TOKEN_SECS`: the access-token lifetime, a positive whole
+/// number of seconds (`None` when unset: the crate's default). Very long
+/// values are fine: no token outlives its session.
+pub fn access_token_lifetime(value: Option<&OsStr>) -> Result<Option<Duration>, BadSetting> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let problem = match value.to_str().map(str::parse::<u64>) {
+        Some(Ok(0)) => "is 0: an access token must live at least a second".to_owned(),
+        Some(Ok(secs)) => return Ok(Some(Duration::from_secs(secs))),
+        _ => format!("{value:?} is not a whole number of seconds"),
+    };
+    Err(BadSetting {
+        var: "DEMO_ACCESS_TOKEN_SECS",
+        problem: format!("{problem}; use e.g. 20 to watch the page refresh, or unset it for 900"),
+    })
+}
 
 /// How the demo reads its private key files (`DEMO_KEY_FILE`, `DEMO_TLS_KEY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,11 +3,91 @@
 //! and the fix, for everything else. Never a panic.
 
 use std::ffi::OsStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use reqwest::StatusCode;
+use serde_json::Value;
 use tower_jwt_cookie::Algorithm;
 use tower_jwt_cookie::keys::SigningKey;
 
-use crate::support::demo::settings::{BadSetting, IGNORE_KEY_PERMISSIONS, KeyFiles};
+use super::demo_contract::{get, login_ok};
+use crate::support::demo::DemoServer;
+use crate::support::demo::settings::{
+    BadSetting, IGNORE_KEY_PERMISSIONS, KeyFiles, access_token_lifetime,
+};
+
+fn lifetime(value: &str) -> Result<Option<Duration>, BadSetting> {
+    access_token_lifetime(Some(OsStr::new(value)))
+}
+
+#[test]
+fn access_token_secs_takes_a_positive_whole_number_of_seconds() {
+    assert_eq!(access_token_lifetime(None), Ok(None));
+    assert_eq!(lifetime("20"), Ok(Some(Duration::from_secs(20))));
+    assert_eq!(lifetime("1"), Ok(Some(Duration::from_secs(1))));
+    assert_eq!(
+        lifetime("18446744073709551615"),
+        Ok(Some(Duration::from_secs(u64::MAX)))
+    );
+}
+
+#[test]
+fn access_token_secs_of_zero_or_junk_is_refused_naming_the_variable_and_the_fix() {
+    let fix = "; use e.g. 20 to watch the page refresh, or unset it for 900";
+    assert_eq!(
+        lifetime("0"),
+        Err(BadSetting {
+            var: "DEMO_ACCESS_TOKEN_SECS",
+            problem: format!("is 0: an access token must live at least a second{fix}"),
+        })
+    );
+    for junk in [
+        "",
+        "abc",
+        "-5",
+        "20s",
+        " 20",
+        "20 ",
+        "1.5",
+        "0x10",
+        "+",
+        "18446744073709551616",
+    ] {
+        assert_eq!(
+            lifetime(junk),
+            Err(BadSetting {
+                var: "DEMO_ACCESS_TOKEN_SECS",
+                problem: format!("{junk:?} is not a whole number of seconds{fix}"),
+            }),
+            "{junk:?}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let not_utf8 = access_token_lifetime(Some(OsStr::from_bytes(b"2\xff0"))).unwrap_err();
+        assert_eq!(
+            not_utf8.to_string(),
+            format!("DEMO_ACCESS_TOKEN_SECS: \"2\\xFF0\" is not a whole number of seconds{fix}")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_longest_access_token_lifetime_still_ends_with_the_session() {
+    let longest = lifetime("18446744073709551615").unwrap().unwrap();
+    let server = DemoServer::start(|config| config.access_lifetime = longest).await;
+    let tokens = login_ok(&server, "alice", "wonderland").await;
+    let me = get(&server, "/api/me", tokens.api()).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let exp = me.json::<Value>().await.unwrap()["exp"].as_u64().unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // The session's absolute lifetime (7 days) bounds the token.
+    assert!(exp <= now + 7 * 24 * 3600, "exp {exp}, now {now}");
+}
 
 #[test]
 fn the_key_permission_opt_out_is_1_or_0_and_anything_else_is_refused() {
