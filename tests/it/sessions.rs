@@ -339,6 +339,49 @@ async fn logout_everywhere_revokes_a_second_session_on_the_next_request_and_a_la
 }
 
 #[tokio::test]
+async fn session_control_end_ends_that_session_only_access_and_refresh() {
+    let clock = ManualClock::new(NOW);
+    let auth = builder(MemoryStore::new(), &clock).build().unwrap();
+    let app = app(&auth);
+    let (mut laptop, mut phone) = (Browser::default(), Browser::default());
+    laptop.login(&app, "alice").await;
+    phone.login(&app, "alice").await;
+    let sid = laptop.me(&app).await.json()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(phone.me(&app).await.json()["sid"], sid.as_str());
+
+    // An admin ends the laptop's session, outside any request of alice's.
+    auth.sessions().end("alice", &sid).await.unwrap();
+
+    let me = laptop.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
+    let refresh = laptop.refresh(&app).await;
+    assert_eq!(
+        (refresh.status.as_u16(), refresh.reason()),
+        (401, Some("revoked"))
+    );
+    assert_eq!(
+        refresh.set_cookies(),
+        [
+            clearing_line("__Host-Http-access", "/"),
+            clearing_line("__Http-refresh", "/auth")
+        ],
+        "a session that can never refresh again loses its cookies"
+    );
+    assert!(laptop.cookies.is_empty());
+
+    // Her other session lives on, refresh included.
+    assert_eq!(phone.me(&app).await.status, 200);
+    clock.advance(30);
+    assert_eq!(phone.refresh(&app).await.status, 200);
+    let me = phone.me(&app).await;
+    assert_eq!(me.status, 200);
+    assert_ne!(me.json()["sid"], sid.as_str());
+}
+
+#[tokio::test]
 async fn a_session_ends_after_its_idle_lifetime() {
     let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
