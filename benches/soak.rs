@@ -50,7 +50,7 @@ use tower_jwt_cookie::keys::SigningKey;
 use tower_jwt_cookie::revocation::RevocationStore;
 
 const ACCESS: &str = "__Host-Http-access";
-const REFRESH: &str = "__Secure-refresh";
+const REFRESH: &str = "__Http-refresh";
 const USERS: [(&str, &str); 2] = [("alice", "wonderland"), ("bob", "builder")];
 /// The issuer's default refresh grace window is 5 s; replays wait longer.
 const REPLAY_AFTER: Duration = Duration::from_secs(6);

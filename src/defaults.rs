@@ -46,12 +46,33 @@ pub(crate) const REFRESH_PATH: &str = "/auth/refresh";
 /// browser that does not know that prefix still applies the `__Host-` rules
 /// it starts with (RFC 6265bis §4.1.3.2), so nothing is lost there.
 pub(crate) const ACCESS_COOKIE: &str = "__Host-Http-access";
-/// The refresh-token cookie: `Secure`, scoped to [`REFRESH_COOKIE_PATH`].
-/// Not `__Host-Http-`, which needs `Path=/` (the token would travel with
-/// every request), and not `__Http-`, which a browser that does not know it
-/// treats as no prefix at all, losing the `Secure` guarantee `__Secure-`
-/// has everywhere. `.refresh_cookie("__Http-refresh")` opts in.
-pub(crate) const REFRESH_COOKIE: &str = "__Secure-refresh";
+/// The refresh-token cookie: `HttpOnly`, `Secure`, `SameSite=Strict`,
+/// scoped to [`REFRESH_COOKIE_PATH`]. A browser that knows the `__Http-`
+/// prefix (RFC 6265bis §4.1.3; Chromium 140 and later) stores such a cookie
+/// only from an HTTP response over a secure connection, with `HttpOnly` and
+/// `Secure`: no script on the page can plant one (the attacker's own refresh
+/// token, which would log the victim into the attacker's account on the
+/// page's next refresh) or overwrite it, and no plain-http response can
+/// either. Not `__Host-Http-`, which needs `Path=/`: the refresh token would
+/// travel with every API call.
+///
+/// What is left:
+/// * a browser that does not know `__Http-` takes it as an ordinary name: a
+///   script can plant it there (as it can a `__Secure-` cookie in every
+///   browser), and so can a network attacker through the plain-http origin
+///   while no genuine one is stored (RFC 6265bis §5.7 keeps plain http from
+///   shadowing a stored Secure cookie of that name, not from adding one
+///   where there is none), which is why the demo sends HSTS with
+///   `includeSubDomains`;
+/// * in every browser a sibling subdomain's server may set it with `Domain=`
+///   (only `__Host-` names stop that, and they need `Path=/`). Refresh and
+///   logout read every value sent: junk cannot block them, and a second
+///   valid token makes them refuse rather than guess.
+///
+/// An explicit `.refresh_cookie("__Secure-refresh")` is the other trade: old
+/// browsers keep it off plain http even without HSTS, but a script can plant
+/// it in every browser.
+pub(crate) const REFRESH_COOKIE: &str = "__Http-refresh";
 /// The access cookie under `.insecure_http_cookies_for_local_development()`:
 /// every prefix needs `Secure`, so the plain-http name has none.
 pub(crate) const INSECURE_ACCESS_COOKIE: &str = "access";

@@ -14,6 +14,7 @@ use crate::body::ResponseBody;
 pin_project! {
     /// The response future of a layer that either calls the inner service or
     /// answers by itself (a refusal, a preflight) without calling it.
+    #[must_use = "futures do nothing unless polled"]
     pub struct ResponseFuture<F> {
         #[pin]
         kind: Kind<F>,

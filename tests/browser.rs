@@ -258,9 +258,7 @@ impl Browser {
 
     /// Opens the demo page and logs in through its form.
     async fn log_in(&self, app: &DemoServer, user: &str, password: &str) {
-        self.client.goto(&app.at("/")).await.unwrap();
-        self.wait_for("document.readyState === 'complete'", "the page")
-            .await;
+        self.open(&app.at("/")).await;
         self.type_into("username", user).await;
         self.type_into("password", password).await;
         let (status, text) = self.press("login").await;
@@ -284,6 +282,32 @@ impl Browser {
             .iter()
             .find(|c| c.name() == "__Host-Http-access")
             .map(|c| c.value().to_owned())
+    }
+
+    /// Navigates to `url` and waits until the page has loaded.
+    async fn open(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.wait_for("document.readyState === 'complete'", url)
+            .await;
+    }
+
+    /// The cookies the browser holds for `url` (a page it navigates to):
+    /// name, value and HttpOnly, sorted by name.
+    async fn cookies_at(&self, url: &str) -> Vec<(String, String, bool)> {
+        self.client.goto(url).await.unwrap();
+        let mut cookies: Vec<_> = self
+            .client
+            .get_all_cookies()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let http_only = c.http_only() == Some(true);
+                (c.name().to_owned(), c.value().to_owned(), http_only)
+            })
+            .collect();
+        cookies.sort();
+        cookies
     }
 
     /// `document.cookie` after a script tried to set each of `attempts`.
@@ -553,6 +577,48 @@ async fn page_refreshes_an_expired_access_token_and_logout_ends_the_session() {
     browser.close().await;
 }
 
+/// A page at `path` on another port of the demo's host. Cookies are not
+/// isolated by port (RFC 6265 §8.5), so the browser holds for it exactly the
+/// cookies it would send to the demo's `path`. The demo's own answer there
+/// is an empty 405, which Chromium shows as its own error page, where
+/// WebDriver lists no cookies at all.
+async fn same_host_page(path: &'static str) -> String {
+    let router = Router::new().route(path, get(|| async { Html("<p>the cookie jar</p>") }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://127.0.0.1:{port}{path}")
+}
+
+/// The attacker's own session: `user` logs in to the demo without a
+/// browser, and keeps the values of the two token cookies it set.
+async fn own_session(app: &DemoServer, user: &str, password: &str) -> (String, String) {
+    let response = reqwest::Client::new()
+        .post(app.at("/auth/login"))
+        .json(&json!({ "username": user, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let value = |name: &str| {
+        response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.split(';').next()?.strip_prefix(name)?.strip_prefix('='))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+    };
+    (value("__Host-Http-access"), value("__Http-refresh"))
+}
+
+/// The JSON answer the demo page shows (`label -> status\n{json}`).
+fn shown_json(text: &str) -> Value {
+    let (_, body) = text.split_once('\n').expect("a status line and a body");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn script_cannot_plant_or_overwrite_the_token_cookies() {
     let _one = ONE_BROWSER.lock().await;
@@ -560,56 +626,100 @@ async fn script_cannot_plant_or_overwrite_the_token_cookies() {
         return;
     };
     let app = DemoServer::start(|_| {}).await;
-    browser.client.goto(&app.at("/")).await.unwrap();
-    browser
-        .wait_for("document.readyState === 'complete'", "the page")
-        .await;
+    // What a script would plant: bob's live tokens, so that alice's page
+    // would work in bob's account (login CSRF by cookie).
+    let (bob_access, bob_refresh) = own_session(&app, "bob", "builder").await;
+    let refresh_url = app.at("/auth/refresh");
+    let refresh_jar = same_host_page("/auth/refresh").await;
+    browser.open(&app.at("/")).await;
 
-    // Planting, before login: the `__Host-Http-` and `__Http-` names are
-    // refused to scripts, while the same script may set an old-style
-    // `__Host-` cookie (so it is the prefix that stops it, not the page).
+    // Planting, before login, under the demo's own names and paths: the
+    // `__Host-Http-` and `__Http-` names are refused to scripts. The same
+    // script may set an old-style `__Host-` cookie (so it is the prefix that
+    // stops it, not the page) and the former default `__Secure-refresh`.
     let visible = browser
         .script_sets(&[
-            "__Host-Http-access=planted; Path=/; Secure; SameSite=Strict",
-            "__Http-refresh=planted; Path=/; Secure; SameSite=Strict",
+            &format!("__Host-Http-access={bob_access}; Path=/; Secure; SameSite=Strict"),
+            &format!("__Http-refresh={bob_refresh}; Path=/auth; Secure; SameSite=Strict"),
+            &format!("__Http-refresh={bob_refresh}; Path=/auth/refresh; Secure; SameSite=Strict"),
+            &format!("__Secure-refresh={bob_refresh}; Path=/auth; Secure; SameSite=Strict"),
             "__Host-control=set-by-script; Path=/; Secure; SameSite=Strict",
         ])
         .await;
     assert_eq!(visible, "__Host-control=set-by-script");
-    let names: Vec<String> = browser
-        .client
-        .get_all_cookies()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.name().to_owned())
-        .collect();
-    assert_eq!(names, ["__Host-control"], "nothing planted");
+    // Everything a request to the refresh endpoint would carry.
+    assert_eq!(
+        browser.cookies_at(&refresh_jar).await,
+        [
+            (
+                "__Host-control".to_owned(),
+                "set-by-script".to_owned(),
+                false
+            ),
+            ("__Secure-refresh".to_owned(), bob_refresh.clone(), false),
+        ],
+        "only the unprotected names were planted"
+    );
     browser
         .script_sets(&["__Host-control=; Path=/; Secure; Max-Age=0"])
         .await;
+    // The browser sends the planted `__Secure-refresh` with bob's live
+    // token, and the refresh endpoint ignores it: it reads `__Http-refresh`
+    // only. So the page's refresh-on-401 cannot log alice in as bob.
+    browser.open(&app.at("/")).await;
+    let (status, text) = browser.press("refresh").await;
+    assert_eq!(status, "401", "{text}");
+    assert_eq!(shown_json(&text)["error"], "missing_token", "{text}");
+    let (status, text) = browser.press("me").await;
+    assert_eq!(status, "401", "{text}");
+    assert_eq!(shown_json(&text)["error"], "missing_token", "{text}");
 
-    // Overwriting, after login: the HttpOnly access cookie stays as the
-    // server set it, and so does the refresh cookie (HttpOnly: RFC 6265bis
-    // §5.7 forbids a script to replace an HttpOnly cookie).
+    // Overwriting, after login: the HttpOnly cookies stay as the server set
+    // them, at their own path and at a narrower one (RFC 6265bis §5.7: a
+    // script can neither set an `__Http-` name nor replace an HttpOnly cookie).
     browser.log_in(&app, "alice", "wonderland").await;
-    let genuine = browser.access_cookie().await.expect("access cookie");
+    let genuine_access = browser.access_cookie().await.expect("access cookie");
     let visible = browser
         .script_sets(&[
-            "__Host-Http-access=overwritten; Path=/; Secure; SameSite=Strict",
-            "__Secure-refresh=overwritten; Path=/auth; Secure; SameSite=Strict",
+            &format!("__Host-Http-access={bob_access}; Path=/; Secure; SameSite=Strict"),
+            &format!("__Http-refresh={bob_refresh}; Path=/auth; Secure; SameSite=Strict"),
+            &format!("__Http-refresh={bob_refresh}; Path=/auth/refresh; Secure; SameSite=Strict"),
         ])
         .await;
     assert_eq!(visible, "", "no script-set cookie: {visible}");
-    assert_eq!(browser.access_cookie().await, Some(genuine));
+    let jar = browser.cookies_at(&refresh_jar).await;
+    let names: Vec<(&str, bool)> = jar.iter().map(|(n, _, h)| (n.as_str(), *h)).collect();
+    assert_eq!(
+        names,
+        [
+            ("__Host-Http-access", true),
+            ("__Http-refresh", true),
+            ("__Secure-refresh", false),
+        ]
+    );
+    assert_eq!(jar[0].1, genuine_access);
+    assert_ne!(jar[1].1, bob_refresh, "the refresh cookie is alice's own");
+    assert_eq!(jar[2].1, bob_refresh, "still planted, still sent");
+
+    browser.open(&app.at("/")).await;
     let (status, text) = browser.press("me").await;
     assert_eq!(status, "200", "{text}");
+    assert_eq!(shown_json(&text)["sub"], "alice", "{text}");
     let (status, text) = browser.press("refresh").await;
-    assert_eq!(
-        status, "200",
-        "the genuine refresh cookie still works: {text}"
-    );
+    assert_eq!(status, "200", "the genuine refresh cookie works: {text}");
+    let (status, text) = browser.press("me").await;
+    assert_eq!(status, "200", "{text}");
+    assert_eq!(shown_json(&text)["sub"], "alice", "still alice: {text}");
     browser.close().await;
+
+    // And bob's token was live all along: it refreshes his own session.
+    let response = reqwest::Client::new()
+        .post(&refresh_url)
+        .header("cookie", format!("__Http-refresh={bob_refresh}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
 }
 
 /// A CA and a leaf certificate for `app.test` signed by it, as the demo's

@@ -20,7 +20,10 @@
 //!   Refused if its group or others may read or write it (`chmod 600` it),
 //!   like ssh refuses such a private key;
 //! * `DEMO_TLS_CERT` + `DEMO_TLS_KEY` — PEM certificate chain and private
-//!   key: serve HTTPS (rustls) on `DEMO_ADDR`;
+//!   key: serve HTTPS (rustls) on `DEMO_ADDR`; the key file is refused as
+//!   `DEMO_KEY_FILE` is;
+//! * `DEMO_IGNORE_INSECURE_KEY_PERMISSIONS=1` — read both key files whatever
+//!   their mode: only for files something else protects (a secrets mount);
 //! * `DEMO_TLS_SELF_SIGNED=1` — serve HTTPS with a certificate generated at
 //!   start for `localhost` and `127.0.0.1`; its SHA-256 fingerprint is
 //!   printed, to compare with what the browser shows before accepting it;
@@ -41,6 +44,7 @@
 #[allow(dead_code)]
 mod app;
 mod page;
+mod settings;
 mod shell;
 mod tls;
 mod users;
@@ -79,7 +83,10 @@ async fn run() -> Result<(), BoxError> {
         .await
         .map_err(|e| format!("cannot listen on {addr} (DEMO_ADDR): {e}"))?;
     let local = listener.local_addr()?;
-    let tls = tls_from_env()?;
+    let key_files = settings::KeyFiles::from_value(
+        std::env::var_os(settings::IGNORE_KEY_PERMISSIONS).as_deref(),
+    )?;
+    let tls = tls_from_env(key_files)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let listening = if local.ip().is_unspecified() {
         format!("{scheme}://localhost:{}", local.port())
@@ -99,19 +106,17 @@ async fn run() -> Result<(), BoxError> {
             .map(str::to_owned)
             .collect();
     }
-    if let Some(secs) = std::env::var_os("DEMO_ACCESS_TOKEN_SECS") {
-        let secs = secs
-            .to_str()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|&s| s > 0)
-            .ok_or("DEMO_ACCESS_TOKEN_SECS must be a positive number of seconds, e.g. 20")?;
-        config.access_lifetime = std::time::Duration::from_secs(secs);
+    if let Some(lifetime) =
+        settings::access_token_lifetime(std::env::var_os("DEMO_ACCESS_TOKEN_SECS").as_deref())?
+    {
+        config.access_lifetime = lifetime;
     }
     config.token_cache = std::env::var("DEMO_TOKEN_CACHE").as_deref() != Ok("off");
     let key_source = match std::env::var_os("DEMO_KEY_FILE") {
         Some(path) => {
+            let pem = key_files.read("DEMO_KEY_FILE", path.as_ref())?;
             config.signing_key = Some(
-                SigningKey::from_pem_file("demo-file", Algorithm::ES256, &path)
+                SigningKey::from_pem("demo-file", Algorithm::ES256, &pem)
                     .map_err(|e| format!("DEMO_KEY_FILE: {e}"))?,
             );
             format!("ES256 key from {}", path.display())
@@ -212,16 +217,18 @@ async fn redis_demo(_: app::DemoConfig, _: &str, _: bool) -> Result<(app::Demo, 
 }
 
 /// HTTPS from `DEMO_TLS_CERT` + `DEMO_TLS_KEY`, or `DEMO_TLS_SELF_SIGNED=1`; `None`: plain http.
-fn tls_from_env() -> Result<Option<tls::Tls>, BoxError> {
+fn tls_from_env(key_files: settings::KeyFiles) -> Result<Option<tls::Tls>, BoxError> {
     let cert = std::env::var_os("DEMO_TLS_CERT");
     let key = std::env::var_os("DEMO_TLS_KEY");
     let self_signed = std::env::var("DEMO_TLS_SELF_SIGNED").is_ok_and(|v| v == "1");
     match (cert, key, self_signed) {
         (None, None, false) => Ok(None),
         (None, None, true) => Ok(Some(tls::Tls::self_signed()?)),
-        (Some(cert), Some(key), false) => {
-            Ok(Some(tls::Tls::from_pem_files(cert.as_ref(), key.as_ref())?))
-        }
+        (Some(cert), Some(key), false) => Ok(Some(tls::Tls::from_pem_files(
+            cert.as_ref(),
+            key.as_ref(),
+            key_files,
+        )?)),
         (Some(_), Some(_), true) => Err(
             "set either DEMO_TLS_CERT + DEMO_TLS_KEY or DEMO_TLS_SELF_SIGNED=1, not both".into(),
         ),

@@ -20,6 +20,8 @@ use tokio_rustls::rustls::crypto::aws_lc_rs;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use super::settings::KeyFiles;
+
 type BoxError = Box<dyn Error + Send + Sync>;
 
 /// A TLS configuration and the SHA-256 fingerprint of its certificate.
@@ -52,12 +54,15 @@ impl Tls {
         })
     }
 
-    /// `DEMO_TLS_CERT` (PEM chain, leaf first) and `DEMO_TLS_KEY` (PEM private key).
-    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, BoxError> {
+    /// `DEMO_TLS_CERT` (PEM chain, leaf first) and `DEMO_TLS_KEY` (PEM
+    /// private key, read as `key_files` says: by default refused when its
+    /// group or others may read or write it, like the signing key).
+    pub fn from_pem_files(cert: &Path, key: &Path, key_files: KeyFiles) -> Result<Self, BoxError> {
         let chain = CertificateDer::pem_file_iter(cert)
             .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
             .map_err(|e| format!("DEMO_TLS_CERT {}: {e}", cert.display()))?;
-        let private = PrivateKeyDer::from_pem_file(key)
+        let pem = key_files.read("DEMO_TLS_KEY", key)?;
+        let private = PrivateKeyDer::from_pem_slice(&pem)
             .map_err(|e| format!("DEMO_TLS_KEY {}: {e}", key.display()))?;
         Self::new(chain, private)
     }

@@ -75,7 +75,7 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
 fn refresh_cookie<B>(response: &Response<B>) -> Option<String> {
     response.headers().get_all(SET_COOKIE).iter().find_map(|v| {
         let v = v.to_str().ok()?;
-        let value = v.strip_prefix("__Secure-refresh=")?.split(';').next()?;
+        let value = v.strip_prefix("__Http-refresh=")?.split(';').next()?;
         (!value.is_empty()).then(|| value.to_owned())
     })
 }
@@ -126,7 +126,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(jwt) = token::encode(&f.key, TokenKind::Refresh, &claims) else {
         return;
     };
-    let Ok(cookie) = HeaderValue::try_from(format!("__Secure-refresh={jwt}")) else {
+    let Ok(cookie) = HeaderValue::try_from(format!("__Http-refresh={jwt}")) else {
         return;
     };
     let response = post(f, &[cookie]);

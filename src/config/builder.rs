@@ -168,10 +168,13 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         self
     }
 
-    /// The refresh-token cookie's name. Default `__Secure-refresh` (`refresh`
-    /// under the local-development switch). `__Http-refresh` also keeps
-    /// scripts from planting it in browsers that know the `__Http-` prefix,
-    /// but is an unprefixed name (no `Secure` guarantee) in those that do not.
+    /// The refresh-token cookie's name. Default `__Http-refresh` (`refresh`
+    /// under the local-development switch): browsers that know the `__Http-`
+    /// prefix (RFC 6265bis, Chromium 140 and later) refuse it from scripts
+    /// and from plain http, so neither can plant the attacker's refresh
+    /// token; browsers that do not know it see an unprefixed name, so serve
+    /// HSTS. `__Secure-refresh` keeps the `Secure` guarantee in those
+    /// browsers, but a script can plant it in every browser.
     pub fn refresh_cookie(mut self, name: impl Into<String>) -> Self {
         self.sessions.refresh_cookie = Some(name.into());
         self

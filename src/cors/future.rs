@@ -12,6 +12,7 @@ use crate::body::ResponseBody;
 pin_project! {
     /// The response future of [`CorsService`](super::CorsService): the inner
     /// service's response with CORS headers added, or a preflight answer.
+    #[must_use = "futures do nothing unless polled"]
     pub struct ResponseFuture<F> {
         #[pin]
         future: crate::future::ResponseFuture<F>,

@@ -2,8 +2,9 @@
 //!
 //! A browser sends every cookie whose domain and path match, longer paths
 //! first (RFC 6265bis §5.8.3), so a sibling subdomain can plant values of a
-//! `__Secure-` cookie (the prefix binds `Secure`, not the host) that arrive
-//! before the genuine one. Refresh and logout therefore read every value:
+//! `__Http-` or `__Secure-` cookie (those prefixes bind `Secure`, not the
+//! host) that arrive before the genuine one. Refresh and logout therefore
+//! read every value:
 //!
 //! * a value that fails the cheap structure check (length, base64url
 //!   alphabet, three parts) is skipped and does not count;

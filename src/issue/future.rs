@@ -17,6 +17,7 @@ use crate::revocation::RevocationStore;
 
 pin_project! {
     /// The response future of [`IssuerService`](super::IssuerService).
+    #[must_use = "futures do nothing unless polled"]
     pub struct ResponseFuture<F, ResBody, S> {
         #[pin]
         state: State<F, ResBody, S>,

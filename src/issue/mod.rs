@@ -45,7 +45,7 @@
 //! assert_eq!(response.status(), StatusCode::OK);
 //! let cookies: Vec<_> = response.headers().get_all(SET_COOKIE).iter().collect();
 //! assert!(cookies[0].to_str()?.starts_with("__Host-Http-access="));
-//! assert!(cookies[1].to_str()?.starts_with("__Secure-refresh="));
+//! assert!(cookies[1].to_str()?.starts_with("__Http-refresh="));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```

@@ -125,7 +125,9 @@ pub enum KeyError {
     #[error(
         "the key file {} has mode {mode:04o}: its group or others can read or write it; \
          run `chmod 600 {}` (as ssh demands of private keys), or, only if something else \
-         protects it, load it with `SigningKey::from_pem_file_ignoring_insecure_permissions`",
+         protects it, load it with the `_ignoring_insecure_permissions` variant of the loader \
+         (`SigningKey::from_pem_file_ignoring_insecure_permissions`, \
+         `keys::read_key_file_ignoring_insecure_permissions`)",
         path.display(),
         path.display()
     )]

@@ -53,18 +53,40 @@ impl SigningKey {
         path: &Path,
         check_mode: bool,
     ) -> Result<Self, KeyError> {
-        let read_error = |source| KeyError::KeyFileRead {
-            path: path.to_owned(),
-            source,
-        };
-        let mut file = File::open(path).map_err(read_error)?;
-        if check_mode {
-            check_permissions(&file, path)?;
-        }
-        let mut pem = Zeroizing::new(Vec::new());
-        file.read_to_end(&mut pem).map_err(read_error)?;
-        Self::from_pem(kid, alg, &pem)
+        Self::from_pem(kid, alg, &read(path, check_mode)?)
     }
+}
+
+/// Reads a private key file of another kind (the TLS key beside the JWT
+/// key, say) under the rule of [`SigningKey::from_pem_file`]: on Unix, a
+/// file its group or others may read or write is refused with
+/// [`KeyError::KeyFilePermissions`], the mode checked on the opened file.
+/// The bytes are zeroized when dropped.
+pub fn read_key_file(path: impl AsRef<Path>) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    read(path.as_ref(), true)
+}
+
+/// [`read_key_file`] WITHOUT the permission check: only for a file that
+/// something else protects (a container whose only user is the server, a
+/// secrets mount that cannot be `chmod`ed).
+pub fn read_key_file_ignoring_insecure_permissions(
+    path: impl AsRef<Path>,
+) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    read(path.as_ref(), false)
+}
+
+fn read(path: &Path, check_mode: bool) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let read_error = |source| KeyError::KeyFileRead {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(read_error)?;
+    if check_mode {
+        check_permissions(&file, path)?;
+    }
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.read_to_end(&mut bytes).map_err(read_error)?;
+    Ok(bytes)
 }
 
 #[cfg(unix)]

@@ -32,6 +32,7 @@ mod verifying;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use error::KeyError;
+pub use file::{read_key_file, read_key_file_ignoring_insecure_permissions};
 pub(crate) use material::{MAX_SIGNATURE_LEN, check_kid};
 pub use provider::{KeyProvider, KeyRefresh};
 pub use public::PublicKey;

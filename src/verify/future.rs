@@ -14,6 +14,7 @@ use crate::rejection::{Rejection, Responder, rejection_response};
 
 pin_project! {
     /// The response future of [`VerifierService`](super::VerifierService).
+    #[must_use = "futures do nothing unless polled"]
     pub struct ResponseFuture<I, ReqBody, C>
     where
         I: Service<Request<ReqBody>>,

@@ -91,7 +91,7 @@ async fn session_commands_work_as_axum_response_parts() {
         cleared,
         [
             "__Host-Http-access=; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            "__Secure-refresh=; HttpOnly; SameSite=Strict; Secure; Path=/auth; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "__Http-refresh=; HttpOnly; SameSite=Strict; Secure; Path=/auth; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
         ]
     );
     let (status, _, body) = call(&app, "GET", "/api/me", &cookies).await;

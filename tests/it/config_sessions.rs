@@ -87,10 +87,7 @@ fn a_cookie_max_age_beyond_its_token_life_is_refused() {
     );
     assert!(message.contains("at most the token lifetime"), "{message}");
     let (e, _) = error(base().refresh_cookie_max_age(Duration::from_secs(86_401)));
-    assert_eq!(
-        e,
-        ConfigError::CookieOutlivesToken("__Secure-refresh".into())
-    );
+    assert_eq!(e, ConfigError::CookieOutlivesToken("__Http-refresh".into()));
     assert!(
         base()
             .access_cookie_max_age(Duration::from_secs(600))
@@ -206,6 +203,6 @@ fn the_cookie_specs_the_issuer_writes_are_readable() {
     let refresh = auth.refresh_cookie_spec();
     assert_eq!(
         (refresh.name(), refresh.path(), refresh.domain()),
-        ("__Secure-refresh", "/auth", None)
+        ("__Http-refresh", "/auth", None)
     );
 }

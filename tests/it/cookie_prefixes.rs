@@ -22,10 +22,10 @@ fn problem(builder: CookieAuthBuilder<MemoryStore>) -> (String, &'static str) {
 }
 
 #[tokio::test]
-async fn default_access_cookie_is_host_http_and_refresh_cookie_is_secure() {
+async fn default_token_cookies_are_host_http_access_and_http_refresh() {
     let auth = base().build().unwrap();
     assert_eq!(auth.access_cookie_spec().name(), "__Host-Http-access");
-    assert_eq!(auth.refresh_cookie_spec().name(), "__Secure-refresh");
+    assert_eq!(auth.refresh_cookie_spec().name(), "__Http-refresh");
     let mut browser = Browser::default();
     let set = browser.login(&app(&auth), "alice").await.set_cookies();
     assert!(
@@ -36,11 +36,38 @@ async fn default_access_cookie_is_host_http_and_refresh_cookie_is_secure() {
     );
     assert!(!set[0].contains("Domain"), "{}", set[0]);
     assert!(
-        set[1].starts_with("__Secure-refresh=")
-            && set[1].contains("; HttpOnly; SameSite=Strict; Secure; Path=/auth;"),
+        set[1].starts_with("__Http-refresh=")
+            && set[1].ends_with("; HttpOnly; SameSite=Strict; Secure; Path=/auth; Max-Age=86400"),
         "{}",
         set[1]
     );
+}
+
+#[tokio::test]
+async fn the_former_secure_refresh_name_is_still_an_explicit_choice() {
+    let auth = base().refresh_cookie("__Secure-refresh").build().unwrap();
+    assert_eq!(auth.refresh_cookie_spec().name(), "__Secure-refresh");
+    let app = app(&auth);
+    let mut browser = Browser::default();
+    let set = browser.login(&app, "alice").await.set_cookies();
+    let token = browser.cookie("__Secure-refresh").unwrap().to_owned();
+    assert_eq!(
+        set[1],
+        format!(
+            "__Secure-refresh={token}; HttpOnly; SameSite=Strict; Secure; Path=/auth; Max-Age=86400"
+        )
+    );
+    // The refresh endpoint reads the configured name, and only that one.
+    let mut renamed = Browser::default();
+    renamed
+        .cookies
+        .insert("__Http-refresh".into(), (token.clone(), "/auth".into()));
+    let reply = renamed.refresh(&app).await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.reason()),
+        (401, Some("missing_token"))
+    );
+    assert_eq!(browser.refresh(&app).await.status, StatusCode::OK);
 }
 
 #[test]
@@ -140,5 +167,17 @@ fn local_development_switch_names_every_change_needed_at_once() {
             "`.insecure_http_cookies_for_local_development()` writes cookies without Secure"
         ),
         "{message}"
+    );
+    // The switch replaces names left at their default, not names equal to
+    // it: the default refresh name, chosen explicitly, is refused too.
+    assert_eq!(
+        base()
+            .insecure_http_cookies_for_local_development()
+            .refresh_cookie("__Http-refresh")
+            .build()
+            .unwrap_err(),
+        ConfigError::PlainHttpCookies(vec![
+            "cookie `__Http-refresh` has the `__Http-` prefix: drop `.refresh_cookie(..)` to get `refresh`, or pass a name without a prefix".into(),
+        ])
     );
 }

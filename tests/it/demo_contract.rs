@@ -83,7 +83,7 @@ impl Tokens {
     fn from(cookies: &[SetCookie]) -> Self {
         Self {
             access: named(cookies, "__Host-Http-access").pair(),
-            refresh: named(cookies, "__Secure-refresh").pair(),
+            refresh: named(cookies, "__Http-refresh").pair(),
         }
     }
 
@@ -208,7 +208,7 @@ async fn login_sets_both_token_cookies_with_their_attributes() {
     );
     assert_eq!(access.value.matches('.').count(), 2, "a compact JWT");
 
-    let refresh = named(&cookies, "__Secure-refresh");
+    let refresh = named(&cookies, "__Http-refresh");
     assert!(
         refresh.has("HttpOnly") && refresh.has("Secure"),
         "{refresh:?}"
@@ -305,7 +305,7 @@ async fn me_answers_200_with_sub_roles_exp_only_with_a_valid_access_cookie() {
     // The refresh token is never an access token, even in the access cookie.
     let swapped = tokens
         .refresh
-        .replace("__Secure-refresh", "__Host-Http-access");
+        .replace("__Http-refresh", "__Host-Http-access");
     let response = get(&server, "/api/me", &swapped).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
@@ -418,7 +418,7 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     assert_ne!(second.refresh, first.refresh, "rotated");
     assert_ne!(second.access, first.access);
     assert_eq!(
-        named(&cookies, "__Secure-refresh").attr("Path"),
+        named(&cookies, "__Http-refresh").attr("Path"),
         Some("/auth")
     );
     assert!(named(&cookies, "__Host-Http-access").has("HttpOnly"));
@@ -467,7 +467,7 @@ async fn logout_revokes_this_session_and_clears_both_cookies() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let cleared = set_cookies(response.headers());
     let access = named(&cleared, "__Host-Http-access");
-    let refresh_cookie = named(&cleared, "__Secure-refresh");
+    let refresh_cookie = named(&cleared, "__Http-refresh");
     for (cookie, path) in [(access, "/"), (refresh_cookie, "/auth")] {
         assert_eq!(cookie.value, "");
         assert_eq!(cookie.attr("Max-Age"), Some("0"));

@@ -52,10 +52,10 @@ async fn the_hyper_example_logs_in_refreshes_and_logs_out_over_http() {
     assert_eq!(login.status(), StatusCode::OK);
     let set = cookies(&login);
     let names: Vec<&str> = set.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(names, ["__Host-Http-access", "__Secure-refresh"]);
+    assert_eq!(names, ["__Host-Http-access", "__Http-refresh"]);
     assert_eq!(login.text().await.unwrap(), "welcome");
     let access = format!("__Host-Http-access={}", set[0].1);
-    let refresh = format!("__Secure-refresh={}", set[1].1);
+    let refresh = format!("__Http-refresh={}", set[1].1);
 
     let me = |cookie: String| {
         client
@@ -88,7 +88,7 @@ async fn the_hyper_example_logs_in_refreshes_and_logs_out_over_http() {
 
     // Logout revokes the session: the access token stops working at once.
     let new_access = format!("__Host-Http-access={}", rotated[0].1);
-    let new_refresh = format!("__Secure-refresh={}", rotated[1].1);
+    let new_refresh = format!("__Http-refresh={}", rotated[1].1);
     let logout = post("/auth/logout")
         .header(COOKIE, format!("{new_access}; {new_refresh}"))
         .send()
@@ -99,7 +99,7 @@ async fn the_hyper_example_logs_in_refreshes_and_logs_out_over_http() {
         cookies(&logout),
         [
             ("__Host-Http-access".to_owned(), String::new()),
-            ("__Secure-refresh".to_owned(), String::new())
+            ("__Http-refresh".to_owned(), String::new())
         ]
     );
     assert_eq!(

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use tower_jwt_cookie::Algorithm;
-use tower_jwt_cookie::keys::{KeyError, SigningKey};
+use tower_jwt_cookie::keys::{self, KeyError, SigningKey};
 
 /// A copy of the P-256 test key with `mode`, in a directory of its own.
 fn key_file(name: &str, mode: u32) -> PathBuf {
@@ -49,10 +49,38 @@ fn group_or_world_accessible_key_file_is_refused_with_the_chmod_fix() {
             "{message}"
         );
         assert!(
-            message.contains("from_pem_file_ignoring_insecure_permissions"),
+            message.contains("`SigningKey::from_pem_file_ignoring_insecure_permissions`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("`keys::read_key_file_ignoring_insecure_permissions`"),
             "{message}"
         );
     }
+}
+
+#[test]
+fn other_private_key_files_are_read_under_the_same_rule() {
+    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/p256.pem")).unwrap();
+    let owner_only = key_file("read-600", 0o600);
+    assert_eq!(keys::read_key_file(&owner_only).unwrap().as_slice(), pem);
+    let open = key_file("read-644", 0o644);
+    match keys::read_key_file(&open).unwrap_err() {
+        KeyError::KeyFilePermissions { path, mode } => {
+            assert_eq!((path, mode), (open.clone(), 0o644));
+        }
+        other => panic!("expected KeyFilePermissions, got {other:?}"),
+    }
+    assert_eq!(
+        keys::read_key_file_ignoring_insecure_permissions(&open)
+            .unwrap()
+            .as_slice(),
+        pem
+    );
+    assert!(matches!(
+        keys::read_key_file("/nonexistent/tls.pem").unwrap_err(),
+        KeyError::KeyFileRead { .. }
+    ));
 }
 
 #[test]

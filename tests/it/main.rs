@@ -28,6 +28,8 @@ mod custom_store;
 mod demo_contract;
 #[cfg(feature = "axum")]
 mod demo_session_control;
+#[cfg(feature = "axum")]
+mod demo_settings;
 #[cfg(all(feature = "axum", feature = "jwks"))]
 mod demo_tls;
 mod foreign_tokens;

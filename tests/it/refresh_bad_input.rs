@@ -136,7 +136,7 @@ async fn a_duplicated_refresh_cookie_is_refused_with_duplicate_cookie() {
     let mut request = browser.request(Method::POST, "/auth/refresh", "");
     request.headers_mut().insert(
         COOKIE,
-        format!("__Secure-refresh={real}; __Secure-refresh={attacker}")
+        format!("__Http-refresh={real}; __Http-refresh={attacker}")
             .parse()
             .unwrap(),
     );

@@ -34,7 +34,7 @@ async fn login_sets_both_cookies_with_every_attribute() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", &access, "/", 900),
-            cookie_line("__Secure-refresh", &refresh, "/auth", 86_400),
+            cookie_line("__Http-refresh", &refresh, "/auth", 86_400),
         ]
     );
     let (a, r) = (payload_of(&access), payload_of(&refresh));
@@ -71,7 +71,7 @@ async fn refresh_writes_both_cookies_with_every_attribute() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", browser.access(), "/", 900),
-            cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
+            cookie_line("__Http-refresh", browser.refresh_token(), "/auth", 86_400),
         ]
     );
     let body = reply.json();
@@ -90,7 +90,7 @@ async fn logout_clears_both_cookies_repeating_their_paths() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
     assert!(browser.cookies.is_empty());
@@ -124,7 +124,7 @@ async fn reuse_and_clearing_cookies_repeat_a_configured_domain() {
         reply.set_cookies(),
         [
             "__Secure-access=; HttpOnly; SameSite=Lax; Secure; Path=/; Domain=app.example; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            "__Secure-refresh=; HttpOnly; SameSite=Lax; Secure; Path=/auth; Domain=app.example; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "__Http-refresh=; HttpOnly; SameSite=Lax; Secure; Path=/auth; Domain=app.example; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
         ]
     );
 }
@@ -137,7 +137,7 @@ async fn refresh_cookie_is_not_sent_with_api_calls() {
     let request = browser.request(Method::GET, "/api/me", "");
     let cookie = request.headers()[http::header::COOKIE].to_str().unwrap();
     assert!(cookie.starts_with("__Host-Http-access="));
-    assert!(!cookie.contains("__Secure-refresh"));
+    assert!(!cookie.contains("__Http-refresh"));
 }
 
 #[tokio::test]
@@ -203,7 +203,7 @@ async fn reusing_a_superseded_refresh_token_revokes_the_whole_family() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
     assert!(reply.body.contains("refresh_reused"));
@@ -333,6 +333,49 @@ async fn logout_everywhere_revokes_a_second_session_on_the_next_request_and_a_la
 }
 
 #[tokio::test]
+async fn session_control_end_ends_that_session_only_access_and_refresh() {
+    let clock = ManualClock::new(NOW);
+    let auth = builder(MemoryStore::new(), &clock).build().unwrap();
+    let app = app(&auth);
+    let (mut laptop, mut phone) = (Browser::default(), Browser::default());
+    laptop.login(&app, "alice").await;
+    phone.login(&app, "alice").await;
+    let sid = laptop.me(&app).await.json()["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(phone.me(&app).await.json()["sid"], sid.as_str());
+
+    // An admin ends the laptop's session, outside any request of alice's.
+    auth.sessions().end("alice", &sid).await.unwrap();
+
+    let me = laptop.me(&app).await;
+    assert_eq!((me.status.as_u16(), me.reason()), (401, Some("revoked")));
+    let refresh = laptop.refresh(&app).await;
+    assert_eq!(
+        (refresh.status.as_u16(), refresh.reason()),
+        (401, Some("revoked"))
+    );
+    assert_eq!(
+        refresh.set_cookies(),
+        [
+            clearing_line("__Host-Http-access", "/"),
+            clearing_line("__Http-refresh", "/auth")
+        ],
+        "a session that can never refresh again loses its cookies"
+    );
+    assert!(laptop.cookies.is_empty());
+
+    // Her other session lives on, refresh included.
+    assert_eq!(phone.me(&app).await.status, 200);
+    clock.advance(30);
+    assert_eq!(phone.refresh(&app).await.status, 200);
+    let me = phone.me(&app).await;
+    assert_eq!(me.status, 200);
+    assert_ne!(me.json()["sid"], sid.as_str());
+}
+
+#[tokio::test]
 async fn a_session_ends_after_its_idle_lifetime() {
     let clock = ManualClock::new(NOW);
     let auth = builder(MemoryStore::new(), &clock)
@@ -360,7 +403,7 @@ async fn a_session_ends_after_its_idle_lifetime() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
 }
@@ -471,10 +514,10 @@ async fn the_refresh_cookie_is_read_by_its_exact_case_sensitive_name() {
     let mut renamed = Browser::default();
     renamed
         .cookies
-        .insert("__secure-refresh".into(), (token.clone(), "/auth".into()));
+        .insert("__http-refresh".into(), (token.clone(), "/auth".into()));
     renamed
         .cookies
-        .insert("__Secure-refresh ".into(), (token, "/auth".into()));
+        .insert("__Http-refresh ".into(), (token, "/auth".into()));
     let reply = renamed.refresh(&app).await;
     assert_eq!(
         (reply.status.as_u16(), reply.reason()),
@@ -529,7 +572,7 @@ async fn a_grace_window_refresh_never_outlives_the_sessions_idle_expiry() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", tab_b.access(), "/", 900),
-            cookie_line("__Secure-refresh", &refresh, "/auth", 86_398),
+            cookie_line("__Http-refresh", &refresh, "/auth", 86_398),
         ]
     );
     assert_eq!(payload_of(&refresh)["exp"], NOW + 100 + 86_400);
@@ -558,7 +601,7 @@ async fn logout_with(app: &App, cookies: &str) {
         set,
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
 }
@@ -595,7 +638,7 @@ async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
             let own = victim.refresh_token().to_owned();
             logout_with(
                 &app,
-                &format!("__Secure-refresh={planted}; __Secure-refresh={own}"),
+                &format!("__Http-refresh={planted}; __Http-refresh={own}"),
             )
             .await;
             let reply = victim.refresh(&app).await;
@@ -608,7 +651,7 @@ async fn a_planted_refresh_cookie_cannot_redirect_or_block_a_logout() {
                 reply.set_cookies(),
                 [
                     clearing_line("__Host-Http-access", "/"),
-                    clearing_line("__Secure-refresh", "/auth")
+                    clearing_line("__Http-refresh", "/auth")
                 ]
             );
         }
@@ -649,7 +692,7 @@ async fn max_age_applies_to_access_tokens_only_not_to_refresh_tokens() {
         reply.set_cookies(),
         [
             cookie_line("__Host-Http-access", browser.access(), "/", 900),
-            cookie_line("__Secure-refresh", browser.refresh_token(), "/auth", 86_400),
+            cookie_line("__Http-refresh", browser.refresh_token(), "/auth", 86_400),
         ]
     );
     assert_eq!(browser.me(&app).await.status, 200);
@@ -671,7 +714,7 @@ async fn a_refresh_of_a_logged_out_session_clears_the_cookies() {
         reply.set_cookies(),
         [
             clearing_line("__Host-Http-access", "/"),
-            clearing_line("__Secure-refresh", "/auth")
+            clearing_line("__Http-refresh", "/auth")
         ]
     );
     assert!(other_tab.cookies.is_empty());

@@ -6,6 +6,10 @@
 pub mod app;
 #[path = "../../../examples/demo/page.rs"]
 pub mod page;
+#[path = "../../../examples/demo/settings.rs"]
+// tests/browser.rs shares this file and needs only what tls.rs uses.
+#[allow(dead_code)]
+pub mod settings;
 #[path = "../../../examples/demo/shell.rs"]
 pub mod shell;
 #[path = "../../../examples/demo/users.rs"]

@@ -198,13 +198,11 @@ impl Browser {
     }
 
     pub fn refresh_token(&self) -> &str {
-        self.cookie("__Secure-refresh").expect("no refresh cookie")
+        self.cookie("__Http-refresh").expect("no refresh cookie")
     }
 
     pub fn set_refresh(&mut self, value: &str) {
-        self.cookies.insert(
-            "__Secure-refresh".into(),
-            (value.to_owned(), "/auth".into()),
-        );
+        self.cookies
+            .insert("__Http-refresh".into(), (value.to_owned(), "/auth".into()));
     }
 }
