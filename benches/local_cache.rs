@@ -37,10 +37,9 @@ use http::{Request, Response};
 use tower::{Layer, Service, ServiceExt, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-use tower_jwt_cookie::revocation::redis::LocalCache;
+use tower_jwt_cookie::revocation::redis::{LocalCache, RedisStore};
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RedisStore, RevocationStore, RotateOutcome, Rotation, SessionRevocation,
-    SessionStart,
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
 };
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Session};
 

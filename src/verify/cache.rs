@@ -35,7 +35,7 @@
 //! use std::num::NonZeroUsize;
 //! use std::time::Duration;
 //! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-//! use tower_jwt_cookie::verify::TokenCache;
+//! use tower_jwt_cookie::verify::cache::TokenCache;
 //! use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
 //!
 //! let keys = KeyRing::with_signing_key(SigningKey::generate("k1", Algorithm::ES256)?);

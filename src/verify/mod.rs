@@ -44,7 +44,6 @@ mod layer;
 pub mod optional;
 mod service;
 
-pub use cache::TokenCache;
 pub use claims::{TokenSource, VerifiedClaims};
 pub use future::ResponseFuture;
 pub use layer::JwtCookieVerifier;
