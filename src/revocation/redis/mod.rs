@@ -141,7 +141,7 @@ use std::time::Duration;
 
 use redis::{FromRedisValue, Script, ScriptInvocation};
 
-pub use builder::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStoreBuilder};
+pub use builder::RedisStoreBuilder;
 use connection::Connection;
 pub use error::RedisStoreError;
 use keys::Keys;
