@@ -126,21 +126,6 @@ impl TokenCache {
         self.hmac = include;
         self
     }
-
-    /// The configured capacity.
-    pub fn entries(&self) -> NonZeroUsize {
-        self.capacity
-    }
-
-    /// The configured maximum age.
-    pub fn entry_max_age(&self) -> Duration {
-        self.max_age
-    }
-
-    /// Whether HMAC-verified tokens are cached.
-    pub fn caches_hmac(&self) -> bool {
-        self.hmac
-    }
 }
 
 /// The cache itself, shared by every service a verifier layer makes.

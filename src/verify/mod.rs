@@ -41,7 +41,7 @@ pub mod cache;
 mod claims;
 mod future;
 mod layer;
-pub mod optional;
+pub(crate) mod optional;
 mod service;
 
 pub use claims::{TokenSource, VerifiedClaims};
