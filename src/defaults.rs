@@ -78,8 +78,9 @@ pub(crate) const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest accepted JWKS or discovery document.
 #[cfg(feature = "jwks")]
 pub(crate) const JWKS_MAX_DOCUMENT_SIZE: usize = 256 * 1024;
-/// Least time between two refetches for unknown `kid`s (no kid-flood
-/// amplification: checklist item 5).
+/// Least time between two refetches for unknown `kid`s: a forger can put a
+/// fresh `kid` in every token, and each must not become a request to the
+/// issuer (which would turn a flood of junk tokens into one against it).
 #[cfg(feature = "jwks")]
 pub(crate) const JWKS_UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(30);
 /// A key set is kept at least this long, whatever `max-age` says, so a
