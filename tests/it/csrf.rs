@@ -589,7 +589,7 @@ async fn responder_receives_the_reason_and_replaces_the_response() {
         vec![Rejection::Csrf(CsrfReason::CrossSite)]
     );
 
-    // A safe request never reaches the deny handler.
+    // A safe request never reaches the responder.
     assert_eq!(
         run(&guard, "GET", "/", &[("sec-fetch-site", "cross-site")])
             .await
