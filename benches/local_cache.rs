@@ -37,10 +37,9 @@ use http::{Request, Response};
 use tower::{Layer, Service, ServiceExt, service_fn};
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-use tower_jwt_cookie::revocation::redis::LocalCache;
+use tower_jwt_cookie::revocation::redis::{LocalCache, RedisStore};
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RedisStore, RevocationStore, RotateOutcome, Rotation, SessionRevocation,
-    SessionStart,
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
 };
 use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, Session};
 
@@ -202,6 +201,28 @@ async fn cached_store(server: &redis_server::RedisServer) -> RedisStore {
         .unwrap()
 }
 
+/// Session `s` of `sub`, started at `now` with refresh token `r0`.
+fn session_of(sub: &str, now: i64) -> SessionStart<'_> {
+    SessionStart {
+        sid: "s",
+        sub,
+        refresh_jti: "r0",
+        now,
+        idle_expires_at: now + 600,
+        absolute_expires_at: now + 3600,
+    }
+}
+
+/// Ends session `s` of `sub` (logout) at `now`.
+async fn end_session(store: &RedisStore, sub: &str, now: i64) {
+    let logout = SessionRevocation {
+        sub,
+        sid: "s",
+        expires_at: now + 600,
+    };
+    store.revoke_session(logout).await.unwrap();
+}
+
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
@@ -214,15 +235,7 @@ async fn invalidation_delays(here: &RedisStore, there: &RedisStore, now: i64) {
     let mut from_start = Vec::with_capacity(REVOCATIONS);
     for i in 0..REVOCATIONS {
         let sub = format!("delay-{i}");
-        let start = SessionStart {
-            sid: "s",
-            sub: &sub,
-            refresh_jti: "r",
-            now,
-            idle_expires_at: now + 600,
-            absolute_expires_at: now + 3600,
-        };
-        there.start_session(start).await.unwrap();
+        there.start_session(session_of(&sub, now)).await.unwrap();
         let token = AccessCheck {
             jti: "j",
             sid: "s",
@@ -236,14 +249,7 @@ async fn invalidation_delays(here: &RedisStore, there: &RedisStore, now: i64) {
             "cached before the revocation"
         );
         let started = Instant::now();
-        there
-            .revoke_session(SessionRevocation {
-                sub: &sub,
-                sid: "s",
-                expires_at: now + 600,
-            })
-            .await
-            .unwrap();
+        end_session(there, &sub, now).await;
         let acknowledged = started.elapsed();
         let deadline = Instant::now() + Duration::from_secs(5);
         while here.check_now(token).is_some() {
@@ -287,15 +293,7 @@ async fn invalidation_counts(server: &redis_server::RedisServer, store: &RedisSt
     let (logins, refreshes, logouts) = (200, 600, 10);
     for i in 0..logins {
         let sub = format!("work-{i}");
-        let start = SessionStart {
-            sid: "s",
-            sub: &sub,
-            refresh_jti: "r0",
-            now,
-            idle_expires_at: now + 600,
-            absolute_expires_at: now + 3600,
-        };
-        store.start_session(start).await.unwrap();
+        store.start_session(session_of(&sub, now)).await.unwrap();
     }
     for r in 0..refreshes {
         let sub = format!("work-{}", r % logins);
@@ -317,14 +315,7 @@ async fn invalidation_counts(server: &redis_server::RedisServer, store: &RedisSt
     }
     for i in 0..logouts {
         let sub = format!("work-{i}");
-        store
-            .revoke_session(SessionRevocation {
-                sub: &sub,
-                sid: "s",
-                expires_at: now + 600,
-            })
-            .await
-            .unwrap();
+        end_session(store, &sub, now).await;
     }
     // A marker on both paths: everything before it has arrived once it has.
     let _: () = redis::cmd("PUBLISH")

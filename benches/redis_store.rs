@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tower_jwt_cookie::MemoryStore;
-use tower_jwt_cookie::revocation::{AccessCheck, RedisStore, RevocationStore, SessionStart};
+use tower_jwt_cookie::revocation::redis::RedisStore;
+use tower_jwt_cookie::revocation::{AccessCheck, RevocationStore, SessionStart};
 
 const NOW: i64 = 1_800_000_000;
 const LEVELS: [usize; 3] = [1, 16, 256];

@@ -264,42 +264,30 @@ impl User {
         Some(())
     }
 
-    /// An API call with the session's access token: accepted exactly when
-    /// the session is alive; a refusal the model allows ends the session.
+    /// An API call with the session's access token (see [`Self::live_call`]).
     async fn api(&mut self, path: &str) -> Option<bool> {
-        let reply = self.call(Method::GET, path, None).await?;
-        let (must_die, may_die) = self
-            .world
-            .logout_all_between(self.sub, self.issued, reply.span);
-        match reply.status {
-            StatusCode::OK if must_die => {
-                self.world.violation(format!(
-                    "user {} {path}: a token revoked by logout everywhere was accepted",
-                    self.id
-                ));
-                Some(false)
-            }
-            StatusCode::OK => Some(true),
-            StatusCode::UNAUTHORIZED if may_die => Some(false),
-            status => {
-                self.world.violation(format!(
-                    "user {} {path}: live session refused: {status} {}",
-                    self.id, reply.body
-                ));
-                Some(false)
-            }
-        }
+        self.live_call(Method::GET, path, path).await
     }
 
+    /// A refresh with the session's refresh token (see [`Self::live_call`]).
     async fn refresh(&mut self) -> Option<bool> {
-        let reply = self.call(Method::POST, "/auth/refresh", None).await?;
+        self.live_call(Method::POST, "/auth/refresh", "refresh")
+            .await
+    }
+
+    /// A request that needs the session (`what` names it in a violation):
+    /// accepted exactly when the session is alive; a refusal the model
+    /// allows (a logout everywhere that may have come first) ends the
+    /// session.
+    async fn live_call(&mut self, method: Method, path: &str, what: &str) -> Option<bool> {
+        let reply = self.call(method, path, None).await?;
         let (must_die, may_die) = self
             .world
             .logout_all_between(self.sub, self.issued, reply.span);
         match reply.status {
             StatusCode::OK if must_die => {
                 self.world.violation(format!(
-                    "user {}: a refresh revoked by logout everywhere rotated",
+                    "user {} {what}: accepted after logout everywhere revoked the session",
                     self.id
                 ));
                 Some(false)
@@ -308,7 +296,7 @@ impl User {
             StatusCode::UNAUTHORIZED if may_die => Some(false),
             status => {
                 self.world.violation(format!(
-                    "user {} refresh: live session refused: {status} {}",
+                    "user {} {what}: live session refused: {status} {}",
                     self.id, reply.body
                 ));
                 Some(false)

@@ -53,7 +53,8 @@ use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, KeyRing, SigningKey};
 use tower_jwt_cookie::revocation::{RevocationStore, TokenRevocation};
 use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
-use tower_jwt_cookie::verify::{TokenCache, VerifierService};
+use tower_jwt_cookie::verify::VerifierService;
+use tower_jwt_cookie::verify::cache::TokenCache;
 use tower_jwt_cookie::{Algorithm, CookieAuth, JwtCookieVerifier, MemoryStore};
 
 const REVOKED: usize = 1_000_000;

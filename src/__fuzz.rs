@@ -20,6 +20,10 @@ pub fn cookie_values<'a>(headers: &'a HeaderMap, name: &str) -> impl Iterator<It
     crate::cookie::cookie_values(headers, name)
 }
 
+/// The most keys `keys::remote::parse_jwks` accepts in one set.
+#[cfg(feature = "jwks")]
+pub const JWKS_MAX_KEYS: usize = crate::keys::remote::MAX_KEYS;
+
 /// The token cookie as the verifier and the refresh endpoint read it.
 pub fn token_cookie<'a>(
     headers: &'a HeaderMap,

@@ -102,8 +102,9 @@ pub(crate) const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest accepted JWKS or discovery document.
 #[cfg(feature = "jwks")]
 pub(crate) const JWKS_MAX_DOCUMENT_SIZE: usize = 256 * 1024;
-/// Least time between two refetches for unknown `kid`s (no kid-flood
-/// amplification: checklist item 5).
+/// Least time between two refetches for unknown `kid`s: a forger can put a
+/// fresh `kid` in every token, and each must not become a request to the
+/// issuer (which would turn a flood of junk tokens into one against it).
 #[cfg(feature = "jwks")]
 pub(crate) const JWKS_UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(30);
 /// A key set is kept at least this long, whatever `max-age` says, so a
@@ -117,3 +118,31 @@ pub(crate) const JWKS_MAX_CACHE: Duration = Duration::from_secs(24 * 60 * 60);
 /// How long a key set is kept when the server sends no `max-age`.
 #[cfg(feature = "jwks")]
 pub(crate) const JWKS_CACHE: Duration = Duration::from_secs(5 * 60);
+
+// ---- Redis store (feature `redis`) --------------------------------------
+
+/// The bound on every `RedisStore` call: past it the call fails and the
+/// request that needed it is refused (503), instead of waiting on a server
+/// that may never answer.
+#[cfg(feature = "redis")]
+pub(crate) const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+/// The prefix of every key the store writes, so several applications can
+/// share one Redis database.
+#[cfg(feature = "redis")]
+pub(crate) const REDIS_KEY_PREFIX: &str = "tjc:";
+/// Replicas that must acknowledge a write (`WAIT`) before it counts: none,
+/// the primary's acknowledgement suffices.
+#[cfg(feature = "redis")]
+pub(crate) const REDIS_WAIT_FOR_REPLICAS: u32 = 0;
+/// Tokens whose answers the local revocation cache keeps (each about 100
+/// bytes plus its `jti` and `sid`).
+#[cfg(feature = "redis")]
+pub(crate) const LOCAL_CACHE_CAPACITY: usize = 100_000;
+/// How long one cached answer is reused before Redis is asked again: a
+/// safety net, since invalidations are what keep answers right.
+#[cfg(feature = "redis")]
+pub(crate) const LOCAL_CACHE_MAX_AGE: Duration = Duration::from_secs(60);
+/// The local cache's staleness bound: it stops answering once the
+/// invalidation path has not been proven live for this long.
+#[cfg(feature = "redis")]
+pub(crate) const LOCAL_CACHE_MAX_STALENESS: Duration = Duration::from_secs(1);

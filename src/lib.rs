@@ -135,11 +135,12 @@ pub use config::{CookieAuth, CookieAuthBuilder};
 pub use cors::CredentialedCors;
 pub use csrf::CsrfSameSiteGuard;
 pub use error::ConfigError;
-pub use issue::{JwtCookieIssuer, Session, SessionControl};
+pub use issue::control::SessionControl;
+pub use issue::{JwtCookieIssuer, Session};
 pub use keys::Algorithm;
 pub use rejection::Rejection;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use revocation::RedisStore;
+pub use revocation::redis::RedisStore;
 pub use revocation::{MemoryStore, RevocationStore};
 pub use verify::{JwtCookieVerifier, TokenSource, VerifiedClaims};

@@ -1,6 +1,6 @@
 //! The demo application: one `CookieAuth` configuration, the four layers it
-//! builds, and the routes of the HTTP contract (DESIGN.md section 6). `main.rs`
-//! serves it; the contract and browser tests build it in-process with other
+//! builds, and the routes of its HTTP contract (checked by
+//! `tests/it/demo_contract.rs`). `main.rs` serves it; the contract and browser tests build it in-process with other
 //! settings (SameSite=None, a short access-token life, a manual clock).
 
 use std::collections::HashMap;

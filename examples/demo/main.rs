@@ -4,8 +4,8 @@
 //! CsrfSameSiteGuard → JwtCookieIssuer → JwtCookieVerifier) from one
 //! `CookieAuth`, on the embedded defaults: `MemoryStore` (or `RedisStore`
 //! when `REDIS_URL` is set), and an ES256 key generated at start (or read
-//! from `DEMO_KEY_FILE`). Its HTTP contract is
-//! section 6 of DESIGN.md; see `app.rs` for the routes.
+//! from `DEMO_KEY_FILE`). `app.rs` has the routes; `tests/it/demo_contract.rs`
+//! checks their HTTP contract.
 //!
 //! Environment:
 //! * `DEMO_ADDR` — where to listen (default `127.0.0.1:3000`);

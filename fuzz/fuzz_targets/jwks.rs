@@ -1,5 +1,5 @@
 //! The JWK Set parser (`keys::remote::parse_jwks`). Never panics; a set it
-//! accepts is non-empty, at most `MAX_KEYS`, with unique `kid`s, and every
+//! accepts is non-empty, at most `JWKS_MAX_KEYS`, with unique `kid`s, and every
 //! key is public (the document's key objects carry no private or secret
 //! member) and bound to one algorithm of its key type — the document's
 //! `alg` when it names one. The first byte picks the policy (RSA keys
@@ -8,8 +8,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
+use tower_jwt_cookie::__fuzz::JWKS_MAX_KEYS;
 use tower_jwt_cookie::keys::PublicKey;
-use tower_jwt_cookie::keys::remote::{JwksPolicy, MAX_KEYS, parse_jwks};
+use tower_jwt_cookie::keys::remote::{JwksPolicy, parse_jwks};
 
 const PRIVATE: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "k"];
 
@@ -26,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let keys = set.keys();
-    assert!(!keys.is_empty() && keys.len() <= MAX_KEYS);
+    assert!(!keys.is_empty() && keys.len() <= JWKS_MAX_KEYS);
     let mut kids: Vec<&str> = set.kids().collect();
     kids.sort_unstable();
     let n = kids.len();

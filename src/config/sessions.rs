@@ -60,9 +60,9 @@ pub(crate) struct SessionSettings {
 }
 
 impl SessionSettings {
-    /// Until when a revocation made at `now` (logout, logout everywhere,
-    /// [`SessionControl`](crate::issue::SessionControl)) must be remembered:
-    /// the longest any token of a session started by then can live.
+    /// Until when a revocation made at `now` (logout, logout everywhere, or
+    /// a session ended outside a request) must be remembered: the longest
+    /// any token of a session started by then can live.
     pub(crate) fn revocation_until(&self, now: i64) -> i64 {
         now.saturating_add(self.access_lifetime.max(self.absolute_lifetime))
     }

@@ -37,6 +37,8 @@ impl<F> ResponseFuture<F> {
     }
 }
 
+crate::macros::response_future_debug!(impl<F> ResponseFuture<F>);
+
 impl<F, B, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<B>, E>>,

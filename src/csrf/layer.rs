@@ -170,7 +170,7 @@ impl CsrfGuardBuilder {
         self
     }
 
-    /// The deny handler: builds the response to a refused request from the
+    /// The responder: builds the response to a refused request from the
     /// [`Rejection`](crate::Rejection) (reason included). Default: 403 JSON.
     pub fn responder(mut self, responder: impl Responder) -> Self {
         self.responder = Arc::new(responder);

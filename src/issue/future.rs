@@ -76,6 +76,8 @@ impl<F, ResBody, S> ResponseFuture<F, ResBody, S> {
     }
 }
 
+crate::macros::response_future_debug!(impl<F, ResBody, S> ResponseFuture<F, ResBody, S>);
+
 impl<F, ResBody, S, E> Future for ResponseFuture<F, ResBody, S>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,

@@ -63,7 +63,6 @@ mod service;
 mod unconsumed;
 
 pub use command::Session;
-pub use control::SessionControl;
 pub use future::ResponseFuture;
 pub use layer::JwtCookieIssuer;
 pub use service::IssuerService;

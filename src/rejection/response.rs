@@ -57,7 +57,8 @@ where
     }
 }
 
-/// The default responses of DESIGN.md §5.
+/// The responses a refused request gets unless another [`Responder`] is
+/// configured.
 ///
 /// HTTP: the rejection's status (401, 403 or 503), `Cache-Control: no-store`,
 /// `WWW-Authenticate: Bearer` (with `error="invalid_token"` and a description

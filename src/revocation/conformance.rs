@@ -39,7 +39,7 @@ const RULE_SPAN: i64 = 1_000_000;
 const FILLER_WRITES: usize = 8192;
 
 /// How many rotations race in the concurrency rules.
-pub const RACERS: usize = 16;
+const RACERS: usize = 16;
 
 /// One rule's ids, subject and start time.
 struct Rule {

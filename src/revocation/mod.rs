@@ -41,9 +41,6 @@ pub mod redis;
 
 use std::future::Future;
 
-#[cfg(feature = "redis")]
-#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use self::redis::{RedisStore, RedisStoreError};
 pub use error::StoreError;
 pub use memory::MemoryStore;
 

@@ -49,7 +49,7 @@
 //! use std::num::NonZeroUsize;
 //! use std::time::Duration;
 //! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-//! use tower_jwt_cookie::verify::TokenCache;
+//! use tower_jwt_cookie::verify::cache::TokenCache;
 //! use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore};
 //!
 //! let keys = KeyRing::with_signing_key(SigningKey::generate("k1", Algorithm::ES256)?);
@@ -141,21 +141,6 @@ impl TokenCache {
     pub fn include_hmac(mut self, include: bool) -> Self {
         self.hmac = include;
         self
-    }
-
-    /// The configured capacity.
-    pub fn entries(&self) -> NonZeroUsize {
-        self.capacity
-    }
-
-    /// The configured maximum age.
-    pub fn entry_max_age(&self) -> Duration {
-        self.max_age
-    }
-
-    /// Whether HMAC-verified tokens are cached.
-    pub fn caches_hmac(&self) -> bool {
-        self.hmac
     }
 }
 

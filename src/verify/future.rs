@@ -88,6 +88,10 @@ where
     }
 }
 
+crate::macros::response_future_debug!(
+    impl<I, ReqBody, C> ResponseFuture<I, ReqBody, C> where I: Service<Request<ReqBody>>
+);
+
 impl<I, ReqBody, ResBody, C> Future for ResponseFuture<I, ReqBody, C>
 where
     I: Service<Request<ReqBody>, Response = Response<ResBody>>,

@@ -52,12 +52,55 @@ impl<C, S> JwtCookieVerifier<C, S> {
         }
     }
 
-    /// Optional authentication: a request with no token at all reaches the
-    /// inner service without [`VerifiedClaims<C>`](super::VerifiedClaims)
+    /// Optional authentication, for a page that greets a logged-in user and
+    /// still serves everyone else: a request with no token at all reaches
+    /// the inner service without [`VerifiedClaims<C>`](super::VerifiedClaims)
     /// (anonymously); a token that is present but fails any check
     /// (malformed, bad signature, expired, revoked, a duplicate cookie) is
-    /// refused exactly as without this, never downgraded to anonymous. See
-    /// [`optional`](super::optional).
+    /// refused exactly as without this, never downgraded to anonymous. So an
+    /// attacker cannot turn a revoked session into an anonymous one the
+    /// handler trusts more, and an expired token still gets the 401 the page
+    /// needs to refresh.
+    ///
+    /// With axum, extract `Option<VerifiedClaims<C>>`: `None` behind the
+    /// optional verifier, and a 500 naming the fix on a route behind no
+    /// verifier at all (so a forgotten layer is not silently "anonymous").
+    ///
+    /// ```
+    /// use http::{Request, Response, StatusCode};
+    /// use tower::{ServiceBuilder, ServiceExt, service_fn};
+    /// use tower_jwt_cookie::keys::{KeyRing, SigningKey};
+    /// use tower_jwt_cookie::{Algorithm, CookieAuth, MemoryStore, VerifiedClaims};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let keys = KeyRing::with_signing_key(SigningKey::hmac("k1", Algorithm::HS256, &[3; 32])?);
+    /// let auth = CookieAuth::builder(keys, MemoryStore::new())
+    ///     .issuer("https://app.example")
+    ///     .audience("app")
+    ///     .build()?;
+    /// let service = ServiceBuilder::new()
+    ///     .layer(auth.verifier::<serde_json::Value>().optional())
+    ///     .service(service_fn(|request: Request<String>| async move {
+    ///         let greeting = match request.extensions().get::<VerifiedClaims<serde_json::Value>>() {
+    ///             Some(claims) => format!("hello {}", claims.subject()),
+    ///             None => "hello stranger".to_owned(),
+    ///         };
+    ///         Ok::<_, std::convert::Infallible>(Response::new(greeting))
+    ///     }));
+    ///
+    /// // No token: the handler runs, anonymously.
+    /// let response = service.clone().oneshot(Request::new(String::new())).await?;
+    /// assert_eq!(response.status(), StatusCode::OK);
+    ///
+    /// // A token that is there but bad: refused, as without `.optional()`.
+    /// let forged = Request::builder()
+    ///     .header("cookie", "__Host-Http-access=e30.e30.c2ln")
+    ///     .body(String::new())?;
+    /// let response = service.oneshot(forged).await?;
+    /// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn optional(self) -> Self {
         self.with(|settings| settings.optional = true)
     }

@@ -41,10 +41,9 @@ pub mod cache;
 mod claims;
 mod future;
 mod layer;
-pub mod optional;
+pub(crate) mod optional;
 mod service;
 
-pub use cache::TokenCache;
 pub use claims::{TokenSource, VerifiedClaims};
 pub use future::ResponseFuture;
 pub use layer::JwtCookieVerifier;

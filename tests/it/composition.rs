@@ -1,5 +1,8 @@
 //! The documented stack on axum: CredentialedCors → CsrfSameSiteGuard →
-//! JwtCookieVerifier → handler, all from one `CookieAuth` (checklist 28, 35).
+//! JwtCookieVerifier → handler, all from one `CookieAuth`. The order
+//! matters: a preflight carries no cookie (Fetch standard, CORS protocol),
+//! so CORS answers it before authentication, and a forged cross-site
+//! request is refused before the verifier or the handler runs.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,6 @@
-//! CredentialedCors (security checklist 29–34).
+//! CredentialedCors: the Fetch standard's CORS protocol
+//! (<https://fetch.spec.whatwg.org/#http-cors-protocol>) for credentialed
+//! requests, without the shortcuts that are unsafe with cookies.
 //!
 //! Tables marked "rs/cors" port the credentialed cases of rs/cors's
 //! `cors_test.go` (TestSpec and the Test* functions: allowed/disallowed
@@ -67,7 +69,7 @@ fn vary(headers: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
-// ---- Build-time validation (checklist 29) ----------------------------------
+// ---- Build-time validation ------------------------------------------------
 
 #[test]
 fn refuses_wildcard_null_and_non_origins_at_build_time() {
@@ -187,7 +189,7 @@ async fn ip_origins_not_in_browser_form_are_refused_with_the_form_to_use() {
     );
 }
 
-// ---- Reflection (checklist 30) and Vary (31) --------------------------------
+// ---- Reflection and Vary (Fetch standard: CORS protocol and HTTP caches) ----
 
 // rs/cors TestAllowedOrigin / TestDisallowedOrigin / TestAllowedCredentials;
 // expressjs "matches request origin against array of origin checks",
@@ -262,7 +264,7 @@ async fn exposes_configured_headers_only_to_allowed_origins() {
     assert!(headers.get("access-control-expose-headers").is_none());
 }
 
-// ---- Preflight (checklist 32) -----------------------------------------------
+// ---- Preflight ------------------------------------------------------------
 
 // rs/cors TestAllowedMethod / TestAllowedHeader / TestOriginHeader /
 // TestAllowedCredentials; expressjs "shortcircuits preflight requests",
@@ -380,7 +382,7 @@ async fn options_without_request_method_is_an_ordinary_request() {
     assert!(headers.get("access-control-allow-methods").is_none());
 }
 
-// ---- Access-Control-Request-Headers parsing (checklist 33) -------------------
+// ---- Access-Control-Request-Headers parsing (GHSA-mh55-gqvf-xfwm) ----------
 
 // rs/cors#184: the list split over several header lines.
 #[tokio::test]
@@ -445,7 +447,7 @@ async fn request_headers_are_bounded_in_length_and_count() {
     );
 }
 
-// ---- Private Network Access (checklist 34) -----------------------------------
+// ---- Private Network Access (WICG Private Network Access draft) ------------
 
 // rs/cors TestSpec "PrivateNetworkAccess" rows.
 #[tokio::test]

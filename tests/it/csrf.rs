@@ -1,4 +1,5 @@
-//! CsrfSameSiteGuard and the double-submit check (security checklist 22–28).
+//! CsrfSameSiteGuard (Fetch Metadata `Sec-Fetch-Site`, then `Origin`
+//! against `Host`) and the signed double-submit check.
 //!
 //! The tables marked "Go" are ports of `src/net/http/csrf_test.go` (Go 1.25,
 //! `CrossOriginProtection`, including the CVE-2025-47910 fix and
@@ -588,7 +589,7 @@ async fn responder_receives_the_reason_and_replaces_the_response() {
         vec![Rejection::Csrf(CsrfReason::CrossSite)]
     );
 
-    // A safe request never reaches the deny handler.
+    // A safe request never reaches the responder.
     assert_eq!(
         run(&guard, "GET", "/", &[("sec-fetch-site", "cross-site")])
             .await
@@ -664,7 +665,7 @@ fn csrf_rejections_are_403_permission_denied_without_a_challenge() {
     );
 }
 
-// ---- Signed double-submit token (checklist 27) -----------------------------
+// ---- Signed double-submit token (OWASP CSRF Prevention Cheat Sheet) --------
 
 mod double_submit {
     use super::*;

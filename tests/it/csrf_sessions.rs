@@ -1,4 +1,5 @@
-//! The signed double-submit token wired through the issuer (checklist 27):
+//! The signed double-submit token (OWASP CSRF Prevention Cheat Sheet,
+//! "Signed Double-Submit Cookie") wired through the issuer:
 //! login and refresh set a readable `__Host-csrf` cookie bound to the
 //! session, logout clears it, and `CsrfTokenCheck` behind the verifier
 //! accepts exactly that session's token.

@@ -1,4 +1,4 @@
-//! The demo's HTTP contract (DESIGN.md section 6), checked with a real HTTP
+//! The demo's HTTP contract (the routes of `examples/demo/app.rs`), checked with a real HTTP
 //! client over TCP against the demo running in-process: every route, its
 //! statuses, each cookie's attributes, clearing, rotation and reuse
 //! detection, logout and logout everywhere, and the JWKS.

@@ -1,7 +1,9 @@
 //! Feature `jwks`: `RemoteJwks` against a real HTTP server on 127.0.0.1 that
 //! can serve a changing document, fail, hang, go down, redirect or serve
-//! hostile documents (security checklist items 5 and 42). Tokens go through the verifier layer, so what is
-//! checked is what a service behind `CookieAuth` sees.
+//! hostile documents. Unknown `kid`s share one refetch cooldown (a forger
+//! can send a fresh `kid` per token), and a broken or hostile document never
+//! replaces the last good set. Tokens go through the verifier layer, so
+//! what is checked is what a service behind `CookieAuth` sees.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

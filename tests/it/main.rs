@@ -45,6 +45,7 @@ mod memory_churn;
 #[cfg(feature = "axum")]
 mod optional_auth;
 mod properties;
+mod public_debug;
 #[cfg(all(feature = "redis", feature = "conformance"))]
 mod redis;
 #[cfg(all(feature = "redis-cluster", feature = "conformance"))]

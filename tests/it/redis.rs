@@ -10,9 +10,9 @@ use crate::support::*;
 use http::StatusCode;
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::clock::ManualClock;
+use tower_jwt_cookie::revocation::redis::{RedisStore, RedisStoreError};
 use tower_jwt_cookie::revocation::{
-    RedisStore, RedisStoreError, RevocationStore, SessionRevocation, SessionStart, TokenRevocation,
-    conformance,
+    RevocationStore, SessionRevocation, SessionStart, TokenRevocation, conformance,
 };
 
 /// A request that takes longer than this hangs: the test fails instead of

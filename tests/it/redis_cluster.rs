@@ -5,6 +5,7 @@
 use crate::support::NOW;
 use crate::support::redis_cluster::redis_cluster;
 use crate::support::redis_server::run_parallel_races_on_own_runtime;
+use tower_jwt_cookie::revocation::redis::{LocalCache, RedisStore, RedisStoreError};
 use tower_jwt_cookie::revocation::{
     AccessCheck, RevocationStore, SessionRevocation, SessionStart, TokenStatus, conformance,
 };
@@ -116,17 +117,11 @@ async fn a_revocation_survives_a_master_restart_and_the_client_finds_it_again() 
 
 #[tokio::test]
 async fn an_empty_seed_list_is_a_configuration_error() {
-    let error = tower_jwt_cookie::revocation::RedisStore::cluster_builder(Vec::<String>::new())
+    let error = RedisStore::cluster_builder(Vec::<String>::new())
         .connect()
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            tower_jwt_cookie::revocation::RedisStoreError::Config(_)
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, RedisStoreError::Config(_)), "{error:?}");
     assert!(
         error.to_string().contains("no cluster seed node"),
         "{error}"
@@ -136,17 +131,11 @@ async fn an_empty_seed_list_is_a_configuration_error() {
 #[tokio::test]
 async fn a_local_cache_on_a_cluster_is_a_configuration_error_that_says_why() {
     // Refused before any connection is tried.
-    let error = tower_jwt_cookie::revocation::RedisStore::cluster_builder(["redis://127.0.0.1:1/"])
-        .local_cache(tower_jwt_cookie::revocation::redis::LocalCache::new())
+    let error = RedisStore::cluster_builder(["redis://127.0.0.1:1/"])
+        .local_cache(LocalCache::new())
         .connect()
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            tower_jwt_cookie::revocation::RedisStoreError::Config(_)
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, RedisStoreError::Config(_)), "{error:?}");
     assert!(error.to_string().contains("ordered pub/sub"), "{error}");
 }

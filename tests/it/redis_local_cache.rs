@@ -14,10 +14,10 @@ use crate::support::*;
 use http::StatusCode;
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::clock::ManualClock;
-use tower_jwt_cookie::revocation::redis::LocalCache;
+use tower_jwt_cookie::revocation::redis::{LocalCache, RedisStore, RedisStoreError};
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RedisStore, RedisStoreError, RevocationStore, RotateOutcome, Rotation,
-    SessionRevocation, SessionStart, TokenRevocation, TokenStatus, conformance,
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
+    TokenRevocation, TokenStatus, conformance,
 };
 
 /// The staleness bound of the cached stores here: short, so the tests that

@@ -1,5 +1,5 @@
-//! Issue 9, items 7, 8 and 10: attacks on keys, signatures and the order in
-//! which claims are checked. Each test is named after the attack it stops.
+//! Attacks on keys, signatures and the order in which claims are checked.
+//! Each test is named after the attack it stops.
 
 use crate::support::{
     App, Browser, Fixture, NOW, assemble, assert_accepted, assert_refused, header, pem,
@@ -10,7 +10,7 @@ use tower_jwt_cookie::keys::{KeyError, KeyProvider, KeyRing, SigningKey, Verifyi
 use tower_jwt_cookie::token::{self, Claims, RegisteredClaims, TokenKind};
 use tower_jwt_cookie::{Algorithm, MemoryStore, Rejection};
 
-// Item 7: RSA keys over 4096 bits, and signatures longer than any key makes.
+// RSA keys over 4096 bits, and signatures longer than any key makes.
 
 /// A ring signing with the RSA key in `file`, and the same key's public half
 /// alone in a verify-only ring (what a relying party loads from our JWKS).
@@ -78,7 +78,9 @@ async fn oversized_signature_is_bad_signature_not_malformed() {
     }
 }
 
-// Item 8: issuer, audience and type are checked before the time claims.
+// Issuer, audience and type are checked before the time claims (RFC 8725
+// §3.8, §3.9, §3.11): a token for another issuer or audience is not ours to
+// judge, so its age must not decide what happens to our cookies.
 
 async fn logged_in() -> (ManualClock, App, Browser) {
     let clock = ManualClock::new(NOW);
@@ -226,7 +228,9 @@ fn foreign_tokens_past_their_time_claims_get_the_identity_reason_not_the_time_re
     }
 }
 
-// Item 10: the JWKS publishes only this issuer's signing keys.
+// The JWKS publishes only this issuer's signing keys: a verify-only key
+// (a partner's) published here would let relying parties accept the
+// partner's tokens as ours.
 
 #[test]
 fn jwks_never_publishes_verify_only_keys() {

@@ -16,7 +16,7 @@ use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::keys::{KeyProvider, KeyRing, PublicKey, SigningKey, VerifyingKey};
 use tower_jwt_cookie::revocation::{RevocationStore, TokenRevocation};
 use tower_jwt_cookie::token::{self, TokenKind};
-use tower_jwt_cookie::verify::TokenCache;
+use tower_jwt_cookie::verify::cache::TokenCache;
 use tower_jwt_cookie::{
     Algorithm, CookieAuth, JwtCookieVerifier, MemoryStore, Rejection, VerifiedClaims,
 };

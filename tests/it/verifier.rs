@@ -1,5 +1,12 @@
-//! SECURITY-CHECKLIST.md items 1–11, each through the verifier layer in front
-//! of an axum Router and a bare `tower::service_fn`.
+//! The attacks on JWT verifiers that RFC 8725 (JWT Best Current Practices)
+//! §2 describes and the checks RFC 7515, 7518 and 7519 require, each
+//! through the verifier layer in front of an axum Router and a bare
+//! `tower::service_fn`: `alg: none` and algorithm confusion (RFC 8725 §2.1,
+//! §3.1; CVE-2015-9235), keys embedded in or linked from the header (RFC
+//! 7515 §4.1.2–4.1.6), `crit` (RFC 7515 §4.1.11), the time claims (RFC 7519
+//! §4.1.4–4.1.6), issuer, audience and explicit typing (RFC 8725 §3.8, §3.9,
+//! §3.11), key strength (RFC 7518 §3.2, §3.3), ECDSA signatures of zeros
+//! (CVE-2022-21449), size and parsing limits, and revocation checked last.
 
 use std::time::Duration;
 

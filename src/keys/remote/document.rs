@@ -25,7 +25,7 @@ use crate::token::field::Field;
 
 /// The most keys a set may hold. Issuers publish a handful (the current key
 /// and the next or previous one); more is a document to refuse.
-pub const MAX_KEYS: usize = 64;
+pub(crate) const MAX_KEYS: usize = 64;
 
 /// How keys of a fetched set are bound to algorithms, and which keys may be
 /// skipped instead of refusing the document.
@@ -132,7 +132,8 @@ impl KeySet {
 /// Parses and validates a JWK Set. Any hostile or broken key refuses the
 /// whole document: HMAC (`oct`) keys, private members, unknown `kty` or
 /// `crv`, `use` other than `sig`, an `alg` the key type cannot have,
-/// duplicate `kid`s, weak or malformed key material, an empty set.
+/// duplicate `kid`s, weak or malformed key material, an empty set, a set
+/// of more than 64 keys (issuers publish a handful).
 ///
 /// A key without `kid` gets its RFC 7638 thumbprint as `kid` (tokens without
 /// `kid` still match a sole key). Members this crate does not use (`x5c`,

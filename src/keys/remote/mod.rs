@@ -82,7 +82,8 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use reqwest::Url;
 use tokio::sync::{Notify, watch};
 
-pub use document::{JwksPolicy, KeySet, MAX_KEYS, parse_jwks};
+pub(crate) use document::MAX_KEYS;
+pub use document::{JwksPolicy, KeySet, parse_jwks};
 pub use error::JwksError;
 
 use self::cache::CacheBounds;

@@ -11,11 +11,7 @@ use super::keys::Keys;
 use super::local_cache::{AnswerCache, LocalCache};
 use super::scripts::Scripts;
 use super::{Inner, RedisStore, RedisStoreError};
-
-/// The default bound on every store call.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
-/// The default key prefix.
-pub const DEFAULT_KEY_PREFIX: &str = "tjc:";
+use crate::defaults;
 
 /// Reconnection backoff: first retry after this, doubling...
 pub(super) const RECONNECT_MIN_DELAY: Duration = Duration::from_millis(25);
@@ -70,9 +66,9 @@ impl RedisStoreBuilder {
     fn with_server(server: Server) -> Self {
         Self {
             server,
-            prefix: DEFAULT_KEY_PREFIX.to_owned(),
-            timeout: DEFAULT_TIMEOUT,
-            replicas: 0,
+            prefix: defaults::REDIS_KEY_PREFIX.to_owned(),
+            timeout: defaults::REDIS_TIMEOUT,
+            replicas: defaults::REDIS_WAIT_FOR_REPLICAS,
             local_cache: None,
         }
     }

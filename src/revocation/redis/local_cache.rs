@@ -48,6 +48,7 @@ use std::time::{Duration, Instant};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use crate::defaults;
 use crate::revocation::AccessCheck;
 
 /// At most this many tokens of one subject are cached (one per device or
@@ -81,34 +82,35 @@ impl LocalCache {
     /// The default settings.
     pub fn new() -> Self {
         Self {
-            capacity: 100_000,
-            max_age: Duration::from_secs(60),
-            max_staleness: Duration::from_secs(1),
+            capacity: defaults::LOCAL_CACHE_CAPACITY,
+            max_age: defaults::LOCAL_CACHE_MAX_AGE,
+            max_staleness: defaults::LOCAL_CACHE_MAX_STALENESS,
         }
     }
 
-    /// How many tokens' answers are kept at most (least useful evicted
-    /// first; at least 32). Each takes about 100 bytes plus its `jti` and
-    /// `sid`.
+    /// How many tokens' answers are kept at most (default 100 000; least
+    /// useful evicted first; at least 32). Each takes about 100 bytes plus
+    /// its `jti` and `sid`.
     #[must_use]
     pub fn capacity(mut self, tokens: usize) -> Self {
         self.capacity = tokens;
         self
     }
 
-    /// How long one answer is reused, in whole seconds of the caller's
-    /// clock (the `now` of each check); then Redis is asked again. A safety
-    /// net: invalidations, not this age, are what keep answers right.
+    /// How long one answer is reused (default 60 s), in whole seconds of the
+    /// caller's clock (the `now` of each check); then Redis is asked again.
+    /// A safety net: invalidations, not this age, are what keep answers
+    /// right.
     #[must_use]
     pub fn max_age(mut self, age: Duration) -> Self {
         self.max_age = age;
         self
     }
 
-    /// The staleness bound: a revocation made by any instance is refused
-    /// here at most this long after it was committed, however the network
-    /// or the server behaves, because the cache stops answering when the
-    /// invalidation path has not been proven live for this long. The proof
+    /// The staleness bound (default 1 s): a revocation made by any instance
+    /// is refused here at most this long after it was committed, however the
+    /// network or the server behaves, because the cache stops answering when
+    /// the invalidation path has not been proven live for this long. The proof
     /// (`PING` on the subscriber connection) is sent every quarter of it.
     /// Typical delivery on a LAN is far below it (the README has figures).
     #[must_use]

@@ -4,7 +4,7 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use tower_jwt_cookie::keys::{KeyRing, SigningKey};
-//! use tower_jwt_cookie::revocation::RedisStore;
+//! use tower_jwt_cookie::revocation::redis::RedisStore;
 //! use tower_jwt_cookie::{Algorithm, CookieAuth};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -94,7 +94,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use tower_jwt_cookie::revocation::RedisStore;
+//! use tower_jwt_cookie::revocation::redis::RedisStore;
 //! use tower_jwt_cookie::revocation::redis::LocalCache;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -141,7 +141,7 @@ use std::time::Duration;
 
 use redis::{FromRedisValue, Script, ScriptInvocation};
 
-pub use builder::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStoreBuilder};
+pub use builder::RedisStoreBuilder;
 use connection::Connection;
 pub use error::RedisStoreError;
 use keys::Keys;
@@ -211,7 +211,7 @@ impl RedisStore {
     /// the keys of one subject, which share one hash slot.
     ///
     /// ```no_run
-    /// use tower_jwt_cookie::revocation::RedisStore;
+    /// use tower_jwt_cookie::revocation::redis::RedisStore;
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let store = RedisStore::cluster_builder(["redis://10.0.0.1:6379/", "redis://10.0.0.2:6379/"])

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::redis_server::{RedisServer, redis_server_with};
-use tower_jwt_cookie::revocation::RedisStore;
+use tower_jwt_cookie::revocation::redis::RedisStore;
 
 /// How long the cluster may take to agree on its slot map.
 const READY_WITHIN: Duration = Duration::from_secs(20);

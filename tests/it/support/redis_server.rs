@@ -15,9 +15,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
+use tower_jwt_cookie::revocation::redis::RedisStore;
 use tower_jwt_cookie::revocation::{
-    AccessCheck, RedisStore, RevocationStore, RotateOutcome, Rotation, SessionRevocation,
-    SessionStart, StoreError, TokenRevocation, TokenStatus,
+    AccessCheck, RevocationStore, RotateOutcome, Rotation, SessionRevocation, SessionStart,
+    StoreError, TokenRevocation, TokenStatus,
 };
 
 /// How long the server may take to accept commands after a (re)start.
