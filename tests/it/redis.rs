@@ -11,8 +11,8 @@ use http::StatusCode;
 use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::revocation::{
-    RedisStore, RedisStoreError, RevocationStore, SessionRevocation, SessionStart, TokenRevocation,
-    conformance,
+    AccessCheck, RedisStore, RedisStoreError, RevocationStore, SessionRevocation, SessionStart,
+    TokenRevocation, TokenStatus, conformance,
 };
 
 /// A request that takes longer than this hangs: the test fails instead of
@@ -162,6 +162,91 @@ async fn a_write_without_the_required_replicas_is_not_reported_as_done() {
         ),
         "{error:?}"
     );
+}
+
+/// Waits until `condition` holds (polled: Redis sends no event for it),
+/// within 10 s.
+async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_replica_writes_wait_for_it_on_their_own_connection_and_checks_never_queue_behind() {
+    let Some(primary) = redis_server() else { return };
+    let replica = primary.replica();
+    // WAIT is given 3/4 of the bound (3 s here): room for the checks below
+    // to run while it blocks, even on a loaded machine.
+    let store = RedisStore::builder(primary.url())
+        .wait_for_replicas(1)
+        .timeout(Duration::from_secs(4))
+        .connect()
+        .await
+        .unwrap();
+    let clock = ManualClock::new(NOW);
+    let app = app(&builder(store.clone(), &clock).build().unwrap());
+
+    // In sync: a logout is acknowledged once the replica holds it.
+    let mut alice = Browser::default();
+    assert_eq!(alice.login(&app, "alice").await.status, StatusCode::OK);
+    let logged_out = alice.clone();
+    let sid = payload_of(alice.access())["sid"].as_str().unwrap().to_owned();
+    let reply = bounded(alice.logout(&app)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let session = format!("tjc:{{alice}}:s:{sid}");
+    assert_eq!(replica.cli(&["HGET", &session, "rev"]), ["1"]);
+    let mut bob = Browser::default();
+    assert_eq!(bob.login(&app, "bob").await.status, StatusCode::OK);
+
+    // A frozen replica acknowledges nothing: a write's WAIT blocks (on the
+    // writes' connection) until its own timeout.
+    replica.freeze();
+    let write = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let token = TokenRevocation {
+                sub: "carol",
+                jti: "j1",
+                expires_at: NOW + 50,
+            };
+            store.revoke_token(token).await
+        }
+    });
+    let blocked = || primary.info("clients", "blocked_clients");
+    wait_for("the write's WAIT to block", || blocked() == "1").await;
+    // Meanwhile checks are answered, through the stack and directly.
+    assert_eq!(bob.me(&app).await.status, StatusCode::OK);
+    let reply = logged_out.clone().me(&app).await;
+    assert_eq!(reply.rejection, Some(Rejection::Revoked));
+    let check = AccessCheck {
+        jti: "j2",
+        sid: "s",
+        sub: "dave",
+        issued_at: NOW,
+        now: NOW,
+    };
+    assert_eq!(store.check(check).await.unwrap(), TokenStatus::Active);
+    assert_eq!(
+        blocked(),
+        "1",
+        "the checks were answered while the WAIT still blocked"
+    );
+    let error = bounded(write).await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            redis_error(&error),
+            RedisStoreError::Replicas {
+                operation: "revoke_token",
+                wanted: 1,
+                acknowledged: 0
+            }
+        ),
+        "{error:?}"
+    );
+    replica.thaw();
 }
 
 /// Two application instances (two issuer + verifier stacks, each with its
@@ -372,7 +457,7 @@ async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() 
 
     server.freeze();
     assert_fails_closed(&instances, &bob, &erin).await;
-    let check = tower_jwt_cookie::revocation::AccessCheck {
+    let check = AccessCheck {
         jti: "j",
         sid: "s",
         sub: "bob",

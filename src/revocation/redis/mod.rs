@@ -26,10 +26,14 @@
 //! The store holds one redis-rs `ConnectionManager`: one multiplexed
 //! connection that every clone of the store and every request shares, so
 //! concurrent calls are pipelined on one socket, and that reconnects by
-//! itself after the server went away. Each method is one Lua script call
-//! (`EVALSHA`, with redis-rs falling back to loading the script after a
-//! `NOSCRIPT` answer, as after a restart or failover), so `check` is one
-//! round trip and `rotate` is atomic: Redis runs one script at a time.
+//! itself after the server went away. (With
+//! [`RedisStoreBuilder::wait_for_replicas`], writes and their `WAIT` go
+//! over a second one, because Redis answers nothing else on a connection
+//! while a `WAIT` there blocks: checks never queue behind a replica.) Each
+//! method is one Lua script call (`EVALSHA`, with redis-rs falling back to
+//! loading the script after a `NOSCRIPT` answer, as after a restart or
+//! failover), so `check` is one round trip and `rotate` is atomic: Redis
+//! runs one script at a time.
 //!
 //! # Key layout
 //!
@@ -126,7 +130,9 @@
 //!
 //! With replicas, [`RedisStoreBuilder::wait_for_replicas`] makes every write
 //! wait (`WAIT`) for N replicas before it counts as done, so a failover to a
-//! replica does not lose it either.
+//! replica does not lose it either. The writes then have a connection of
+//! their own (see there), so a slow or missing replica fails writes (within
+//! the bound) but not checks.
 
 mod builder;
 mod connection;
@@ -142,7 +148,7 @@ use std::time::Duration;
 use redis::{FromRedisValue, Script, ScriptInvocation};
 
 pub use builder::{DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, RedisStoreBuilder};
-use connection::Connection;
+use connection::Connections;
 pub use error::RedisStoreError;
 use keys::Keys;
 use local_cache::AnswerCache;
@@ -172,7 +178,7 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    conn: Connection,
+    connections: Connections,
     keys: Keys,
     scripts: Scripts,
     timeout: Duration,
@@ -277,7 +283,7 @@ impl RedisStore {
     async fn load_scripts(&self) -> Result<(), RedisStoreError> {
         const OPERATION: &str = "connect";
         let s = &self.inner.scripts;
-        let mut conn = self.inner.conn.clone();
+        let mut conn = self.inner.connections.checks.clone();
         let load = async {
             for script in [
                 &s.check,
@@ -306,7 +312,9 @@ impl RedisStore {
     }
 
     /// Runs one script call, then (for writes, when configured) `WAIT`s for
-    /// replicas, all within the bound.
+    /// replicas, all within the bound. A write and its `WAIT` go over the
+    /// writes' connection: `WAIT` covers the writes of the connection it is
+    /// sent on, and blocks that connection while it waits.
     async fn eval<T: FromRedisValue>(
         &self,
         operation: &'static str,
@@ -314,7 +322,11 @@ impl RedisStore {
         write: bool,
     ) -> Result<T, StoreError> {
         let inner = &*self.inner;
-        let mut conn = inner.conn.clone();
+        let mut conn = if write {
+            inner.connections.writes.clone()
+        } else {
+            inner.connections.checks.clone()
+        };
         let started = std::time::Instant::now();
         let call = async {
             let value = invocation
