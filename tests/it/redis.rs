@@ -482,6 +482,53 @@ async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() 
     assert_eq!(bob.refresh(&instances.b).await.status, StatusCode::OK);
 }
 
+/// The documented cost of a timed-out refresh: Redis runs it when it
+/// resumes, so the token the client still holds is the family's previous
+/// one; a retry within the grace window converges on the successor, a later
+/// one is reuse and logs the user out (fails closed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_timed_out_on_a_frozen_redis_runs_when_it_resumes_and_a_late_retry_is_reuse()
+{
+    let Some(server) = redis_server() else { return };
+    let Instances { clock, a, b } = two_instances(&server).await;
+    let mut alice = Browser::default();
+    alice.login(&a, "alice").await;
+    let sid = payload_of(alice.access())["sid"].as_str().unwrap().to_owned();
+    let held = payload_of(alice.refresh_token())["jti"].as_str().unwrap().to_owned();
+    let session = format!("tjc:{{alice}}:s:{sid}");
+
+    server.freeze();
+    let reply = bounded(alice.refresh(&a)).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+    assert!(reply.set_cookies().is_empty(), "the client keeps its token");
+    server.thaw();
+    wait_for("the timed-out rotation to run", || {
+        server.cli(&["HGET", &session, "prev"]) == [held.as_str()]
+    })
+    .await;
+    wait_until_serving(&a, &alice).await;
+    wait_until_serving(&b, &alice).await;
+
+    // Within the grace window: the successor the client never received.
+    let mut early = alice.clone();
+    assert_eq!(early.refresh(&b).await.status, StatusCode::OK);
+    let successor = server.cli(&["HGET", &session, "cur"]);
+    assert_eq!(
+        successor,
+        [payload_of(early.refresh_token())["jti"].as_str().unwrap()]
+    );
+
+    clock.advance(6); // past the 5 s grace window since the rotation
+    let reply = alice.refresh(&a).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.rejection, Some(Rejection::RefreshReused));
+    for app in [&a, &b] {
+        let reply = early.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "logged out");
+    }
+}
+
 /// The cookies a demo login set, as one `Cookie` line.
 #[cfg(feature = "axum")]
 fn login_cookies(response: &reqwest::Response) -> String {

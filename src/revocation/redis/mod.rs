@@ -73,11 +73,21 @@
 //! `UNAVAILABLE`. While the server is away, the connection manager keeps
 //! reconnecting in the background (backoff from 25 ms up to 1 s), so the
 //! same process serves again within about a second of the server's return.
-//! A write that timed out may still have been applied; every write here is
-//! idempotent, so the client's retry is safe. A server that vanished
-//! without closing the connection (host down, network cut) is detected by
-//! `TCP_USER_TIMEOUT` and keepalive probes after 10 s, and the manager
-//! reconnects; until then, too, every call fails within the bound.
+//! A server that vanished without closing the connection (host down,
+//! network cut) is detected by `TCP_USER_TIMEOUT` and keepalive probes
+//! after 10 s, and the manager reconnects; until then, too, every call
+//! fails within the bound.
+//!
+//! A write that timed out may still have been applied: a frozen server runs
+//! the command waiting in its socket when it resumes, and a killed one may
+//! have run it without its answer getting out. Revocations and logins are
+//! safe to retry (a revocation again changes nothing; a login starts a new
+//! session). A refresh is not: a rotation applied after its caller gave up
+//! has moved the family on to a successor the client never received, and
+//! the client still holds the token the store now keeps as the previous
+//! one. Retried within the grace window, it gets the successor; retried
+//! later, it counts as reuse and revokes the family. That fails closed: the
+//! user has to log in again; no session is kept alive that should not be.
 //!
 //! # Local cache
 //!
