@@ -59,10 +59,19 @@
 //! its sessions' key names inside the script from the subject's prefix; they
 //! carry the same tag, so they are in the slot of its declared keys.
 //!
-//! Every key expires (with a margin of 60 s for clock skew between the
-//! application and Redis) at the end of what it records, so memory stays
-//! bounded without a sweeper; the scripts compare expiries with the
-//! caller's clock, exactly as [`MemoryStore`](super::MemoryStore) does.
+//! Every key expires [`RETENTION_MARGIN_SECS`](super::RETENTION_MARGIN_SECS)
+//! (60 s) after the end of what it records, so memory stays bounded without
+//! a sweeper. That margin is the leeway rule, not a clock-skew allowance:
+//! the verifier asks about a token as of `now - leeway` (at most 60 s
+//! back), so a revocation must outlive the token's expiry by that much. The
+//! scripts compare expiries with the caller's clock, exactly as
+//! [`MemoryStore`](super::MemoryStore) does, so Redis's clock matters only
+//! for when keys expire: if it runs δ seconds ahead of the application's,
+//! every key goes δ seconds early. With a leeway more than 60 − δ seconds,
+//! a revoked token then becomes acceptable again for the last seconds of
+//! its leeway; a clock behind only keeps keys longer. Keep the clocks
+//! synchronised (NTP), or leave at least the expected skew of the leeway
+//! unused (the default leeway is 0).
 //!
 //! # Failing closed, in bounded time
 //!
