@@ -411,7 +411,27 @@ async fn killed_redis_fails_closed_and_nothing_acknowledged_is_lost_after_restar
         return;
     };
     let instances = two_instances(&server).await;
-    let Instances { a, b, .. } = &instances;
+    let Instances { clock, a, b } = &instances;
+    // Reuse detection (on B, of a token rotated on A) revokes frank's family.
+    let mut frank = Browser::default();
+    frank.login(a, "frank").await;
+    let mut frank_thief = frank.clone();
+    clock.advance(30);
+    assert_eq!(frank.refresh(a).await.status, StatusCode::OK);
+    clock.advance(30); // past the 5 s grace window
+    let reply = frank_thief.refresh(b).await;
+    assert_eq!(reply.rejection, Some(Rejection::RefreshReused));
+    // One access token revoked by its `jti`; its session lives on.
+    let mut grace = Browser::default();
+    grace.login(b, "grace").await;
+    let access = payload_of(grace.access());
+    let token = TokenRevocation {
+        sub: "grace",
+        jti: access["jti"].as_str().unwrap(),
+        expires_at: access["exp"].as_i64().unwrap(),
+    };
+    server.store().await.revoke_token(token).await.unwrap();
+    let grace_revoked = grace.clone();
     let mut bob = Browser::default();
     bob.login(a, "bob").await;
     let mut carol = Browser::default();
@@ -441,7 +461,16 @@ async fn killed_redis_fails_closed_and_nothing_acknowledged_is_lost_after_restar
             Some(Rejection::Revoked),
             "logout-everywhere lost"
         );
+        let reply = frank.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "reuse lost");
+        let reply = frank.clone().refresh(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "reuse lost");
+        let reply = grace_revoked.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "jti lost");
     }
+    // Only that token was revoked: its session still refreshes.
+    assert_eq!(grace.refresh(a).await.status, StatusCode::OK);
+    assert_eq!(grace.me(b).await.status, StatusCode::OK);
     assert_eq!(bob.refresh(b).await.status, StatusCode::OK);
     assert_eq!(bob.me(a).await.status, StatusCode::OK);
 }
