@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use crate::support::capture::Capture;
 use crate::support::redis_server::{RedisServer, redis_server, run_parallel_races_on_own_runtime};
 use crate::support::*;
 use http::StatusCode;
@@ -511,6 +512,90 @@ async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() 
     wait_until_serving(&instances.a, &bob).await;
     wait_until_serving(&instances.b, &bob).await;
     assert_eq!(bob.refresh(&instances.b).await.status, StatusCode::OK);
+}
+
+/// The warning every layer logs when it refuses a request because the
+/// store failed.
+const REFUSAL: &str = "revocation store failed; refusing the request";
+
+// Current-thread runtime: the capture records this thread's events.
+#[tokio::test]
+async fn a_store_failure_is_logged_as_a_warning_naming_the_call_and_no_token() {
+    let Some(mut server) = redis_server() else {
+        return;
+    };
+    let clock = ManualClock::new(NOW);
+    let app = app(&builder(server.store().await, &clock).build().unwrap());
+    let mut alice = Browser::default();
+    alice.login(&app, "alice").await;
+    let (access, refresh) = (alice.access().to_owned(), alice.refresh_token().to_owned());
+    let mut secrets = vec![access.clone(), refresh.clone()];
+    for token in [&access, &refresh] {
+        // The payload and signature parts, and the token's id.
+        secrets.extend(token.split('.').skip(1).map(str::to_owned));
+        secrets.push(payload_of(token)["jti"].as_str().unwrap().to_owned());
+    }
+    secrets.push(payload_of(&access)["sid"].as_str().unwrap().to_owned());
+
+    server.kill();
+    let capture = Capture::start();
+    let refused = [
+        bounded(alice.clone().me(&app)).await,
+        bounded(alice.clone().refresh(&app)).await,
+        bounded(alice.clone().logout(&app)).await,
+    ];
+    let events = capture.events();
+    drop(capture);
+    for reply in &refused {
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+    }
+    let warnings: Vec<&String> = events.iter().filter(|e| e.contains(REFUSAL)).collect();
+    assert_eq!(warnings.len(), 3, "one per refused request: {events:#?}");
+    for (warning, call) in warnings.iter().zip(["check", "rotate", "revoke_session"]) {
+        assert!(warning.starts_with("level=WARN "), "{warning}");
+        assert!(warning.contains(&format!("redis {call}: ")), "{warning}");
+    }
+    for event in &events {
+        for secret in &secrets {
+            assert!(!event.contains(secret.as_str()), "{secret} logged: {event}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_of_the_wrong_type_under_the_prefix_is_a_typed_script_error_and_a_503() {
+    let Some(server) = redis_server() else { return };
+    let store = server.store().await;
+    let clock = ManualClock::new(NOW);
+    let app = app(&builder(store.clone(), &clock).build().unwrap());
+    let mut alice = Browser::default();
+    alice.login(&app, "alice").await;
+    let claims = payload_of(alice.access());
+    let (jti, sid) = (claims["jti"].as_str().unwrap(), claims["sid"].as_str().unwrap());
+    // Something else wrote a hash where the store keeps a revoked token's
+    // string: the check script's GET fails with WRONGTYPE.
+    let key = format!("tjc:{{alice}}:t:{jti}");
+    assert_eq!(server.cli(&["HSET", &key, "x", "1"]), ["1"]);
+
+    let reply = alice.me(&app).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+    let check = AccessCheck {
+        jti,
+        sid,
+        sub: "alice",
+        issued_at: NOW,
+        now: NOW,
+    };
+    let error = bounded(store.check(check)).await.unwrap_err();
+    match redis_error(&error) {
+        RedisStoreError::Script {
+            operation: "check",
+            source,
+        } => assert_eq!(source.code(), Some("WRONGTYPE"), "{source}"),
+        other => panic!("not a Script error: {other:?}"),
+    }
 }
 
 /// The documented cost of a timed-out refresh: Redis runs it when it
