@@ -3,7 +3,7 @@
 //! run: `redis-benchmark` sending the very same command (`EVALSHA` of the
 //! same script on the same keys, from `RedisStore::check_command`) over one
 //! connection with the same pipeline depth (`-c 1 -P N`), and a bare `PING`
-//! round trip. It starts its own redis-server (like tests/redis.rs).
+//! round trip. It starts its own redis-server (like tests/it/redis.rs).
 //!
 //! `cargo bench --features redis --bench redis_store`
 //!
