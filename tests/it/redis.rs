@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use crate::support::capture::Capture;
 use crate::support::redis_server::{RedisServer, redis_server, run_parallel_races_on_own_runtime};
 use crate::support::*;
 use http::StatusCode;
@@ -12,7 +13,8 @@ use tower_jwt_cookie::Rejection;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::revocation::redis::{RedisStore, RedisStoreError};
 use tower_jwt_cookie::revocation::{
-    RevocationStore, SessionRevocation, SessionStart, TokenRevocation, conformance,
+    AccessCheck, RETENTION_MARGIN_SECS, RevocationStore, SessionRevocation, SessionStart,
+    TokenRevocation, TokenStatus, conformance,
 };
 
 /// A request that takes longer than this hangs: the test fails instead of
@@ -46,7 +48,7 @@ fn redis_store_passes_the_parallel_races() {
 }
 
 #[tokio::test]
-async fn every_key_is_tagged_by_subject_and_expires_a_minute_after_its_entry() {
+async fn every_key_is_tagged_by_subject_and_expires_the_retention_margin_after_its_entry() {
     let Some(server) = redis_server() else { return };
     let store = server.store().await;
     let start = SessionStart {
@@ -66,6 +68,8 @@ async fn every_key_is_tagged_by_subject_and_expires_a_minute_after_its_entry() {
     store.revoke_token(token).await.unwrap();
     store.revoke_subject("bob", NOW, NOW + 300).await.unwrap();
     let expiry = |key: &str| server.cli(&["EXPIRETIME", key]);
+    // The leeway rule: kept `RETENTION_MARGIN_SECS` past the entry's end.
+    let kept = |end: i64| [(end + RETENTION_MARGIN_SECS).to_string()];
     let mut keys = server.cli(&["--scan"]);
     keys.sort();
     assert_eq!(
@@ -77,10 +81,10 @@ async fn every_key_is_tagged_by_subject_and_expires_a_minute_after_its_entry() {
             "tjc:{bob}:u"
         ]
     );
-    assert_eq!(expiry("tjc:{alice}:s:s1"), [(NOW + 160).to_string()]);
-    assert_eq!(expiry("tjc:{alice}:l"), [(NOW + 260).to_string()]);
-    assert_eq!(expiry("tjc:{alice}:t:j1"), [(NOW + 110).to_string()]);
-    assert_eq!(expiry("tjc:{bob}:u"), [(NOW + 360).to_string()]);
+    assert_eq!(expiry("tjc:{alice}:s:s1"), kept(NOW + 100));
+    assert_eq!(expiry("tjc:{alice}:l"), kept(NOW + 200));
+    assert_eq!(expiry("tjc:{alice}:t:j1"), kept(NOW + 50));
+    assert_eq!(expiry("tjc:{bob}:u"), kept(NOW + 300));
 
     // Revoked: the session is kept until its absolute expiry.
     let logout = SessionRevocation {
@@ -89,7 +93,7 @@ async fn every_key_is_tagged_by_subject_and_expires_a_minute_after_its_entry() {
         expires_at: NOW + 10,
     };
     store.revoke_session(logout).await.unwrap();
-    assert_eq!(expiry("tjc:{alice}:s:s1"), [(NOW + 260).to_string()]);
+    assert_eq!(expiry("tjc:{alice}:s:s1"), kept(NOW + 200));
 }
 
 #[tokio::test]
@@ -162,6 +166,91 @@ async fn a_write_without_the_required_replicas_is_not_reported_as_done() {
         ),
         "{error:?}"
     );
+}
+
+/// Waits until `condition` holds (polled: Redis sends no event for it),
+/// within 10 s.
+async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_replica_writes_wait_for_it_on_their_own_connection_and_checks_never_queue_behind() {
+    let Some(primary) = redis_server() else { return };
+    let replica = primary.replica();
+    // WAIT is given 3/4 of the bound (3 s here): room for the checks below
+    // to run while it blocks, even on a loaded machine.
+    let store = RedisStore::builder(primary.url())
+        .wait_for_replicas(1)
+        .timeout(Duration::from_secs(4))
+        .connect()
+        .await
+        .unwrap();
+    let clock = ManualClock::new(NOW);
+    let app = app(&builder(store.clone(), &clock).build().unwrap());
+
+    // In sync: a logout is acknowledged once the replica holds it.
+    let mut alice = Browser::default();
+    assert_eq!(alice.login(&app, "alice").await.status, StatusCode::OK);
+    let logged_out = alice.clone();
+    let sid = payload_of(alice.access())["sid"].as_str().unwrap().to_owned();
+    let reply = bounded(alice.logout(&app)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let session = format!("tjc:{{alice}}:s:{sid}");
+    assert_eq!(replica.cli(&["HGET", &session, "rev"]), ["1"]);
+    let mut bob = Browser::default();
+    assert_eq!(bob.login(&app, "bob").await.status, StatusCode::OK);
+
+    // A frozen replica acknowledges nothing: a write's WAIT blocks (on the
+    // writes' connection) until its own timeout.
+    replica.freeze();
+    let write = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let token = TokenRevocation {
+                sub: "carol",
+                jti: "j1",
+                expires_at: NOW + 50,
+            };
+            store.revoke_token(token).await
+        }
+    });
+    let blocked = || primary.info("clients", "blocked_clients");
+    wait_for("the write's WAIT to block", || blocked() == "1").await;
+    // Meanwhile checks are answered, through the stack and directly.
+    assert_eq!(bob.me(&app).await.status, StatusCode::OK);
+    let reply = logged_out.clone().me(&app).await;
+    assert_eq!(reply.rejection, Some(Rejection::Revoked));
+    let check = AccessCheck {
+        jti: "j2",
+        sid: "s",
+        sub: "dave",
+        issued_at: NOW,
+        now: NOW,
+    };
+    assert_eq!(store.check(check).await.unwrap(), TokenStatus::Active);
+    assert_eq!(
+        blocked(),
+        "1",
+        "the checks were answered while the WAIT still blocked"
+    );
+    let error = bounded(write).await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            redis_error(&error),
+            RedisStoreError::Replicas {
+                operation: "revoke_token",
+                wanted: 1,
+                acknowledged: 0
+            }
+        ),
+        "{error:?}"
+    );
+    replica.thaw();
 }
 
 /// Two application instances (two issuer + verifier stacks, each with its
@@ -324,7 +413,27 @@ async fn killed_redis_fails_closed_and_nothing_acknowledged_is_lost_after_restar
         return;
     };
     let instances = two_instances(&server).await;
-    let Instances { a, b, .. } = &instances;
+    let Instances { clock, a, b } = &instances;
+    // Reuse detection (on B, of a token rotated on A) revokes frank's family.
+    let mut frank = Browser::default();
+    frank.login(a, "frank").await;
+    let mut frank_thief = frank.clone();
+    clock.advance(30);
+    assert_eq!(frank.refresh(a).await.status, StatusCode::OK);
+    clock.advance(30); // past the 5 s grace window
+    let reply = frank_thief.refresh(b).await;
+    assert_eq!(reply.rejection, Some(Rejection::RefreshReused));
+    // One access token revoked by its `jti`; its session lives on.
+    let mut grace = Browser::default();
+    grace.login(b, "grace").await;
+    let access = payload_of(grace.access());
+    let token = TokenRevocation {
+        sub: "grace",
+        jti: access["jti"].as_str().unwrap(),
+        expires_at: access["exp"].as_i64().unwrap(),
+    };
+    server.store().await.revoke_token(token).await.unwrap();
+    let grace_revoked = grace.clone();
     let mut bob = Browser::default();
     bob.login(a, "bob").await;
     let mut carol = Browser::default();
@@ -354,7 +463,16 @@ async fn killed_redis_fails_closed_and_nothing_acknowledged_is_lost_after_restar
             Some(Rejection::Revoked),
             "logout-everywhere lost"
         );
+        let reply = frank.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "reuse lost");
+        let reply = frank.clone().refresh(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "reuse lost");
+        let reply = grace_revoked.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "jti lost");
     }
+    // Only that token was revoked: its session still refreshes.
+    assert_eq!(grace.refresh(a).await.status, StatusCode::OK);
+    assert_eq!(grace.me(b).await.status, StatusCode::OK);
     assert_eq!(bob.refresh(b).await.status, StatusCode::OK);
     assert_eq!(bob.me(a).await.status, StatusCode::OK);
 }
@@ -372,7 +490,7 @@ async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() 
 
     server.freeze();
     assert_fails_closed(&instances, &bob, &erin).await;
-    let check = tower_jwt_cookie::revocation::AccessCheck {
+    let check = AccessCheck {
         jti: "j",
         sid: "s",
         sub: "bob",
@@ -395,6 +513,137 @@ async fn frozen_redis_fails_closed_and_both_instances_recover_when_it_resumes() 
     wait_until_serving(&instances.a, &bob).await;
     wait_until_serving(&instances.b, &bob).await;
     assert_eq!(bob.refresh(&instances.b).await.status, StatusCode::OK);
+}
+
+/// The warning every layer logs when it refuses a request because the
+/// store failed.
+const REFUSAL: &str = "revocation store failed; refusing the request";
+
+// Current-thread runtime: the capture records this thread's events.
+#[tokio::test]
+async fn a_store_failure_is_logged_as_a_warning_naming_the_call_and_no_token() {
+    let Some(mut server) = redis_server() else {
+        return;
+    };
+    let clock = ManualClock::new(NOW);
+    let app = app(&builder(server.store().await, &clock).build().unwrap());
+    let mut alice = Browser::default();
+    alice.login(&app, "alice").await;
+    let (access, refresh) = (alice.access().to_owned(), alice.refresh_token().to_owned());
+    let mut secrets = vec![access.clone(), refresh.clone()];
+    for token in [&access, &refresh] {
+        // The payload and signature parts, and the token's id.
+        secrets.extend(token.split('.').skip(1).map(str::to_owned));
+        secrets.push(payload_of(token)["jti"].as_str().unwrap().to_owned());
+    }
+    secrets.push(payload_of(&access)["sid"].as_str().unwrap().to_owned());
+
+    server.kill();
+    let capture = Capture::start();
+    let refused = [
+        bounded(alice.clone().me(&app)).await,
+        bounded(alice.clone().refresh(&app)).await,
+        bounded(alice.clone().logout(&app)).await,
+    ];
+    let events = capture.events();
+    drop(capture);
+    for reply in &refused {
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+    }
+    let warnings: Vec<&String> = events.iter().filter(|e| e.contains(REFUSAL)).collect();
+    assert_eq!(warnings.len(), 3, "one per refused request: {events:#?}");
+    for (warning, call) in warnings.iter().zip(["check", "rotate", "revoke_session"]) {
+        assert!(warning.starts_with("level=WARN "), "{warning}");
+        assert!(warning.contains(&format!("redis {call}: ")), "{warning}");
+    }
+    for event in &events {
+        for secret in &secrets {
+            assert!(!event.contains(secret.as_str()), "{secret} logged: {event}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_of_the_wrong_type_under_the_prefix_is_a_typed_script_error_and_a_503() {
+    let Some(server) = redis_server() else { return };
+    let store = server.store().await;
+    let clock = ManualClock::new(NOW);
+    let app = app(&builder(store.clone(), &clock).build().unwrap());
+    let mut alice = Browser::default();
+    alice.login(&app, "alice").await;
+    let claims = payload_of(alice.access());
+    let (jti, sid) = (claims["jti"].as_str().unwrap(), claims["sid"].as_str().unwrap());
+    // Something else wrote a hash where the store keeps a revoked token's
+    // string: the check script's GET fails with WRONGTYPE.
+    let key = format!("tjc:{{alice}}:t:{jti}");
+    assert_eq!(server.cli(&["HSET", &key, "x", "1"]), ["1"]);
+
+    let reply = alice.me(&app).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+    let check = AccessCheck {
+        jti,
+        sid,
+        sub: "alice",
+        issued_at: NOW,
+        now: NOW,
+    };
+    let error = bounded(store.check(check)).await.unwrap_err();
+    match redis_error(&error) {
+        RedisStoreError::Script {
+            operation: "check",
+            source,
+        } => assert_eq!(source.code(), Some("WRONGTYPE"), "{source}"),
+        other => panic!("not a Script error: {other:?}"),
+    }
+}
+
+/// The documented cost of a timed-out refresh: Redis runs it when it
+/// resumes, so the token the client still holds is the family's previous
+/// one; a retry within the grace window converges on the successor, a later
+/// one is reuse and logs the user out (fails closed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_timed_out_on_a_frozen_redis_runs_when_it_resumes_and_a_late_retry_is_reuse()
+{
+    let Some(server) = redis_server() else { return };
+    let Instances { clock, a, b } = two_instances(&server).await;
+    let mut alice = Browser::default();
+    alice.login(&a, "alice").await;
+    let sid = payload_of(alice.access())["sid"].as_str().unwrap().to_owned();
+    let held = payload_of(alice.refresh_token())["jti"].as_str().unwrap().to_owned();
+    let session = format!("tjc:{{alice}}:s:{sid}");
+
+    server.freeze();
+    let reply = bounded(alice.refresh(&a)).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.rejection, Some(Rejection::StoreUnavailable));
+    assert!(reply.set_cookies().is_empty(), "the client keeps its token");
+    server.thaw();
+    wait_for("the timed-out rotation to run", || {
+        server.cli(&["HGET", &session, "prev"]) == [held.as_str()]
+    })
+    .await;
+    wait_until_serving(&a, &alice).await;
+    wait_until_serving(&b, &alice).await;
+
+    // Within the grace window: the successor the client never received.
+    let mut early = alice.clone();
+    assert_eq!(early.refresh(&b).await.status, StatusCode::OK);
+    let successor = server.cli(&["HGET", &session, "cur"]);
+    assert_eq!(
+        successor,
+        [payload_of(early.refresh_token())["jti"].as_str().unwrap()]
+    );
+
+    clock.advance(6); // past the 5 s grace window since the rotation
+    let reply = alice.refresh(&a).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.rejection, Some(Rejection::RefreshReused));
+    for app in [&a, &b] {
+        let reply = early.clone().me(app).await;
+        assert_eq!(reply.rejection, Some(Rejection::Revoked), "logged out");
+    }
 }
 
 /// The cookies a demo login set, as one `Cookie` line.

@@ -5,7 +5,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::io::tcp::{TcpSettings, socket2::TcpKeepalive};
 use redis::{Client, ConnectionInfo, IntoConnectionInfo};
 
-use super::connection::Connection;
+use super::connection::{Connection, Connections};
 use super::invalidation::{self, Pace};
 use super::keys::Keys;
 use super::local_cache::{AnswerCache, LocalCache};
@@ -94,6 +94,16 @@ impl RedisStoreBuilder {
     /// acknowledged it, within the call's bound; fewer is a
     /// [`RedisStoreError::Replicas`] failure (a logout is then refused, not
     /// reported as done). Default 0: the primary's acknowledgement suffices.
+    ///
+    /// Redis blocks the client that sent `WAIT` until it returns, answering
+    /// nothing else on that connection
+    /// (<https://redis.io/docs/latest/commands/wait/>). So with `replicas`
+    /// above 0 the store opens a second connection and sends every write
+    /// and its `WAIT` there: checks stay on the shared connection and never
+    /// queue behind a slow or missing replica. Writes do queue behind each
+    /// other's `WAIT` on theirs; with a replica gone, each write fails
+    /// within the bound (`Replicas`, or `Timeout` for one that waited its
+    /// turn), while checks go on being answered.
     pub fn wait_for_replicas(mut self, replicas: u32) -> Self {
         self.replicas = replicas;
         self
@@ -135,8 +145,10 @@ impl RedisStoreBuilder {
         if let Some(settings) = &self.local_cache {
             settings.validate().map_err(RedisStoreError::Config)?;
         }
-        let (conn, client) = match self.server {
-            Server::Single(server) => single(server, self.timeout)?,
+        // Writes get a connection of their own only when they `WAIT`.
+        let separate_writes = self.replicas > 0;
+        let (connections, client) = match self.server {
+            Server::Single(server) => single(server, self.timeout, separate_writes)?,
             #[cfg(feature = "redis-cluster")]
             Server::Cluster(nodes) => {
                 if self.local_cache.is_some() {
@@ -147,7 +159,7 @@ impl RedisStoreBuilder {
                             .into(),
                     ));
                 }
-                (cluster(nodes, self.timeout).await?, None)
+                (cluster(nodes, self.timeout, separate_writes).await?, None)
             }
         };
         let keys = Keys::new(&self.prefix);
@@ -158,7 +170,7 @@ impl RedisStoreBuilder {
             .map(|settings| Arc::new(AnswerCache::new(settings)));
         let store = RedisStore {
             inner: Arc::new(Inner {
-                conn,
+                connections,
                 keys,
                 scripts: Scripts::new(),
                 timeout: self.timeout,
@@ -203,11 +215,12 @@ fn invalid(e: redis::RedisError) -> RedisStoreError {
     ))
 }
 
-/// One server, through a connection manager that reconnects by itself.
+/// One server, through connection managers that reconnect by themselves.
 fn single(
     server: Result<ConnectionInfo, redis::RedisError>,
     timeout: Duration,
-) -> Result<(Connection, Option<Client>), RedisStoreError> {
+    separate_writes: bool,
+) -> Result<(Connections, Option<Client>), RedisStoreError> {
     let server = server.map_err(invalid)?;
     let tcp = tcp_settings(server.tcp_settings().clone());
     let client = Client::open(server.set_tcp_settings(tcp)).map_err(invalid)?;
@@ -220,9 +233,18 @@ fn single(
         .set_min_delay(RECONNECT_MIN_DELAY)
         .set_max_delay(RECONNECT_MAX_DELAY)
         .set_number_of_retries(RECONNECT_ATTEMPTS);
-    let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
-        .map_err(|e| RedisStoreError::from_redis("connect", e, timeout))?;
-    Ok((Connection::Single(conn), Some(client)))
+    let open = || {
+        ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
+            .map(Connection::Single)
+            .map_err(|e| RedisStoreError::from_redis("connect", e, timeout))
+    };
+    let checks = open()?;
+    let writes = if separate_writes {
+        open()?
+    } else {
+        checks.clone()
+    };
+    Ok((Connections { checks, writes }, Some(client)))
 }
 
 /// A Redis Cluster: redis-rs's cluster connection (one connection per
@@ -232,7 +254,8 @@ fn single(
 async fn cluster(
     nodes: Result<Vec<ConnectionInfo>, redis::RedisError>,
     timeout: Duration,
-) -> Result<Connection, RedisStoreError> {
+    separate_writes: bool,
+) -> Result<Connections, RedisStoreError> {
     use redis::cluster::ClusterClientBuilder;
 
     let nodes = nodes.map_err(invalid)?;
@@ -250,13 +273,25 @@ async fn cluster(
         .max_retry_wait(RECONNECT_MAX_DELAY.as_millis() as u64)
         .build()
         .map_err(invalid)?;
-    match tokio::time::timeout(timeout, client.get_async_connection()).await {
-        Ok(Ok(conn)) => Ok(Connection::Cluster(conn)),
-        Ok(Err(e)) => Err(RedisStoreError::from_redis("connect", e, timeout)),
-        Err(_) => Err(RedisStoreError::Timeout {
-            operation: "connect",
-            after: timeout,
-        }),
+    let open = || async {
+        match tokio::time::timeout(timeout, client.get_async_connection()).await {
+            Ok(Ok(conn)) => Ok(Connection::Cluster(conn)),
+            Ok(Err(e)) => Err(RedisStoreError::from_redis("connect", e, timeout)),
+            Err(_) => Err(RedisStoreError::Timeout {
+                operation: "connect",
+                after: timeout,
+            }),
+        }
+    };
+    if separate_writes {
+        let (checks, writes) = futures_util::future::try_join(open(), open()).await?;
+        Ok(Connections { checks, writes })
+    } else {
+        let checks = open().await?;
+        Ok(Connections {
+            writes: checks.clone(),
+            checks,
+        })
     }
 }
 

@@ -9,6 +9,16 @@ use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, Pipeline, RedisFuture, Value};
 
+/// The store's connections: checks on one, writes on the other. They are
+/// one and the same shared connection unless writes `WAIT` for replicas:
+/// Redis answers nothing else on a connection while its `WAIT` blocks, so
+/// then writes get one of their own (see
+/// [`RedisStoreBuilder::wait_for_replicas`](super::RedisStoreBuilder::wait_for_replicas)).
+pub(super) struct Connections {
+    pub(super) checks: Connection,
+    pub(super) writes: Connection,
+}
+
 #[derive(Clone)]
 pub(super) enum Connection {
     Single(ConnectionManager),

@@ -26,10 +26,14 @@
 //! The store holds one redis-rs `ConnectionManager`: one multiplexed
 //! connection that every clone of the store and every request shares, so
 //! concurrent calls are pipelined on one socket, and that reconnects by
-//! itself after the server went away. Each method is one Lua script call
-//! (`EVALSHA`, with redis-rs falling back to loading the script after a
-//! `NOSCRIPT` answer, as after a restart or failover), so `check` is one
-//! round trip and `rotate` is atomic: Redis runs one script at a time.
+//! itself after the server went away. (With
+//! [`RedisStoreBuilder::wait_for_replicas`], writes and their `WAIT` go
+//! over a second one, because Redis answers nothing else on a connection
+//! while a `WAIT` there blocks: checks never queue behind a replica.) Each
+//! method is one Lua script call (`EVALSHA`, with redis-rs falling back to
+//! loading the script after a `NOSCRIPT` answer, as after a restart or
+//! failover), so `check` is one round trip and `rotate` is atomic: Redis
+//! runs one script at a time.
 //!
 //! # Key layout
 //!
@@ -55,10 +59,19 @@
 //! its sessions' key names inside the script from the subject's prefix; they
 //! carry the same tag, so they are in the slot of its declared keys.
 //!
-//! Every key expires (with a margin of 60 s for clock skew between the
-//! application and Redis) at the end of what it records, so memory stays
-//! bounded without a sweeper; the scripts compare expiries with the
-//! caller's clock, exactly as [`MemoryStore`](super::MemoryStore) does.
+//! Every key expires [`RETENTION_MARGIN_SECS`](super::RETENTION_MARGIN_SECS)
+//! (60 s) after the end of what it records, so memory stays bounded without
+//! a sweeper. That margin is the leeway rule, not a clock-skew allowance:
+//! the verifier asks about a token as of `now - leeway` (at most 60 s
+//! back), so a revocation must outlive the token's expiry by that much. The
+//! scripts compare expiries with the caller's clock, exactly as
+//! [`MemoryStore`](super::MemoryStore) does, so Redis's clock matters only
+//! for when keys expire: if it runs δ seconds ahead of the application's,
+//! every key goes δ seconds early. With a leeway more than 60 − δ seconds,
+//! a revoked token then becomes acceptable again for the last seconds of
+//! its leeway; a clock behind only keeps keys longer. Keep the clocks
+//! synchronised (NTP), or leave at least the expected skew of the leeway
+//! unused (the default leeway is 0).
 //!
 //! # Failing closed, in bounded time
 //!
@@ -69,11 +82,21 @@
 //! `UNAVAILABLE`. While the server is away, the connection manager keeps
 //! reconnecting in the background (backoff from 25 ms up to 1 s), so the
 //! same process serves again within about a second of the server's return.
-//! A write that timed out may still have been applied; every write here is
-//! idempotent, so the client's retry is safe. A server that vanished
-//! without closing the connection (host down, network cut) is detected by
-//! `TCP_USER_TIMEOUT` and keepalive probes after 10 s, and the manager
-//! reconnects; until then, too, every call fails within the bound.
+//! A server that vanished without closing the connection (host down,
+//! network cut) is detected by `TCP_USER_TIMEOUT` and keepalive probes
+//! after 10 s, and the manager reconnects; until then, too, every call
+//! fails within the bound.
+//!
+//! A write that timed out may still have been applied: a frozen server runs
+//! the command waiting in its socket when it resumes, and a killed one may
+//! have run it without its answer getting out. Revocations and logins are
+//! safe to retry (a revocation again changes nothing; a login starts a new
+//! session). A refresh is not: a rotation applied after its caller gave up
+//! has moved the family on to a successor the client never received, and
+//! the client still holds the token the store now keeps as the previous
+//! one. Retried within the grace window, it gets the successor; retried
+//! later, it counts as reuse and revokes the family. That fails closed: the
+//! user has to log in again; no session is kept alive that should not be.
 //!
 //! # Local cache
 //!
@@ -126,7 +149,9 @@
 //!
 //! With replicas, [`RedisStoreBuilder::wait_for_replicas`] makes every write
 //! wait (`WAIT`) for N replicas before it counts as done, so a failover to a
-//! replica does not lose it either.
+//! replica does not lose it either. The writes then have a connection of
+//! their own (see there), so a slow or missing replica fails writes (within
+//! the bound) but not checks.
 
 mod builder;
 mod connection;
@@ -142,7 +167,7 @@ use std::time::Duration;
 use redis::{FromRedisValue, Script, ScriptInvocation};
 
 pub use builder::RedisStoreBuilder;
-use connection::Connection;
+use connection::Connections;
 pub use error::RedisStoreError;
 use keys::Keys;
 use local_cache::AnswerCache;
@@ -172,7 +197,7 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    conn: Connection,
+    connections: Connections,
     keys: Keys,
     scripts: Scripts,
     timeout: Duration,
@@ -277,7 +302,7 @@ impl RedisStore {
     async fn load_scripts(&self) -> Result<(), RedisStoreError> {
         const OPERATION: &str = "connect";
         let s = &self.inner.scripts;
-        let mut conn = self.inner.conn.clone();
+        let mut conn = self.inner.connections.checks.clone();
         let load = async {
             for script in [
                 &s.check,
@@ -306,7 +331,9 @@ impl RedisStore {
     }
 
     /// Runs one script call, then (for writes, when configured) `WAIT`s for
-    /// replicas, all within the bound.
+    /// replicas, all within the bound. A write and its `WAIT` go over the
+    /// writes' connection: `WAIT` covers the writes of the connection it is
+    /// sent on, and blocks that connection while it waits.
     async fn eval<T: FromRedisValue>(
         &self,
         operation: &'static str,
@@ -314,7 +341,11 @@ impl RedisStore {
         write: bool,
     ) -> Result<T, StoreError> {
         let inner = &*self.inner;
-        let mut conn = inner.conn.clone();
+        let mut conn = if write {
+            inner.connections.writes.clone()
+        } else {
+            inner.connections.checks.clone()
+        };
         let started = std::time::Instant::now();
         let call = async {
             let value = invocation

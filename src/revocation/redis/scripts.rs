@@ -10,20 +10,22 @@
 //! revocations of instances without one. A `PUBLISH` with no subscriber
 //! costs the server next to nothing.
 //!
-//! Every key expires `MARGIN` seconds after the entry it holds: Redis's clock
-//! may run ahead of the application's, and an entry must never vanish while
-//! the application may still ask for it.
+//! Every key expires [`RETENTION_MARGIN_SECS`] after the entry it holds:
+//! the verifier asks about a token as of `now - leeway`, so a revocation
+//! must outlive its expiry by the largest leeway to hold through it. Redis
+//! expires keys by its own clock; the margin is no allowance for that clock
+//! running ahead of the application's (the parent module's docs say what
+//! such a skew does).
 
 use redis::Script;
 
-/// Seconds every key outlives its entry (see the module docs).
-const MARGIN_SECS: i64 = 60;
+use crate::revocation::RETENTION_MARGIN_SECS;
 
 /// The helper every writing script starts with.
 fn keep_until() -> String {
     format!(
         "local function keep_until(key, t)
-  redis.call('EXPIREAT', key, math.floor(t) + {MARGIN_SECS})
+  redis.call('EXPIREAT', key, math.floor(t) + {RETENTION_MARGIN_SECS})
 end
 "
     )

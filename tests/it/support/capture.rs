@@ -46,7 +46,8 @@ impl Capture {
         Capture { events }
     }
 
-    /// The events recorded so far, one line each.
+    /// The events recorded so far, one line each: `level=<LEVEL> ` and then
+    /// every field as `name=value `.
     pub fn events(&self) -> Vec<String> {
         self.events.lock().unwrap().clone()
     }
@@ -91,7 +92,7 @@ impl Subscriber for Router {
     fn record(&self, _: &Id, _: &Record<'_>) {}
     fn record_follows_from(&self, _: &Id, _: &Id) {}
     fn event(&self, event: &Event<'_>) {
-        let mut text = Text(String::new());
+        let mut text = Text(format!("level={} ", event.metadata().level()));
         event.record(&mut text);
         BUFFER.with(|b| {
             if let Some(events) = &*b.borrow() {

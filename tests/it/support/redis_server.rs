@@ -178,6 +178,36 @@ impl RedisServer {
         self.start();
     }
 
+    /// A second server replicating this one (`--replicaof`), returned once
+    /// this primary lists it as `online` in `INFO replication` (it has
+    /// loaded the primary's data and receives its writes), polled within
+    /// [`READY_WITHIN`].
+    pub fn replica(&self) -> RedisServer {
+        let primary = self.port.to_string();
+        let replica = redis_server_with(|_| vec!["--replicaof".into(), "127.0.0.1".into(), primary])
+            .expect("redis-server is installed: the primary runs");
+        let in_sync = format!("port={},state=online", replica.port);
+        let deadline = Instant::now() + READY_WITHIN;
+        while !self
+            .cli(&["INFO", "replication"])
+            .iter()
+            .any(|line| line.starts_with("slave") && line.contains(&in_sync))
+        {
+            assert!(Instant::now() < deadline, "the replica did not get in sync");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        replica
+    }
+
+    /// The value of `field` in `INFO <section>`.
+    pub fn info(&self, section: &str, field: &str) -> String {
+        let prefix = format!("{field}:");
+        self.cli(&["INFO", section])
+            .iter()
+            .find_map(|line| line.strip_prefix(&prefix).map(str::to_owned))
+            .unwrap_or_else(|| panic!("INFO {section} has no {field}"))
+    }
+
     /// Runs a command with `redis-cli` and returns its output lines.
     pub fn cli(&self, args: &[&str]) -> Vec<String> {
         let output = Command::new("redis-cli")
