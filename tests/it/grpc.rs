@@ -243,6 +243,28 @@ async fn the_same_token_is_accepted_until_its_session_is_revoked() {
     running.stop().await;
 }
 
+// ---- The example's client mode: `cargo run --example tonic -- call` ------
+
+/// With no server at the address, the client mode reports gRPC's
+/// `Unavailable`, the address and the operating system's reason.
+#[tokio::test]
+async fn the_client_mode_reports_a_server_that_is_down_as_unavailable() {
+    // A port nothing listens on: bound, then released.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let refused = tokio::net::TcpStream::connect(addr).await.unwrap_err();
+
+    let outcome = within("the call", greeter::call(&addr.to_string(), Some("t.o.k"))).await;
+
+    assert_eq!(
+        outcome,
+        Err(format!(
+            "Unavailable: cannot connect to {addr} (TONIC_ADDR): {refused}"
+        ))
+    );
+}
+
 /// With feature `tonic` the verifier wraps one service (`add_service`), not
 /// the whole server: routing by the service's gRPC name still works.
 #[cfg(feature = "tonic")]
