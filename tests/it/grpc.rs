@@ -245,6 +245,31 @@ async fn the_same_token_is_accepted_until_its_session_is_revoked() {
 
 // ---- The example's client mode: `cargo run --example tonic -- call` ------
 
+/// What `-- call` prints: the reply, or the refusal's gRPC code and message.
+#[tokio::test]
+async fn the_client_mode_prints_the_reply_or_the_code_and_message_of_the_refusal() {
+    let fixture = fixture(MemoryStore::new());
+    let running = start(&fixture).await;
+    let addr = running.addr.to_string();
+    let token = fixture.mint(|c| c.registered.sub = Some("carol".into()));
+
+    assert_eq!(
+        within("the call", greeter::call(&addr, Some(&token))).await,
+        Ok("hello you, you are carol".to_owned())
+    );
+    assert_eq!(
+        within("the call", greeter::call(&addr, None)).await,
+        Err("Unauthenticated: no token was presented".to_owned())
+    );
+    fixture.clock.advance(900 + MAX_LEEWAY_SECS + 1);
+    assert_eq!(
+        within("the call", greeter::call(&addr, Some(&token))).await,
+        Err("Unauthenticated: the token has expired".to_owned())
+    );
+    assert_eq!(running.greeter.calls(), 1, "only the accepted call ran");
+    running.stop().await;
+}
+
 /// With no server at the address, the client mode reports gRPC's
 /// `Unavailable`, the address and the operating system's reason.
 #[tokio::test]

@@ -54,5 +54,6 @@ mod security_keys;
 mod sessions;
 mod store_failure;
 mod token_cache;
+mod tonic_env;
 mod verifier;
 mod verifier_layer;
