@@ -63,7 +63,7 @@ mod service;
 mod unconsumed;
 
 pub use command::Session;
-pub use control::SessionControl;
+pub use control::{SessionControl, SessionControlError};
 pub use future::ResponseFuture;
 pub use layer::JwtCookieIssuer;
 pub use service::IssuerService;
