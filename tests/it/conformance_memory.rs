@@ -194,11 +194,12 @@ mod broken {
 
     impl RevocationStore for RevokesEmptyIds {
         async fn check(&self, t: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
-            let revoked = self.revoked.lock().unwrap();
-            let filed = [("jti", t.jti), ("sid", t.sid), ("sub", t.sub)]
-                .iter()
-                .any(|(kind, id)| revoked.contains(&format!("{kind}:{id}")));
-            drop(revoked);
+            let filed = {
+                let revoked = self.revoked.lock().unwrap();
+                [("jti", t.jti), ("sid", t.sid), ("sub", t.sub)]
+                    .iter()
+                    .any(|(kind, id)| revoked.contains(&format!("{kind}:{id}")))
+            };
             if filed {
                 return Ok(TokenStatus::Revoked);
             }
