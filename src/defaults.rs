@@ -83,6 +83,9 @@ pub(crate) const INSECURE_REFRESH_COOKIE: &str = "refresh";
 pub(crate) const REFRESH_COOKIE_PATH: &str = "/auth";
 /// The double-submit CSRF cookie: readable by the page, host-only, `Secure`.
 pub(crate) const CSRF_COOKIE: &str = "__Host-csrf";
+/// The CSRF cookie under the local-development switch (no prefix: every
+/// prefix needs `Secure`).
+pub(crate) const INSECURE_CSRF_COOKIE: &str = "csrf";
 /// The request header carrying the double-submit CSRF token.
 pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 

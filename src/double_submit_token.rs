@@ -56,6 +56,12 @@ struct Inner {
     /// keys; the caller's secret bytes are not kept.
     mac: Hmac<Sha256>,
     cookie: String,
+    /// Whether `cookie` was chosen with `with_cookie_name` (the default name
+    /// changes under the plain-http switch; a chosen one never does).
+    cookie_chosen: bool,
+    /// Whether the cookie is written `Secure`: always, except under
+    /// `insecure_http_cookies_for_local_development`.
+    secure: bool,
     header: HeaderName,
 }
 
@@ -134,16 +140,44 @@ impl CsrfTokens {
             inner: Arc::new(Inner {
                 mac,
                 cookie: defaults::CSRF_COOKIE.to_owned(),
+                cookie_chosen: false,
+                secure: true,
                 header: HeaderName::from_static(defaults::CSRF_HEADER),
             }),
         })
     }
 
-    /// Uses another cookie name (keep the `__Host-` prefix in production).
+    /// Uses another cookie name (keep the `__Host-` prefix in production;
+    /// under `insecure_http_cookies_for_local_development` a prefixed name is
+    /// a build error, and the default becomes `csrf`).
     pub fn with_cookie_name(self, name: &str) -> Result<Self, CsrfTokenError> {
         crate::cookie::check_cookie_name(name)
             .map_err(|_| CsrfTokenError::InvalidCookieName(name.to_owned()))?;
-        Ok(self.map(|inner| inner.cookie = name.to_owned()))
+        Ok(self.map(|inner| {
+            inner.cookie = name.to_owned();
+            inner.cookie_chosen = true;
+        }))
+    }
+
+    /// The cookie name, if chosen with [`with_cookie_name`](Self::with_cookie_name).
+    pub(crate) fn chosen_cookie_name(&self) -> Option<&str> {
+        self.inner
+            .cookie_chosen
+            .then_some(self.inner.cookie.as_str())
+    }
+
+    /// These tokens with the cookie written without `Secure`, for plain
+    /// http (`insecure_http_cookies_for_local_development`): the default
+    /// name becomes [`defaults::INSECURE_CSRF_COOKIE`], as a browser drops a
+    /// prefixed cookie without `Secure` (RFC 6265bis §4.1.3); the builder
+    /// refuses a chosen prefixed name before this.
+    pub(crate) fn for_plain_http(self) -> Self {
+        self.map(|inner| {
+            inner.secure = false;
+            if !inner.cookie_chosen {
+                inner.cookie = defaults::INSECURE_CSRF_COOKIE.to_owned();
+            }
+        })
     }
 
     /// Uses another request header than `X-CSRF-Token`.
@@ -156,6 +190,8 @@ impl CsrfTokens {
         let mut inner = Inner {
             mac: self.inner.mac.clone(),
             cookie: self.inner.cookie.clone(),
+            cookie_chosen: self.inner.cookie_chosen,
+            secure: self.inner.secure,
             header: self.inner.header.clone(),
         };
         f(&mut inner);
@@ -212,8 +248,9 @@ impl CsrfTokens {
     }
 
     /// The `Set-Cookie` value for `token`:
-    /// `Path=/; Max-Age=<max_age>; Secure; SameSite=Strict`, no `HttpOnly`
-    /// (the page must read it), no `Domain` (host-only).
+    /// `Path=/; Max-Age=<max_age>; Secure; SameSite=Strict` (without `Secure`
+    /// in a configuration built with `insecure_http_cookies_for_local_development`),
+    /// no `HttpOnly` (the page must read it), no `Domain` (host-only).
     ///
     /// `max_age` must not exceed the session's remaining life (pass the same
     /// lifetime as the session's cookies), so the token never outlives the
@@ -238,8 +275,9 @@ impl CsrfTokens {
     }
 
     fn cookie_header(&self, value: &str, max_age: u64) -> HeaderValue {
+        let secure = if self.inner.secure { "; Secure" } else { "" };
         let header = format!(
-            "{}={value}; Path=/; Max-Age={max_age}; Secure; SameSite=Strict",
+            "{}={value}; Path=/; Max-Age={max_age}{secure}; SameSite=Strict",
             self.inner.cookie
         );
         // The name is a checked cookie name and the value is empty or a
@@ -295,6 +333,7 @@ impl fmt::Debug for CsrfTokens {
         f.debug_struct("CsrfTokens")
             .field("secret", &"<redacted>")
             .field("cookie", &self.inner.cookie)
+            .field("secure", &self.inner.secure)
             .field("header", &self.inner.header)
             .finish()
     }

@@ -149,7 +149,13 @@ impl RevocationStore for SqliteStore {
         })
     }
 
+    // A token without `jti` or `sid` is checked with `""` in its place, so
+    // an empty id names every such token: revoking one writes nothing
+    // ("Empty ids" on `RevocationStore`).
     async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+        if token.jti.is_empty() {
+            return Ok(());
+        }
         self.tx(|tx| {
             tx.execute(
                 "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?1, ?2)
@@ -161,6 +167,9 @@ impl RevocationStore for SqliteStore {
     }
 
     async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+        if session.sid.is_empty() {
+            return Ok(());
+        }
         self.tx(|tx| {
             tx.execute(
                 "INSERT INTO sessions (sid, sub, started_at, current_jti, rotated_at,
@@ -179,6 +188,9 @@ impl RevocationStore for SqliteStore {
         issued_before: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
+        if sub.is_empty() {
+            return Ok(());
+        }
         self.tx(|tx| {
             tx.execute(
                 "INSERT INTO subject_cutoffs (sub, issued_before, expires_at) VALUES (?1, ?2, ?3)

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tower_jwt_cookie::clock::ManualClock;
 use tower_jwt_cookie::cookie::SameSite;
+use tower_jwt_cookie::issue::control::SessionControlError;
 use tower_jwt_cookie::keys::{KeyRing, SigningKey};
 use tower_jwt_cookie::{
     Algorithm, CookieAuth, MemoryStore, RevocationStore, Session, SessionControl, VerifiedClaims,
@@ -365,7 +366,8 @@ struct EndSessions {
 
 /// `POST /api/admin/end-sessions`: JSON `{"sub"}` → 204; every session of
 /// that user ends (as after a password change), effective on their very
-/// next request. Only for the `admin` role (403 otherwise).
+/// next request. Only for the `admin` role (403 otherwise); an empty `sub`
+/// is 422.
 async fn end_sessions<S: RevocationStore>(
     State(state): State<AppState<S>>,
     claims: VerifiedClaims<DemoClaims>,
@@ -387,6 +389,11 @@ async fn end_sessions<S: RevocationStore>(
             );
             StatusCode::NO_CONTENT.into_response()
         }
+        Err(error @ SessionControlError::EmptyId(_)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": "invalid_user", "message": error.to_string() })),
+        )
+            .into_response(),
         Err(error) => {
             tracing::error!(%error, "cannot end sessions");
             StatusCode::SERVICE_UNAVAILABLE.into_response()

@@ -19,6 +19,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http::uri::PathAndQuery;
 use tokio::net::TcpListener;
@@ -26,7 +27,7 @@ use tonic::body::Body;
 use tonic::metadata::MetadataValue;
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Channel, Server};
+use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{GrpcMethod, IntoRequest, Request, Response, Status};
 use tonic_prost::ProstCodec;
 use tower::Service;
@@ -215,4 +216,60 @@ impl GreeterClient {
             .unary(request, PathAndQuery::from_static(SAY_HELLO), codec)
             .await
     }
+}
+
+/// The example's client mode (`cargo run --example tonic -- call [TOKEN]`):
+/// calls `SayHello` on `addr` with `token`, if any, as Bearer metadata. `Ok`
+/// is the line printed on success (`hello you, you are SUB`), `Err` the gRPC
+/// status of the failure as `Code: message`.
+pub async fn call(addr: &str, token: Option<&str>) -> Result<String, String> {
+    say_hello(addr, token)
+        .await
+        .map(|reply| format!("{}, you are {}", reply.message, reply.subject))
+        .map_err(|status| format!("{:?}: {}", status.code(), status.message()))
+}
+
+async fn say_hello(addr: &str, token: Option<&str>) -> Result<HelloReply, Status> {
+    let endpoint = Endpoint::from_shared(format!("http://{addr}"))
+        .map_err(|e| {
+            Status::invalid_argument(format!("TONIC_ADDR `{addr}` is not host:port: {e}"))
+        })?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10));
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|error| connect_failure(addr, error))?;
+    let message = HelloRequest { name: "you".into() };
+    let request = match token {
+        Some(token) => with_bearer(message, token).map_err(|e| {
+            Status::invalid_argument(format!("the token cannot be sent as metadata: {e}"))
+        })?,
+        None => Request::new(message),
+    };
+    GreeterClient::new(channel)
+        .say_hello(request)
+        .await
+        .map(Response::into_inner)
+}
+
+/// A failed connect as the gRPC status a client reports for it: tonic's
+/// `Status::from_error` finds tonic's `ConnectError` in the chain and answers
+/// `Unavailable` ("most likely a transient condition", gRPC status codes:
+/// <https://grpc.github.io/grpc/core/md_doc_statuscodes.html>), as it does
+/// for a call on a lazily connected channel. The message names the address
+/// and the innermost cause (`Connection refused (os error 111)`), not the
+/// wrappers' "transport error: tcp connect error".
+fn connect_failure(addr: &str, error: tonic::transport::Error) -> Status {
+    let cause = std::iter::successors(Some(&error as &(dyn std::error::Error + 'static)), |e| {
+        e.source()
+    })
+    .last()
+    .map(ToString::to_string)
+    .unwrap_or_default();
+    let code = Status::from_error(Box::new(error)).code();
+    Status::new(
+        code,
+        format!("cannot connect to {addr} (TONIC_ADDR): {cause}"),
+    )
 }

@@ -23,6 +23,10 @@
 //! cargo run --example tonic -- call           # Unauthenticated: no token was presented
 //! ```
 //!
+//! `call` exits 0 printing `hello you, you are SUB`; otherwise it exits 1
+//! printing the gRPC code and message, `Unavailable: cannot connect to …`
+//! when no server listens at `TONIC_ADDR`.
+//!
 //! With feature `jwks` it verifies another service's tokens instead, knowing
 //! only its URL; for the demo (`cargo run --example demo`):
 //!
@@ -62,11 +66,9 @@ mod trust;
 
 use std::error::Error;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use greeter::{GreeterClient, GreeterServer, HelloRequest};
+use greeter::GreeterServer;
 use tokio::net::TcpListener;
-use tonic::transport::Endpoint;
 use tower_jwt_cookie::keys::SigningKey;
 use tower_jwt_cookie::token::{self, Claims, NoCustomClaims, RegisteredClaims, TokenKind};
 use tracing_subscriber::EnvFilter;
@@ -90,7 +92,10 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         None => serve(&addr).await,
-        Some("call") => call(&addr, args.get(1).map(String::as_str)).await,
+        Some("call") => greeter::call(&addr, args.get(1).map(String::as_str))
+            .await
+            .map(|line| println!("{line}"))
+            .map_err(Into::into),
         Some(other) => Err(format!(
             "unknown command `{other}`; usage: `cargo run --example tonic [-- call [TOKEN]]`"
         )
@@ -162,29 +167,4 @@ fn demo_token(key: &SigningKey, trust: &Trust, now: i64) -> Result<String, BoxEr
         custom: NoCustomClaims,
     };
     Ok(token::encode(key, TokenKind::Access, &claims)?)
-}
-
-/// The client mode: calls `SayHello` with `token` (if any) as Bearer
-/// metadata; prints `hello you, you are SUB`, or fails with the gRPC code
-/// and message.
-async fn call(addr: &str, token: Option<&str>) -> Result<(), BoxError> {
-    let channel = Endpoint::from_shared(format!("http://{addr}"))?
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
-        .connect()
-        .await
-        .map_err(|e| format!("cannot connect to {addr} (TONIC_ADDR): {e}"))?;
-    let message = HelloRequest { name: "you".into() };
-    let request = match token {
-        Some(token) => greeter::with_bearer(message, token)?,
-        None => tonic::Request::new(message),
-    };
-    match GreeterClient::new(channel).say_hello(request).await {
-        Ok(reply) => {
-            let reply = reply.into_inner();
-            println!("{}, you are {}", reply.message, reply.subject);
-            Ok(())
-        }
-        Err(status) => Err(format!("{:?}: {}", status.code(), status.message()).into()),
-    }
 }

@@ -49,9 +49,18 @@ pub struct Trust {
 
 impl Trust {
     /// Reads `TONIC_JWKS_URL` or `TONIC_TRUST_ISSUER`, `TONIC_ISSUER`,
-    /// `TONIC_AUDIENCE`, `TONIC_JWKS_COOLDOWN_SECS` and `TONIC_ALLOWED_ORIGINS`.
+    /// `TONIC_AUDIENCE`, `TONIC_JWKS_COOLDOWN_SECS` and `TONIC_ALLOWED_ORIGINS`
+    /// from the process environment.
     pub fn from_env() -> Result<Self, BoxError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables (`var`
+    /// answers a name with its value): tests pass a map, because setting
+    /// the process environment is unsound while other test threads run.
+    /// An empty value counts as unset.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, BoxError> {
+        let var = |name: &str| var(name).filter(|v| !v.is_empty());
         let keys = match (var("TONIC_JWKS_URL"), var("TONIC_TRUST_ISSUER")) {
             (Some(_), Some(_)) => {
                 return Err("set TONIC_JWKS_URL or TONIC_TRUST_ISSUER, not both".into());

@@ -215,9 +215,10 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
     /// Writes cookies WITHOUT `Secure`, so they travel over plain http, for
     /// local development only: anyone on the network can read them then.
     /// Every cookie prefix needs Secure, so the default names become `access`
-    /// and `refresh`; a prefixed name set with `.access_cookie(..)` or
-    /// `.refresh_cookie(..)` (or `SameSite::None`) is a build error naming
-    /// every change needed. (`http://localhost` needs no switch: browsers
+    /// and `refresh`, and the double-submit CSRF cookie's `csrf`; a prefixed
+    /// name set with `.access_cookie(..)`, `.refresh_cookie(..)` or
+    /// `CsrfTokens::with_cookie_name(..)` (or `SameSite::None`) is a build
+    /// error naming every change needed. (`http://localhost` needs no switch: browsers
     /// treat it as a secure context and keep `Secure` cookies there.)
     pub fn insecure_http_cookies_for_local_development(mut self) -> Self {
         self.sessions.insecure_http = true;
@@ -244,7 +245,18 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         }
         let allowed_origins =
             crate::origin::parse_all(&self.allowed_origins).map_err(ConfigError::InvalidOrigin)?;
-        let (access_cookie, sessions) = self.sessions.build(self.access_cookie)?;
+        let insecure_http = self.sessions.insecure_http;
+        let csrf_cookie = self
+            .csrf_tokens
+            .as_ref()
+            .and_then(CsrfTokens::chosen_cookie_name);
+        let (access_cookie, sessions) = self.sessions.build(self.access_cookie, csrf_cookie)?;
+        // The CSRF cookie must reach the page over plain http too, or every
+        // request behind `csrf_token_check` would be refused.
+        let csrf_tokens = match self.csrf_tokens {
+            Some(tokens) if insecure_http => Some(tokens.for_plain_http()),
+            tokens => tokens,
+        };
 
         let mut policy = ValidationPolicy::new(self.issuer, self.audience);
         policy.leeway = leeway as i64;
@@ -271,7 +283,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
         if policy.max_age.is_some() && policy.required & RequiredClaim::Iat.bit() == 0 {
             return Err(ConfigError::MaxAgeWithoutIat);
         }
-        if let Some(tokens) = &self.csrf_tokens {
+        if let Some(tokens) = &csrf_tokens {
             // The page reads the CSRF cookie, so it cannot be HttpOnly, which
             // these prefixes demand: the browser would drop it.
             if Prefix::of(tokens.cookie_name()).is_some_and(Prefix::needs_http_only) {
@@ -306,7 +318,7 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
                 duplicates: self.duplicates,
                 responder: self.responder,
                 allowed_origins,
-                csrf_tokens: self.csrf_tokens,
+                csrf_tokens,
                 access_cookie,
                 sessions,
             }),
@@ -373,7 +385,8 @@ impl<S: RevocationStore> CookieAuthBuilder<S> {
 
     /// Enables signed double-submit CSRF tokens (defence in depth behind the
     /// Fetch-Metadata guard): the issuer sets a script-readable `__Host-csrf`
-    /// cookie bound to the session on login and refresh and clears it on
+    /// cookie (`csrf` under [`insecure_http_cookies_for_local_development`](Self::insecure_http_cookies_for_local_development))
+    /// bound to the session on login and refresh and clears it on
     /// logout, and [`CookieAuth::csrf_token_check`] requires it back in a
     /// header. Use a secret of its own, not a JWT key.
     pub fn csrf_double_submit(mut self, tokens: CsrfTokens) -> Self {

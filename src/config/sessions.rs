@@ -74,12 +74,14 @@ fn secs(d: Duration) -> i64 {
 
 impl SessionOptions {
     /// Checks the settings; returns the access cookie's spec (the verifier
-    /// reads it too) beside the issuer's settings.
+    /// reads it too) beside the issuer's settings. `csrf_cookie` is the
+    /// double-submit cookie's name when one was chosen explicitly.
     pub(crate) fn build(
         self,
         access_cookie: Option<String>,
+        csrf_cookie: Option<&str>,
     ) -> Result<(CookieSpec, SessionSettings), ConfigError> {
-        let (access_cookie, refresh_cookie) = self.cookie_names(access_cookie)?;
+        let (access_cookie, refresh_cookie) = self.cookie_names(access_cookie, csrf_cookie)?;
         let (access, idle, absolute) = (
             secs(self.access_lifetime),
             secs(self.idle_lifetime),
@@ -150,9 +152,14 @@ impl SessionOptions {
 impl SessionOptions {
     /// The token cookies' names. The defaults are prefixed, and every prefix
     /// needs `Secure`, so under the local plain-http switch they become
-    /// `access` and `refresh`; an explicitly chosen prefixed name (or
+    /// `access` and `refresh` (and the CSRF cookie `csrf`); an explicitly
+    /// chosen prefixed name, the CSRF cookie's included, (or
     /// `SameSite=None`) is refused then, with every change needed in one error.
-    fn cookie_names(&self, access: Option<String>) -> Result<(String, String), ConfigError> {
+    fn cookie_names(
+        &self,
+        access: Option<String>,
+        csrf: Option<&str>,
+    ) -> Result<(String, String), ConfigError> {
         let insecure = self.insecure_http;
         let pick = |chosen: Option<String>, secure: &str, plain: &str| {
             chosen.unwrap_or_else(|| if insecure { plain } else { secure }.to_owned())
@@ -171,17 +178,27 @@ impl SessionOptions {
             return Ok((access, refresh));
         }
         let mut changes = Vec::new();
-        for (name, setter, plain) in [
-            (&access, "access_cookie", defaults::INSECURE_ACCESS_COOKIE),
+        let chosen = [
             (
-                &refresh,
-                "refresh_cookie",
+                Some(access.as_str()),
+                "`.access_cookie(..)`",
+                defaults::INSECURE_ACCESS_COOKIE,
+            ),
+            (
+                Some(refresh.as_str()),
+                "`.refresh_cookie(..)`",
                 defaults::INSECURE_REFRESH_COOKIE,
             ),
-        ] {
-            if let Some(prefix) = Prefix::of(name) {
+            (
+                csrf,
+                "`CsrfTokens::with_cookie_name(..)`",
+                defaults::INSECURE_CSRF_COOKIE,
+            ),
+        ];
+        for (name, setter, plain) in chosen {
+            if let Some((name, prefix)) = name.and_then(|n| Some((n, Prefix::of(n)?))) {
                 changes.push(format!(
-                    "cookie `{name}` has the `{}` prefix: drop `.{setter}(..)` to get `{plain}`, or pass a name without a prefix",
+                    "cookie `{name}` has the `{}` prefix: drop {setter} to get `{plain}`, or pass a name without a prefix",
                     prefix.as_str()
                 ));
             }

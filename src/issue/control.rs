@@ -31,6 +31,24 @@ use std::fmt;
 use crate::config::CookieAuth;
 use crate::revocation::{RevocationStore, SessionRevocation, StoreError};
 
+/// Why [`SessionControl`] ended nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionControlError {
+    /// The subject or session id is empty. A token without `sid` (or, when
+    /// allowed, without `sub`) is checked as if it had the empty one, so
+    /// an empty id names no session but every such token: it is refused
+    /// rather than passed to the store.
+    #[error(
+        "the `{0}` to end sessions by is empty: an empty id names no session, only every \
+         token that lacks the claim; pass the `{0}` claim of the tokens to end"
+    )]
+    EmptyId(&'static str),
+    /// The store could not record the revocation.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Ends sessions from outside a request; from [`CookieAuth::sessions`].
 /// Cheap to clone and `'static`, so a background task can keep one.
 #[must_use = "a SessionControl does nothing until `end` or `end_all` is awaited"]
@@ -52,8 +70,11 @@ impl<S: RevocationStore> SessionControl<S> {
     /// tokens are refused from the next request on and its refresh token no
     /// longer refreshes. The subject is part of the name because a store may
     /// file a session under its subject (`RedisStore` does). Ending an
-    /// unknown or already ended session is not an error.
-    pub async fn end(&self, sub: &str, sid: &str) -> Result<(), StoreError> {
+    /// unknown or already ended session is not an error; an empty `sub` or
+    /// `sid` is ([`SessionControlError::EmptyId`]).
+    pub async fn end(&self, sub: &str, sid: &str) -> Result<(), SessionControlError> {
+        non_empty("sub", sub)?;
+        non_empty("sid", sid)?;
         let shared = &self.auth.shared;
         let now = shared.clock.now();
         let expires_at = shared.sessions.revocation_until(now);
@@ -62,17 +83,26 @@ impl<S: RevocationStore> SessionControl<S> {
             sid,
             expires_at,
         };
-        shared.store.revoke_session(session).await
+        Ok(shared.store.revoke_session(session).await?)
     }
 
     /// Ends every session of subject `sub` started before this call, as
     /// logout-everywhere does; a login after it starts a working session.
-    pub async fn end_all(&self, sub: &str) -> Result<(), StoreError> {
+    /// An empty `sub` is refused ([`SessionControlError::EmptyId`]).
+    pub async fn end_all(&self, sub: &str) -> Result<(), SessionControlError> {
+        non_empty("sub", sub)?;
         let shared = &self.auth.shared;
         let now = shared.clock.now();
         let until = shared.sessions.revocation_until(now);
-        shared.store.revoke_subject(sub, now, until).await
+        Ok(shared.store.revoke_subject(sub, now, until).await?)
     }
+}
+
+fn non_empty(claim: &'static str, id: &str) -> Result<(), SessionControlError> {
+    if id.is_empty() {
+        return Err(SessionControlError::EmptyId(claim));
+    }
+    Ok(())
 }
 
 impl<S> Clone for SessionControl<S> {

@@ -86,6 +86,13 @@ fn named_sessions<S>(
     });
     let mut found: Vec<Named> = Vec::new();
     for named in access.chain(refresh) {
+        // A foreign token may lack `sid` or `jti` (or `sub`, where allowed),
+        // and the verifier checks it as if the id were `""`: revoking an
+        // empty id would reach every token without one. A token whose id is
+        // empty names nothing to revoke, like one without it.
+        if named.sub.is_empty() || named.sid.is_empty() || named.jti.is_empty() {
+            continue;
+        }
         if !found.iter().any(|f| f.jti == named.jti) {
             found.push(named);
         }

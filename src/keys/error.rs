@@ -53,16 +53,19 @@ pub enum KeyError {
         /// What to do: the encodings taken, or the command that converts.
         fix: String,
     },
-    /// The key material could not be parsed.
-    #[error(
-        "the {alg} key could not be read ({source}): check that it is a {alg} key \
-         (`openssl pkey -in key.pem -noout -text`, with `-pubin` for a public key, shows what it is)"
-    )]
+    /// The key material could not be parsed: it is not in the encoding the
+    /// constructor takes, or it is damaged.
+    #[error("the {alg} key could not be read: {expected}")]
     Invalid {
         /// The algorithm the key was bound to.
         alg: Algorithm,
+        /// What the constructor takes, and the openssl command that converts
+        /// a key to it.
+        expected: String,
         /// The parser's error (opaque, so a jsonwebtoken upgrade is not a
-        /// breaking change here).
+        /// breaking change here). Not part of the message, which says what
+        /// to do instead (its words are the parser's, e.g.
+        /// `InvalidKeyFormat`); error reporters that walk `source()` show it.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },

@@ -47,13 +47,6 @@ impl SigningKey {
         Self::from_pem_file_checked(kid, alg, path.as_ref(), false)
     }
 
-    // Not `fs::read`: it would open the path again (another file than the
-    // one whose mode was checked, if it was swapped in between) and return
-    // a buffer that is not wiped on drop.
-    #[expect(
-        clippy::verbose_file_reads,
-        reason = "reads the file whose mode was checked"
-    )]
     fn from_pem_file_checked(
         kid: &str,
         alg: Algorithm,
@@ -82,6 +75,13 @@ pub fn read_key_file_ignoring_insecure_permissions(
     read(path.as_ref(), false)
 }
 
+// Not `fs::read`: it would open the path again (another file than the one
+// whose mode was checked, if it was swapped in between) and return a buffer
+// that is not wiped on drop.
+#[expect(
+    clippy::verbose_file_reads,
+    reason = "reads the file whose mode was checked"
+)]
 fn read(path: &Path, check_mode: bool) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let read_error = |source| KeyError::KeyFileRead {
         path: path.to_owned(),

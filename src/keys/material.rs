@@ -138,10 +138,109 @@ pub(crate) fn ec_point_len(alg: Algorithm) -> usize {
     }
 }
 
-pub(crate) fn invalid(alg: Algorithm) -> impl FnOnce(jsonwebtoken::errors::Error) -> KeyError {
+/// What a key constructor was handed, for [`KeyError::Invalid`]'s message.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KeyForm {
+    /// An HMAC secret.
+    Secret,
+    /// A private key (its PEM or DER envelope already read).
+    Private,
+    /// A public key in PEM.
+    PublicPem,
+    /// A public key in DER (or raw bytes).
+    PublicDer,
+    /// A public key from a JWK.
+    Jwk,
+}
+
+/// The parser refused the key: the error names what `alg` takes in `form`.
+pub(crate) fn invalid(
+    alg: Algorithm,
+    form: KeyForm,
+) -> impl FnOnce(jsonwebtoken::errors::Error) -> KeyError {
     move |source| KeyError::Invalid {
         alg,
+        expected: expected(alg, form),
         source: Box::new(source),
+    }
+}
+
+/// What `alg` takes in `form`, and the openssl command that converts a key
+/// to it (or makes one).
+fn expected(alg: Algorithm, form: KeyForm) -> String {
+    let family = alg.family();
+    let key = match alg {
+        Algorithm::ES256 => "P-256 EC",
+        Algorithm::ES384 => "P-384 EC",
+        Algorithm::EdDSA => "Ed25519",
+        _ => "RSA",
+    };
+    match form {
+        KeyForm::Secret => {
+            let min = match alg {
+                Algorithm::HS384 => 48,
+                Algorithm::HS512 => 64,
+                _ => 32,
+            };
+            format!(
+                "{alg} takes a shared secret of at least {min} random bytes; make one with \
+                 `openssl rand -base64 {min}`"
+            )
+        }
+        KeyForm::Private => {
+            let encodings = match family {
+                AlgorithmFamily::Rsa => {
+                    "PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`)"
+                }
+                AlgorithmFamily::Ec => {
+                    "PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`)"
+                }
+                _ => "PKCS#8 (`BEGIN PRIVATE KEY`)",
+            };
+            format!(
+                "{alg} takes an intact {key} private key in {encodings}; \
+                 `openssl pkey -in key.pem -out key-pkcs8.pem` converts a readable key to \
+                 PKCS#8, and says what is wrong with a damaged one"
+            )
+        }
+        KeyForm::PublicPem => {
+            let encodings = match family {
+                AlgorithmFamily::Rsa => {
+                    "SPKI (`BEGIN PUBLIC KEY`) or PKCS#1 (`BEGIN RSA PUBLIC KEY`) PEM"
+                }
+                _ => "SPKI PEM (`BEGIN PUBLIC KEY`)",
+            };
+            format!(
+                "{alg} takes a {key} public key in {encodings}; \
+                 `openssl pkey -in private.pem -pubout -out public.pem` extracts one from the \
+                 private key, `openssl x509 -in cert.pem -pubkey -noout -out public.pem` from a \
+                 certificate, and `openssl pkey -pubin -in key.pem -out public.pem` rewrites a \
+                 readable public key as SPKI"
+            )
+        }
+        KeyForm::PublicDer => match family {
+            AlgorithmFamily::Rsa => format!(
+                "{alg} takes an RSA public key as PKCS#1 `RSAPublicKey` DER; \
+                 `openssl rsa -pubin -in public.pem -RSAPublicKey_out -outform DER -out public.der` \
+                 converts a PEM public key to it"
+            ),
+            AlgorithmFamily::Ec => {
+                let len = ec_point_len(alg);
+                format!(
+                    "{alg} takes the raw uncompressed point of a {key} public key ({len} bytes, \
+                     the first 0x04); `openssl pkey -pubin -in public.pem -outform DER | \
+                     tail -c {len} > public.der` cuts it out of a PEM public key"
+                )
+            }
+            _ => format!(
+                "{alg} takes the raw 32 bytes of an Ed25519 public key; \
+                 `openssl pkey -pubin -in public.pem -outform DER | tail -c 32 > public.der` \
+                 cuts them out of a PEM public key"
+            ),
+        },
+        KeyForm::Jwk => {
+            format!("{alg} takes a {key} public JWK whose members are intact (RFC 7518 §6)")
+        }
     }
 }
 

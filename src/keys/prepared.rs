@@ -221,8 +221,9 @@ mod generic {
 
     impl PreparedSigner {
         pub(crate) fn new(alg: Algorithm, key: &EncodingKey) -> Result<Self, KeyError> {
-            (PROVIDER.signer_factory)(&alg.backend(), key)
-                .map_err(super::super::material::invalid(alg))?;
+            (PROVIDER.signer_factory)(&alg.backend(), key).map_err(
+                super::super::material::invalid(alg, super::super::material::KeyForm::Private),
+            )?;
             Ok(Self)
         }
 

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::KeyError;
 use super::backend::PROVIDER;
-use super::material::{check_rsa_modulus, invalid, pkcs1_public_modulus};
+use super::material::{KeyForm, check_rsa_modulus, invalid, pkcs1_public_modulus};
 use super::verifying::b64;
 
 /// The public half of an asymmetric key, as published in a JWKS (RFC 7517).
@@ -32,7 +32,11 @@ pub enum PublicKey {
 }
 
 impl PublicKey {
-    pub(crate) fn from_decoding_key(alg: Algorithm, key: &DecodingKey) -> Result<Self, KeyError> {
+    pub(crate) fn from_decoding_key(
+        alg: Algorithm,
+        key: &DecodingKey,
+        form: KeyForm,
+    ) -> Result<Self, KeyError> {
         let bytes = match key.kind() {
             DecodingKeyKind::RsaModulusExponent { n, e } => {
                 return Ok(Self::Rsa {
@@ -48,7 +52,7 @@ impl PublicKey {
                     check_rsa_modulus(modulus)?;
                 }
                 let (n, e) = (PROVIDER.key_utils.rsa_pub_components_from_public_key)(bytes)
-                    .map_err(invalid(alg))?;
+                    .map_err(invalid(alg, form))?;
                 Self::Rsa { n, e }
             }
             AlgorithmFamily::Ec => Self::Ec {

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::backend::PROVIDER;
 use super::encoding;
 use super::material::{
-    check_kid, check_rsa_modulus, invalid, pkcs1_private_modulus, require_asymmetric,
+    KeyForm, check_kid, check_rsa_modulus, invalid, pkcs1_private_modulus, require_asymmetric,
 };
 use super::prepared::PreparedSigner;
 use super::{KeyError, PublicKey, VerifyingKey};
@@ -32,7 +32,7 @@ impl SigningKey {
     /// A shared HMAC secret (HS256/384/512), at least as long as the hash output.
     pub fn hmac(kid: &str, alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         let verifying = VerifyingKey::hmac(kid, alg, secret)?;
-        let key = EncodingKey::from_secret(secret).map_err(invalid(alg))?;
+        let key = EncodingKey::from_secret(secret).map_err(invalid(alg, KeyForm::Secret))?;
         Self::assemble(alg, key, verifying)
     }
 
@@ -104,13 +104,13 @@ impl SigningKey {
                 if let Some(modulus) = pkcs1_private_modulus(bytes) {
                     check_rsa_modulus(modulus)?;
                 }
-                let (n, e) =
-                    (utils.rsa_pub_components_from_private_key)(bytes).map_err(invalid(alg))?;
+                let (n, e) = (utils.rsa_pub_components_from_private_key)(bytes)
+                    .map_err(invalid(alg, KeyForm::Private))?;
                 PublicKey::Rsa { n, e }
             }
             AlgorithmFamily::Ec => {
                 let (_, x, y) = (utils.ec_pub_components_from_private_key)(bytes, alg.backend())
-                    .map_err(invalid(alg))?;
+                    .map_err(invalid(alg, KeyForm::Private))?;
                 let mut point = Vec::with_capacity(1 + x.len() + y.len());
                 point.push(0x04);
                 point.extend_from_slice(&x);
@@ -119,11 +119,11 @@ impl SigningKey {
             }
             _ => {
                 let x = (utils.ed_pub_components_from_private_key)(bytes, &EllipticCurve::Ed25519)
-                    .map_err(invalid(alg))?;
+                    .map_err(invalid(alg, KeyForm::Private))?;
                 PublicKey::Ed { x }
             }
         };
-        let verifying = VerifyingKey::from_public(kid, alg, public)?;
+        let verifying = VerifyingKey::from_public(kid, alg, public, KeyForm::Private)?;
         Self::assemble(alg, key, verifying)
     }
 
@@ -152,7 +152,8 @@ impl SigningKey {
             });
         };
         let kid = public.thumbprint();
-        let verifying = VerifyingKey::from_public(&kid, self.alg, public.clone())?;
+        let verifying =
+            VerifyingKey::from_public(&kid, self.alg, public.clone(), KeyForm::Private)?;
         Ok(Self {
             verifying: Arc::new(verifying),
             ..self

@@ -7,7 +7,8 @@ use jsonwebtoken::DecodingKey;
 
 use super::backend::PROVIDER;
 use super::material::{
-    check_hmac_secret, check_kid, check_rsa_modulus, ec_point_len, invalid, require_asymmetric,
+    KeyForm, check_hmac_secret, check_kid, check_rsa_modulus, ec_point_len, invalid,
+    require_asymmetric,
 };
 use super::prepared::Prepared;
 use super::{KeyError, PublicKey};
@@ -30,7 +31,7 @@ impl VerifyingKey {
     pub fn hmac(kid: &str, alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
         check_kid(kid)?;
         check_hmac_secret(alg, secret)?;
-        let key = DecodingKey::from_secret(secret).map_err(invalid(alg))?;
+        let key = DecodingKey::from_secret(secret).map_err(invalid(alg, KeyForm::Secret))?;
         Ok(Self::assemble(
             kid,
             alg,
@@ -50,8 +51,8 @@ impl VerifyingKey {
             AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
             _ => DecodingKey::from_ed_pem(pem),
         }
-        .map_err(invalid(alg))?;
-        Self::from_decoding_key(kid, alg, key)
+        .map_err(invalid(alg, KeyForm::PublicPem))?;
+        Self::from_decoding_key(kid, alg, key, KeyForm::PublicPem)
     }
 
     /// A public key in DER: PKCS#1 `RSAPublicKey` for RSA, the raw SEC1 point
@@ -64,26 +65,33 @@ impl VerifyingKey {
             AlgorithmFamily::Ec => DecodingKey::from_ec_der(der),
             _ => DecodingKey::from_ed_der(der),
         };
-        Self::from_decoding_key(kid, alg, key)
+        Self::from_decoding_key(kid, alg, key, KeyForm::PublicDer)
     }
 
-    /// An asymmetric public key from its components, as derived from a private key.
+    /// An asymmetric public key from its components, as derived from a
+    /// private key or read in `form`.
     pub(crate) fn from_public(
         kid: &str,
         alg: Algorithm,
         public: PublicKey,
+        form: KeyForm,
     ) -> Result<Self, KeyError> {
         let key = public.decoding_key();
         check_public(alg, &public)?;
         let prepared = Prepared::public(alg, &public, &key)?;
         let key = Self::assemble(kid, alg, key, Some(public), prepared);
-        (PROVIDER.verifier_factory)(&alg.backend(), &key.key).map_err(invalid(alg))?;
+        (PROVIDER.verifier_factory)(&alg.backend(), &key.key).map_err(invalid(alg, form))?;
         Ok(key)
     }
 
-    fn from_decoding_key(kid: &str, alg: Algorithm, key: DecodingKey) -> Result<Self, KeyError> {
-        let public = PublicKey::from_decoding_key(alg, &key)?;
-        Self::from_public(kid, alg, public)
+    fn from_decoding_key(
+        kid: &str,
+        alg: Algorithm,
+        key: DecodingKey,
+        form: KeyForm,
+    ) -> Result<Self, KeyError> {
+        let public = PublicKey::from_decoding_key(alg, &key, form)?;
+        Self::from_public(kid, alg, public, form)
     }
 
     fn assemble(

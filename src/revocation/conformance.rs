@@ -187,6 +187,7 @@ pub async fn run_all<S: RevocationStore>(store: &S) {
     revoked_sessions_stay_revoked_until_their_absolute_expiry(store).await;
     revocations_hold_through_the_leeway(store).await;
     revoked_refresh_token_cannot_rotate(store).await;
+    empty_ids_revoke_nothing(store).await;
 }
 
 /// A token nothing revoked is `Active`.
@@ -937,6 +938,32 @@ pub async fn revoked_refresh_token_cannot_rotate<S: RevocationStore>(store: &S) 
         "the family's current token, not revoked",
         got,
         RotateOutcome::Rotated,
+    );
+}
+
+/// An empty id names no token, session or subject, only every token that
+/// lacks the claim (it reaches `check` as `""`): revoking an empty `jti`,
+/// `sid` or `sub` does nothing ("Empty ids" on [`RevocationStore`]).
+pub async fn empty_ids_revoke_nothing<S: RevocationStore>(store: &S) {
+    const RULE: &str = "empty_ids_revoke_nothing";
+    let r = Rule::new(RULE);
+    let t0 = r.t0;
+    revoke_token(store, &r, "", t0 + 1000).await;
+    revoke_session(store, &r, "", t0 + 1000).await;
+    store_ok(RULE, store.revoke_subject("", t0 + 10, t0 + 1000).await);
+    let got = status(store, RULE, "", "", &r.sub, t0, t0 + 1).await;
+    expect(
+        RULE,
+        "a token without jti or sid, after revoking the empty jti and sid",
+        got,
+        TokenStatus::Active,
+    );
+    let got = status(store, RULE, "", "", "", t0, t0 + 1).await;
+    expect(
+        RULE,
+        "a token without jti, sid or sub, after revoking the empty sub",
+        got,
+        TokenStatus::Active,
     );
 }
 

@@ -187,13 +187,16 @@ impl MemoryStore {
         }
     }
 
+    /// An empty id names nothing (see "Empty ids" on [`RevocationStore`]):
+    /// it is never looked up, and revoking one writes nothing.
     fn is_revoked(&self, token: &AccessCheck<'_>) -> bool {
         let now = token.now;
-        self.token_revoked(token.jti, now)
-            || self.session_revoked(token.sid, now)
-            || self
-                .subject_cutoff(token.sub, now)
-                .is_some_and(|c| token.issued_at < c)
+        (!token.jti.is_empty() && self.token_revoked(token.jti, now))
+            || (!token.sid.is_empty() && self.session_revoked(token.sid, now))
+            || (!token.sub.is_empty()
+                && self
+                    .subject_cutoff(token.sub, now)
+                    .is_some_and(|c| token.issued_at < c))
     }
 
     fn token_revoked(&self, jti: &str, now: i64) -> bool {
@@ -295,6 +298,9 @@ impl RevocationStore for MemoryStore {
     }
 
     async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+        if token.jti.is_empty() {
+            return Ok(());
+        }
         let mut shard = write(self.shard(token.jti));
         let entry = shard
             .tokens
@@ -306,7 +312,9 @@ impl RevocationStore for MemoryStore {
     }
 
     async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
-        self.revoke_session_now(session.sid, session.expires_at);
+        if !session.sid.is_empty() {
+            self.revoke_session_now(session.sid, session.expires_at);
+        }
         Ok(())
     }
 
@@ -316,6 +324,9 @@ impl RevocationStore for MemoryStore {
         issued_before: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
+        if sub.is_empty() {
+            return Ok(());
+        }
         let sessions = {
             let mut shard = write(self.shard(sub));
             let subject = shard.subjects.entry(sub.into()).or_default();

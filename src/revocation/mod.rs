@@ -54,13 +54,15 @@ pub use memory::MemoryStore;
 pub const RETENTION_MARGIN_SECS: i64 = crate::token::MAX_LEEWAY_SECS;
 
 /// The identifiers of a verified access token, for one revocation check.
+/// An id the token does not carry is empty (see "Empty ids" on
+/// [`RevocationStore`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccessCheck<'a> {
-    /// The token's `jti`.
+    /// The token's `jti`; empty if it has none (a foreign token).
     pub jti: &'a str,
-    /// The token's `sid` (its refresh family).
+    /// The token's `sid` (its refresh family); empty if it has none.
     pub sid: &'a str,
-    /// The token's `sub`.
+    /// The token's `sub`; empty only where `sub` was made optional.
     pub sub: &'a str,
     /// The token's `iat`.
     pub issued_at: i64,
@@ -181,6 +183,21 @@ pub enum RotateOutcome {
 /// before the idle expiry outlives it; forgetting the revocation at the idle
 /// expiry would make it valid again. The conformance rule
 /// `revoked_sessions_stay_revoked_until_their_absolute_expiry` checks this.
+///
+/// # Empty ids
+///
+/// A token without `jti` or `sid` (another issuer's, see
+/// [`ForeignTokens`](crate::token::ForeignTokens)), or without `sub` where
+/// that was allowed, reaches [`check`](Self::check) with an empty string in
+/// its place. An empty id therefore names no token, session or subject, only
+/// every token that lacks the claim, so revoking one must do nothing:
+/// [`revoke_token`](Self::revoke_token) with an empty `jti`,
+/// [`revoke_session`](Self::revoke_session) with an empty `sid` and
+/// [`revoke_subject`](Self::revoke_subject) with an empty `sub` write
+/// nothing and return `Ok`. The layers never pass one
+/// ([`SessionControl`](crate::SessionControl) refuses it, logout skips a
+/// token whose id is empty); the rule guards direct callers. The
+/// conformance rule `empty_ids_revoke_nothing` checks it.
 ///
 /// # Checking a store
 ///

@@ -81,7 +81,7 @@ async fn memory_store_sweeps_expired_entries_as_writes_arrive() {
 
 mod broken {
     //! Stores that break the contract: the suite must catch each.
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
     use std::future::Future;
     use std::pin::Pin;
     use std::sync::Mutex;
@@ -178,6 +178,53 @@ mod broken {
         }
     }
 
+    /// Files revocations of empty ids like any other: a token without
+    /// `jti`, `sid` or `sub` is then revoked with the first one revoked.
+    #[derive(Default)]
+    pub struct RevokesEmptyIds {
+        revoked: Mutex<HashSet<String>>,
+        inner: MemoryStore,
+    }
+
+    impl RevokesEmptyIds {
+        fn file(&self, kind: &str, id: &str) {
+            self.revoked.lock().unwrap().insert(format!("{kind}:{id}"));
+        }
+    }
+
+    impl RevocationStore for RevokesEmptyIds {
+        async fn check(&self, t: AccessCheck<'_>) -> Result<TokenStatus, StoreError> {
+            let filed = {
+                let revoked = self.revoked.lock().unwrap();
+                [("jti", t.jti), ("sid", t.sid), ("sub", t.sub)]
+                    .iter()
+                    .any(|(kind, id)| revoked.contains(&format!("{kind}:{id}")))
+            };
+            if filed {
+                return Ok(TokenStatus::Revoked);
+            }
+            self.inner.check(t).await
+        }
+        async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+            self.file("jti", token.jti);
+            self.inner.revoke_token(token).await
+        }
+        async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+            self.file("sid", session.sid);
+            self.inner.revoke_session(session).await
+        }
+        async fn revoke_subject(&self, sub: &str, b: i64, e: i64) -> Result<(), StoreError> {
+            self.file("sub", sub);
+            self.inner.revoke_subject(sub, b, e).await
+        }
+        async fn start_session(&self, s: SessionStart<'_>) -> Result<(), StoreError> {
+            self.inner.start_session(s).await
+        }
+        async fn rotate(&self, r: Rotation<'_>) -> Result<RotateOutcome, StoreError> {
+            self.inner.rotate(r).await
+        }
+    }
+
     /// Revocations by `jti` reach only the check side: a refresh token
     /// revoked by `jti` still rotates (what the stores did before the rule).
     #[derive(Default)]
@@ -228,4 +275,12 @@ async fn the_suite_catches_a_store_whose_rotation_is_not_atomic() {
 async fn the_suite_catches_a_store_that_rotates_a_refresh_token_revoked_by_jti() {
     conformance::revoked_refresh_token_cannot_rotate(&broken::RotatesRevokedTokens::default())
         .await;
+}
+
+#[tokio::test]
+#[should_panic(
+    expected = "store contract rule `empty_ids_revoke_nothing`: a token without jti or sid"
+)]
+async fn the_suite_catches_a_store_that_revokes_empty_ids() {
+    conformance::empty_ids_revoke_nothing(&broken::RevokesEmptyIds::default()).await;
 }

@@ -150,6 +150,7 @@ fn local_development_switch_names_every_change_needed_at_once() {
         .insecure_http_cookies_for_local_development()
         .access_cookie("__Host-Http-access")
         .refresh_cookie("__Secure-refresh")
+        .csrf_double_submit(csrf_tokens().with_cookie_name("__Host-csrf").unwrap())
         .same_site(SameSite::None)
         .build()
         .unwrap_err();
@@ -158,6 +159,7 @@ fn local_development_switch_names_every_change_needed_at_once() {
         ConfigError::PlainHttpCookies(vec![
             "cookie `__Host-Http-access` has the `__Host-Http-` prefix: drop `.access_cookie(..)` to get `access`, or pass a name without a prefix".into(),
             "cookie `__Secure-refresh` has the `__Secure-` prefix: drop `.refresh_cookie(..)` to get `refresh`, or pass a name without a prefix".into(),
+            "cookie `__Host-csrf` has the `__Host-` prefix: drop `CsrfTokens::with_cookie_name(..)` to get `csrf`, or pass a name without a prefix".into(),
             "SameSite=None needs Secure: use `.same_site(SameSite::Lax)` or `Strict`".into(),
         ])
     );
@@ -180,4 +182,68 @@ fn local_development_switch_names_every_change_needed_at_once() {
             "cookie `__Http-refresh` has the `__Http-` prefix: drop `.refresh_cookie(..)` to get `refresh`, or pass a name without a prefix".into(),
         ])
     );
+}
+
+/// verifier → double-submit check → handler: the status of a POST carrying
+/// `browser`'s cookies and `header` as `X-CSRF-Token`.
+async fn csrf_checked_post(
+    auth: &tower_jwt_cookie::CookieAuth<MemoryStore>,
+    browser: &Browser,
+    header: &str,
+) -> StatusCode {
+    use tower::{ServiceBuilder, ServiceExt, service_fn};
+    let service = ServiceBuilder::new()
+        .layer(auth.verifier::<serde_json::Value>())
+        .layer(auth.csrf_token_check::<serde_json::Value>().unwrap())
+        .service(service_fn(|_: http::Request<_>| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+        }));
+    let mut request = browser.request(http::Method::POST, "/api/notes", "{}");
+    request
+        .headers_mut()
+        .insert("x-csrf-token", header.parse().unwrap());
+    service.oneshot(request).await.unwrap().status()
+}
+
+/// The switch covers the double-submit cookie too: with the default name it
+/// is written `csrf` without `Secure` (a `__Host-` cookie without it is
+/// dropped by the browser, and every checked request would be refused), a
+/// chosen name without a prefix is kept, and the check passes with it.
+#[tokio::test]
+async fn local_development_switch_covers_the_csrf_cookie() {
+    for (tokens, name) in [
+        (csrf_tokens(), "csrf"),
+        (csrf_tokens().with_cookie_name("xsrf").unwrap(), "xsrf"),
+    ] {
+        let auth = base()
+            .insecure_http_cookies_for_local_development()
+            .csrf_double_submit(tokens)
+            .build()
+            .unwrap();
+        let app = app(&auth);
+        let mut browser = Browser::default();
+        let set = browser.login(&app, "alice").await.set_cookies();
+        let token = browser.cookie(name).expect("the CSRF cookie").to_owned();
+        assert_eq!(
+            set[2],
+            format!("{name}={token}; Path=/; Max-Age=86400; SameSite=Strict")
+        );
+        assert_eq!(browser.cookie("__Host-csrf"), None);
+
+        assert_eq!(
+            csrf_checked_post(&auth, &browser, &token).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            csrf_checked_post(&auth, &browser, "forged").await,
+            StatusCode::FORBIDDEN
+        );
+
+        let set = browser.logout(&app).await.set_cookies();
+        assert_eq!(
+            set[2],
+            format!("{name}=; Path=/; Max-Age=0; SameSite=Strict")
+        );
+        assert_eq!(browser.cookie(name), None);
+    }
 }

@@ -4,14 +4,11 @@
 //! browsers over gRPC-web with the demo's HttpOnly access cookie. Both run
 //! in-process on 127.0.0.1, built from the examples' own code.
 
-#[path = "../../examples/tonic/trust.rs"]
-#[allow(dead_code)]
-mod trust;
-
 use std::time::Duration;
 
 use crate::grpc::greeter;
 use crate::support::demo::DemoServer;
+use crate::tonic_env::trust::{DEMO_AUDIENCE, Keys, Trust};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use greeter::{GreeterClient, GreeterServer, HelloRequest, with_bearer};
@@ -23,7 +20,6 @@ use tonic::Code;
 use tonic::transport::Endpoint;
 use tower_jwt_cookie::Algorithm;
 use tower_jwt_cookie::keys::{KeyProvider, SigningKey};
-use trust::{DEMO_AUDIENCE, Keys, Trust};
 
 const DEADLINE: Duration = Duration::from_secs(10);
 

@@ -81,6 +81,35 @@ async fn only_an_admin_may_end_another_users_sessions() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// An empty `sub` names no user (only every token without one): refused
+/// before the store, and nobody's session ends.
+#[tokio::test]
+async fn ending_the_sessions_of_an_empty_subject_is_refused() {
+    let server = DemoServer::start(|_| {}).await;
+    let alice = login_ok(&server, "alice", "wonderland").await;
+    let admin = login_ok(&server, "bob", "builder").await;
+
+    let refused = end_sessions_of(&server, &admin, "").await;
+
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "error": "invalid_user",
+            "message": "the `sub` to end sessions by is empty: an empty id names no session, \
+                        only every token that lacks the claim; pass the `sub` claim of the \
+                        tokens to end"
+        })
+    );
+    for tokens in [&alice, &admin] {
+        assert_eq!(
+            get(&server, "/api/me", tokens.api()).await.status(),
+            StatusCode::OK
+        );
+    }
+}
+
 #[tokio::test]
 async fn plain_http_demo_sends_no_hsts() {
     let server = DemoServer::start(|_| {}).await;

@@ -3,7 +3,9 @@
 //! explicit choice, while the default stays strict, refresh tokens never pass
 //! as access tokens, and revocation still reaches what the token names.
 
-use tower_jwt_cookie::revocation::TokenRevocation;
+use http::StatusCode;
+use tower_jwt_cookie::issue::control::SessionControlError;
+use tower_jwt_cookie::revocation::{SessionRevocation, TokenRevocation};
 
 use crate::support::*;
 use serde_json::{Value, json};
@@ -163,4 +165,111 @@ fn the_refresh_type_or_an_empty_type_cannot_be_accepted_as_foreign() {
                 .contains("cannot be empty or the refresh-token type")
         );
     }
+}
+
+/// A token without `sid`, `jti` or (where allowed) `sub` is checked with
+/// `""` in its place, so an empty id must never be revoked: a logout that
+/// presents a token whose ids are `""`, an admin ending session `""`, or a
+/// store call with an empty id would otherwise refuse every such token,
+/// whoever it belongs to.
+#[tokio::test]
+async fn an_empty_sid_jti_or_sub_revokes_nothing() {
+    let f = Fixture::build(Fixture::new().ring, MemoryStore::new(), |b| {
+        b.foreign_tokens(ForeignTokens::new().accept_typ("JWT"))
+            .allow_missing(RequiredClaim::Sub)
+    });
+    let token_with = |edit: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut claims = payload(NOW);
+        let object = claims.as_object_mut().unwrap();
+        object.remove("sid");
+        object.remove("jti");
+        edit(object);
+        forge_hs256(&with_typ(Some("JWT")), &claims, &SECRET)
+    };
+    let empty_ids = token_with(&|c| {
+        c.insert("sid".into(), json!(""));
+        c.insert("jti".into(), json!(""));
+    });
+    let bobs = token_with(&|c| {
+        c.insert("sub".into(), json!("bob"));
+    });
+    let no_sub = token_with(&|c| {
+        c.remove("sub");
+    });
+    let accepted = |token: String| {
+        let auth = f.auth.clone();
+        async move {
+            let outcome = send(&auth, Stack::ServiceFn, cookie_request(&token)).await;
+            (outcome.status, outcome.json()["sub"].clone())
+        }
+    };
+    let all_accepted = || async {
+        assert_eq!(
+            accepted(empty_ids.clone()).await,
+            (StatusCode::OK, json!("alice"))
+        );
+        assert_eq!(accepted(bobs.clone()).await, (StatusCode::OK, json!("bob")));
+        assert_eq!(accepted(no_sub.clone()).await, (StatusCode::OK, json!("")));
+    };
+    all_accepted().await;
+
+    // Logout presenting the token whose sid and jti are empty: nothing to
+    // revoke, the cookies are cleared all the same.
+    let app = app(&f.auth);
+    let mut browser = Browser::default();
+    browser
+        .cookies
+        .insert("__Host-Http-access".into(), (empty_ids.clone(), "/".into()));
+    let logout = browser.logout(&app).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert!(browser.cookies.is_empty(), "{:?}", logout.set_cookies());
+
+    // Ending a session by an empty id is refused before the store.
+    let sessions = f.auth.sessions();
+    for (refused, claim) in [
+        (sessions.end("alice", "").await, "sid"),
+        (sessions.end("", "sid-1").await, "sub"),
+        (sessions.end_all("").await, "sub"),
+    ] {
+        let error = refused.unwrap_err();
+        assert!(
+            matches!(error, SessionControlError::EmptyId(c) if c == claim),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the `{claim}` to end sessions by is empty: an empty id names no session, only \
+                 every token that lacks the claim; pass the `{claim}` claim of the tokens to end"
+            )
+        );
+    }
+
+    // The store itself: revoking an empty id writes nothing.
+    let store = f.auth.store();
+    let until = NOW + 900;
+    store
+        .revoke_token(TokenRevocation {
+            sub: "alice",
+            jti: "",
+            expires_at: until,
+        })
+        .await
+        .unwrap();
+    store
+        .revoke_session(SessionRevocation {
+            sub: "alice",
+            sid: "",
+            expires_at: until,
+        })
+        .await
+        .unwrap();
+    store.revoke_subject("", NOW + 1, until).await.unwrap();
+
+    assert!(
+        store.is_empty(),
+        "nothing was filed: {} entries",
+        store.len()
+    );
+    all_accepted().await;
 }

@@ -243,6 +243,53 @@ async fn the_same_token_is_accepted_until_its_session_is_revoked() {
     running.stop().await;
 }
 
+// ---- The example's client mode: `cargo run --example tonic -- call` ------
+
+/// What `-- call` prints: the reply, or the refusal's gRPC code and message.
+#[tokio::test]
+async fn the_client_mode_prints_the_reply_or_the_code_and_message_of_the_refusal() {
+    let fixture = fixture(MemoryStore::new());
+    let running = start(&fixture).await;
+    let addr = running.addr.to_string();
+    let token = fixture.mint(|c| c.registered.sub = Some("carol".into()));
+
+    assert_eq!(
+        within("the call", greeter::call(&addr, Some(&token))).await,
+        Ok("hello you, you are carol".to_owned())
+    );
+    assert_eq!(
+        within("the call", greeter::call(&addr, None)).await,
+        Err("Unauthenticated: no token was presented".to_owned())
+    );
+    fixture.clock.advance(900 + MAX_LEEWAY_SECS + 1);
+    assert_eq!(
+        within("the call", greeter::call(&addr, Some(&token))).await,
+        Err("Unauthenticated: the token has expired".to_owned())
+    );
+    assert_eq!(running.greeter.calls(), 1, "only the accepted call ran");
+    running.stop().await;
+}
+
+/// With no server at the address, the client mode reports gRPC's
+/// `Unavailable`, the address and the operating system's reason.
+#[tokio::test]
+async fn the_client_mode_reports_a_server_that_is_down_as_unavailable() {
+    // A port nothing listens on: bound, then released.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let refused = tokio::net::TcpStream::connect(addr).await.unwrap_err();
+
+    let outcome = within("the call", greeter::call(&addr.to_string(), Some("t.o.k"))).await;
+
+    assert_eq!(
+        outcome,
+        Err(format!(
+            "Unavailable: cannot connect to {addr} (TONIC_ADDR): {refused}"
+        ))
+    );
+}
+
 /// With feature `tonic` the verifier wraps one service (`add_service`), not
 /// the whole server: routing by the service's gRPC name still works.
 #[cfg(feature = "tonic")]

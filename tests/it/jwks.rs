@@ -72,8 +72,12 @@ impl http_body::Body for Chunks {
 }
 
 fn json_answer(body: &Value) -> Answer {
+    json_answer_text(body.to_string())
+}
+
+fn json_answer_text(body: String) -> Answer {
     Answer::Json {
-        body: body.to_string(),
+        body,
         cache_control: None,
     }
 }
@@ -738,6 +742,43 @@ async fn out_of_range_settings_are_configuration_errors() {
         assert!(matches!(error, JwksError::InvalidConfig(_)), "{error:?}");
     }
     assert_eq!(server.requests(), 0, "nothing was fetched");
+}
+
+/// A provider built with no settings takes a document of exactly 256 KiB
+/// and refuses one byte more, whether the size is announced
+/// (`Content-Length`) or found while reading (chunked).
+#[tokio::test]
+async fn a_provider_with_default_settings_refuses_a_document_over_256_kib() {
+    const LIMIT: usize = 256 * 1024;
+    let server = KeyServer::start().await;
+    let k1 = Key::es256("k1");
+    // JSON allows trailing whitespace: the same valid set, padded to `len`.
+    let padded = |len: usize| {
+        let set = set_of(&[k1.jwk()]).to_string();
+        format!("{set}{}", " ".repeat(len - set.len()))
+    };
+    for (path, answer) in [
+        ("/exact.json", json_answer_text(padded(LIMIT))),
+        ("/exact-chunked.json", Answer::Chunked(padded(LIMIT))),
+    ] {
+        server.set(path, answer);
+        let jwks = RemoteJwks::builder(server.url(path)).build().await.unwrap();
+        assert!(jwks.verifying_key(Some("k1")).is_some(), "{path}");
+    }
+    for (path, answer) in [
+        ("/over.json", json_answer_text(padded(LIMIT + 1))),
+        ("/over-chunked.json", Answer::Chunked(padded(LIMIT + 1))),
+    ] {
+        server.set(path, answer);
+        let error = RemoteJwks::builder(server.url(path))
+            .build()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, JwksError::TooLarge { limit: LIMIT }),
+            "{path}: {error:?}"
+        );
+    }
 }
 
 #[tokio::test]

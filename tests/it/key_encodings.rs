@@ -208,3 +208,117 @@ fn every_key_error_reads_as_a_sentence_with_a_way_out() {
          or `insert_verifying`"
     );
 }
+
+/// Material the parser refuses names what the constructor takes and the
+/// openssl command that converts a key to it, not the parser's word for it.
+#[test]
+fn unreadable_key_material_says_which_encoding_is_wanted() {
+    let junk_public = VerifyingKey::from_pem("k", Algorithm::ES256, b"junk").unwrap_err();
+    let damaged_pkcs1 = SigningKey::from_pem(
+        "k",
+        Algorithm::RS256,
+        b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+    )
+    .unwrap_err();
+    let junk_der = VerifyingKey::from_der("k", Algorithm::RS256, b"junk").unwrap_err();
+    for (err, alg) in [
+        (&junk_public, Algorithm::ES256),
+        (&damaged_pkcs1, Algorithm::RS256),
+        (&junk_der, Algorithm::RS256),
+    ] {
+        assert!(
+            matches!(err, KeyError::Invalid { alg: a, .. } if *a == alg),
+            "{err:?}"
+        );
+        assert!(
+            std::error::Error::source(err).is_some(),
+            "the parser's error stays the source"
+        );
+    }
+    assert_eq!(
+        junk_public.to_string(),
+        "the ES256 key could not be read: ES256 takes a P-256 EC public key in SPKI PEM \
+         (`BEGIN PUBLIC KEY`); `openssl pkey -in private.pem -pubout -out public.pem` extracts \
+         one from the private key, `openssl x509 -in cert.pem -pubkey -noout -out public.pem` \
+         from a certificate, and `openssl pkey -pubin -in key.pem -out public.pem` rewrites a \
+         readable public key as SPKI"
+    );
+    assert_eq!(
+        damaged_pkcs1.to_string(),
+        "the RS256 key could not be read: RS256 takes an intact RSA private key in PKCS#8 \
+         (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`); `openssl pkey -in key.pem \
+         -out key-pkcs8.pem` converts a readable key to PKCS#8, and says what is wrong with a \
+         damaged one"
+    );
+    assert_eq!(
+        junk_der.to_string(),
+        "the RS256 key could not be read: RS256 takes an RSA public key as PKCS#1 \
+         `RSAPublicKey` DER; `openssl rsa -pubin -in public.pem -RSAPublicKey_out -outform DER \
+         -out public.der` converts a PEM public key to it"
+    );
+}
+
+/// The key errors whose whole message no other test reads.
+#[test]
+fn the_other_key_errors_say_what_to_do() {
+    let ring = KeyRing::with_signing_key(signing_key("k1", Algorithm::HS256));
+    ring.insert_verifying(
+        VerifyingKey::from_pem("partner", Algorithm::ES256, &pem("p256.pub.pem")).unwrap(),
+    )
+    .unwrap();
+    let missing = "/nonexistent/jwt.pem";
+    let io = std::fs::read(missing).unwrap_err();
+    let cases = [
+        (
+            SigningKey::hmac("k", Algorithm::HS384, &[1; 47]).unwrap_err(),
+            "the HS384 secret is 47 bytes; it must be at least 48 bytes (the hash output size): \
+             generate one with `openssl rand -base64 48`"
+                .to_owned(),
+        ),
+        (
+            refused(Algorithm::RS256, &pem("rsa1024.pem")),
+            "the RSA key has 1024 bits; use at least 2048 \
+             (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072`)"
+                .to_owned(),
+        ),
+        (
+            refused(Algorithm::ES256, &pem("ed25519.pem")),
+            "the key does not fit algorithm ES256: this is an Ed25519 private key: use it with \
+             EdDSA"
+                .to_owned(),
+        ),
+        (
+            ring.insert_signing(signing_key("k1", Algorithm::HS256))
+                .unwrap_err(),
+            "a key with id `k1` is already in the key ring; retire it first or pick another kid"
+                .to_owned(),
+        ),
+        (
+            ring.activate("partner").unwrap_err(),
+            "the key `partner` can only verify; add it with `KeyRing::insert_signing` to sign \
+             with it"
+                .to_owned(),
+        ),
+        (
+            ring.retire("k1").unwrap_err(),
+            "the key `k1` is the active signing key; activate another key before retiring it"
+                .to_owned(),
+        ),
+        (
+            SigningKey::from_pem_file("k", Algorithm::ES256, missing).unwrap_err(),
+            format!("cannot read the key file {missing}: {io}"),
+        ),
+    ];
+    for (err, message) in cases {
+        assert_eq!(err.to_string(), message, "{err:?}");
+    }
+    // Without aws-lc no key pair is generated at all (a message of its own).
+    #[cfg(feature = "aws_lc_rs")]
+    assert_eq!(
+        SigningKey::generate("k", Algorithm::RS256)
+            .unwrap_err()
+            .to_string(),
+        "no RS256 key could be generated: RSA keys are not generated here; create one with \
+         `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072`"
+    );
+}

@@ -1,10 +1,11 @@
 //! The integration tests: one binary, one module per concern, over one set of
 //! fixtures (`support`). It links once instead of once per file.
 //!
-//! Two suites stay separate binaries: `tests/browser.rs` (it drives real
-//! Chromium processes, one at a time, and needs programs the rest does not)
-//! and `tests/keys_env.rs` (it sets process environment variables, which is
-//! only sound with no other test thread running). Each says why at its top.
+//! Three suites stay separate binaries: `tests/browser.rs` (it drives real
+//! Chromium processes, one at a time, and needs programs the rest does not),
+//! `tests/keys_env.rs` and `tests/jwks_proxy_env.rs` (they set process
+//! environment variables, which is only sound with no other test thread
+//! running). Each says why at its top.
 #![forbid(unsafe_code)]
 
 mod support;
@@ -57,5 +58,6 @@ mod security_keys;
 mod sessions;
 mod store_failure;
 mod token_cache;
+mod tonic_env;
 mod verifier;
 mod verifier_layer;

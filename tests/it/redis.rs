@@ -180,7 +180,9 @@ async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_replica_writes_wait_for_it_on_their_own_connection_and_checks_never_queue_behind() {
-    let Some(primary) = redis_server() else { return };
+    let Some(primary) = redis_server() else {
+        return;
+    };
     let replica = primary.replica();
     // WAIT is given 3/4 of the bound (3 s here): room for the checks below
     // to run while it blocks, even on a loaded machine.
@@ -197,7 +199,10 @@ async fn with_a_replica_writes_wait_for_it_on_their_own_connection_and_checks_ne
     let mut alice = Browser::default();
     assert_eq!(alice.login(&app, "alice").await.status, StatusCode::OK);
     let logged_out = alice.clone();
-    let sid = payload_of(alice.access())["sid"].as_str().unwrap().to_owned();
+    let sid = payload_of(alice.access())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let reply = bounded(alice.logout(&app)).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     let session = format!("tjc:{{alice}}:s:{sid}");
@@ -573,7 +578,10 @@ async fn a_key_of_the_wrong_type_under_the_prefix_is_a_typed_script_error_and_a_
     let mut alice = Browser::default();
     alice.login(&app, "alice").await;
     let claims = payload_of(alice.access());
-    let (jti, sid) = (claims["jti"].as_str().unwrap(), claims["sid"].as_str().unwrap());
+    let (jti, sid) = (
+        claims["jti"].as_str().unwrap(),
+        claims["sid"].as_str().unwrap(),
+    );
     // Something else wrote a hash where the store keeps a revoked token's
     // string: the check script's GET fails with WRONGTYPE.
     let key = format!("tjc:{{alice}}:t:{jti}");
@@ -610,8 +618,14 @@ async fn a_refresh_that_timed_out_on_a_frozen_redis_runs_when_it_resumes_and_a_l
     let Instances { clock, a, b } = two_instances(&server).await;
     let mut alice = Browser::default();
     alice.login(&a, "alice").await;
-    let sid = payload_of(alice.access())["sid"].as_str().unwrap().to_owned();
-    let held = payload_of(alice.refresh_token())["jti"].as_str().unwrap().to_owned();
+    let sid = payload_of(alice.access())["sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let held = payload_of(alice.refresh_token())["jti"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let session = format!("tjc:{{alice}}:s:{sid}");
 
     server.freeze();

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::keys::Algorithm;
 use crate::keys::algorithm::AlgorithmFamily;
+use crate::keys::material::KeyForm;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -338,7 +339,7 @@ fn parse_key(
         Field::String(kid) if check_kid(&kid).is_ok() => kid.into_owned(),
         _ => return Err(JwksError::InvalidKid { index }),
     };
-    VerifyingKey::from_public(&kid, alg, public)
+    VerifyingKey::from_public(&kid, alg, public, KeyForm::Jwk)
         .map(Some)
         .map_err(|source| JwksError::InvalidKey { index, source })
 }

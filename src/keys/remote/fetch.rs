@@ -1,5 +1,6 @@
-//! One bounded HTTP GET: a reused client, no redirects, connect and total
-//! timeouts, a size limit enforced while reading, https unless loopback.
+//! One bounded HTTP GET: a reused client, no redirects, no proxy, connect
+//! and total timeouts, a size limit enforced while reading, https unless
+//! loopback.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -36,6 +37,16 @@ impl Fetcher {
         let client = Client::builder()
             // A redirect could lead anywhere, http included: never follow one.
             .redirect(redirect::Policy::none())
+            // reqwest uses the proxies the environment names by default
+            // (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`; on macOS and Windows
+            // the system's), and nothing exempts loopback. Key sources are
+            // configured, not discovered: the fetch goes to the configured
+            // URL itself, and one to a loopback issuer (allowed over plain
+            // http because it never leaves the machine) must not leave it
+            // through a proxy, which would see and could answer every
+            // key-set request. No proxy, ever:
+            // https://docs.rs/reqwest/0.13/reqwest/struct.ClientBuilder.html#method.no_proxy
+            .no_proxy()
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
             .user_agent(concat!("tower-jwt-cookie/", env!("CARGO_PKG_VERSION")))

@@ -365,3 +365,33 @@ impl RemoteJwksBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults the docs promise, read back from builders nobody
+    /// configured (literals, not the constants they are made of).
+    #[test]
+    fn an_unconfigured_builder_has_the_documented_defaults() {
+        let secs = Duration::from_secs;
+        for builder in [
+            RemoteJwks::builder("https://idp.example/jwks.json"),
+            RemoteJwks::discover("https://idp.example"),
+        ] {
+            assert_eq!(builder.limits.connect_timeout, secs(5));
+            assert_eq!(builder.limits.timeout, secs(5));
+            assert_eq!(builder.limits.max_size, 256 * 1024);
+            assert_eq!(builder.cooldown, secs(30));
+            assert_eq!(
+                builder.bounds,
+                CacheBounds {
+                    min: secs(60),
+                    max: secs(24 * 60 * 60),
+                    default: secs(5 * 60),
+                }
+            );
+            assert!(builder.check().is_ok(), "the defaults are in range");
+        }
+    }
+}

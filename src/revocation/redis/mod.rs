@@ -428,7 +428,12 @@ impl RevocationStore for RedisStore {
         cache.is_active(&token).then_some(Ok(TokenStatus::Active))
     }
 
+    // An empty id names nothing ("Empty ids" on `RevocationStore`): the
+    // revocations of one write nothing and publish nothing.
     async fn revoke_token(&self, token: TokenRevocation<'_>) -> Result<(), StoreError> {
+        if token.jti.is_empty() {
+            return Ok(());
+        }
         let key = self.keys().token(token.sub, token.jti);
         let expires_at = time(token.expires_at).to_string();
         let call = invocation(
@@ -442,6 +447,9 @@ impl RevocationStore for RedisStore {
     }
 
     async fn revoke_session(&self, session: SessionRevocation<'_>) -> Result<(), StoreError> {
+        if session.sid.is_empty() {
+            return Ok(());
+        }
         let key = self.keys().session(session.sub, session.sid);
         let expires_at = time(session.expires_at).to_string();
         let call = invocation(
@@ -460,6 +468,9 @@ impl RevocationStore for RedisStore {
         issued_before: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
+        if sub.is_empty() {
+            return Ok(());
+        }
         let keys = self.keys();
         let (cutoff, live, base) = (
             keys.cutoff(sub),

@@ -184,8 +184,9 @@ impl RedisServer {
     /// [`READY_WITHIN`].
     pub fn replica(&self) -> RedisServer {
         let primary = self.port.to_string();
-        let replica = redis_server_with(|_| vec!["--replicaof".into(), "127.0.0.1".into(), primary])
-            .expect("redis-server is installed: the primary runs");
+        let replica =
+            redis_server_with(|_| vec!["--replicaof".into(), "127.0.0.1".into(), primary])
+                .expect("redis-server is installed: the primary runs");
         let in_sync = format!("port={},state=online", replica.port);
         let deadline = Instant::now() + READY_WITHIN;
         while !self
