@@ -96,6 +96,7 @@ fn every_public_type_implements_debug() {
 
     assert_debug::<issue::JwtCookieIssuer<MemoryStore>>();
     assert_debug::<issue::Session>();
+    assert_debug::<issue::control::SessionControlError>();
     assert_debug::<issue::IssuerService<Inner, MemoryStore>>();
     assert_debug::<issue::ResponseFuture<Opaque, String, MemoryStore>>();
 
@@ -194,4 +195,39 @@ async fn response_futures_debug_without_a_debug_inner_future() {
         format!("{:?}", verifier.ready().await.unwrap().call(get())),
     ];
     assert_eq!(futures, ["ResponseFuture { .. }"; 4]);
+}
+
+/// An inner service with a value to read back through the accessors.
+#[derive(Debug)]
+struct Numbered(u32);
+
+/// `get_ref`, `get_mut` and `into_inner` (as on every tower-http
+/// middleware) reach the very service each of the five layers wraps.
+#[test]
+fn every_service_hands_back_its_inner_service() {
+    let clock = ManualClock::new(NOW);
+    let auth = builder(MemoryStore::new(), &clock)
+        .csrf_double_submit(crate::support::csrf_tokens())
+        .build()
+        .unwrap();
+
+    macro_rules! check {
+        ($layer:expr) => {{
+            let mut service = $layer.layer(Numbered(1));
+            assert_eq!(service.get_ref().0, 1);
+            service.get_mut().0 = 2;
+            assert_eq!(service.get_ref().0, 2);
+            assert_eq!(service.into_inner().0, 2);
+        }};
+    }
+    check!(
+        CredentialedCors::builder()
+            .allow_origin("https://app.example")
+            .build()
+            .unwrap()
+    );
+    check!(CsrfSameSiteGuard::builder().build().unwrap());
+    check!(auth.issuer().unwrap());
+    check!(auth.verifier::<NoCustomClaims>());
+    check!(auth.csrf_token_check::<NoCustomClaims>().unwrap());
 }
