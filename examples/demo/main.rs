@@ -177,33 +177,20 @@ async fn redis_demo(
     url: &str,
     shared_key: bool,
 ) -> Result<(app::Demo, String), BoxError> {
-    // The address without any `user:password@`.
-    let server = url.rsplit_once('@').map_or(url, |(_, host)| host);
     let local_cache = match std::env::var("REDIS_LOCAL_CACHE").as_deref() {
         Ok("1") => true,
         Ok("0") | Err(_) => false,
         Ok(other) => return Err(format!("REDIS_LOCAL_CACHE is {other:?}; use 1 or 0").into()),
     };
+    let describe = settings::redis_store_description(url, local_cache, shared_key);
     let mut builder = tower_jwt_cookie::RedisStore::builder(url);
     if local_cache {
         builder = builder.local_cache(tower_jwt_cookie::revocation::redis::LocalCache::new());
     }
-    let store = builder
-        .connect()
-        .await
-        .map_err(|e| format!("cannot use the Redis store at REDIS_URL ({server}): {e}"))?;
-    let mut describe = format!("Redis at {server} (RedisStore), shared with every instance on it");
-    if local_cache {
-        describe.push_str(
-            "; local revocation cache on (REDIS_LOCAL_CACHE=1): revocations elsewhere \
-             are refused here within 1 s",
-        );
-    }
-    if !shared_key {
-        describe.push_str(
-            "; set DEMO_KEY_FILE to the same key on every instance, or each signs with its own",
-        );
-    }
+    let store = builder.connect().await.map_err(|e| {
+        let server = settings::redacted_redis_url(url);
+        format!("cannot use the Redis store at REDIS_URL ({server}): {e}")
+    })?;
     Ok((app::build_with_store(config, store)?, describe))
 }
 

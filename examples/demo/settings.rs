@@ -48,6 +48,38 @@ pub fn access_token_lifetime(value: Option<&OsStr>) -> Result<Option<Duration>, 
     })
 }
 
+/// `REDIS_URL` as the demo prints it: without any `user:password@`.
+/// Everything between the scheme and the last `@` is dropped, so a password
+/// (even one with an unescaped `@` or `/`) never reaches the terminal or a
+/// log.
+#[cfg(feature = "redis")]
+pub fn redacted_redis_url(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://{}", &url[at + 1..]),
+        (None, Some(at)) => url[at + 1..].to_owned(),
+        (_, None) => url.to_owned(),
+    }
+}
+
+/// The `store:` line for the Redis store at `REDIS_URL`.
+#[cfg(feature = "redis")]
+pub fn redis_store_description(url: &str, local_cache: bool, shared_key: bool) -> String {
+    let server = redacted_redis_url(url);
+    let mut describe = format!("Redis at {server} (RedisStore), shared with every instance on it");
+    if local_cache {
+        describe.push_str(
+            "; local revocation cache on (REDIS_LOCAL_CACHE=1): revocations elsewhere \
+             are refused here within 1 s",
+        );
+    }
+    if !shared_key {
+        describe.push_str(
+            "; set DEMO_KEY_FILE to the same key on every instance, or each signs with its own",
+        );
+    }
+    describe
+}
+
 /// How the demo reads its private key files (`DEMO_KEY_FILE`, `DEMO_TLS_KEY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyFiles {

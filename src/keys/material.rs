@@ -149,7 +149,8 @@ pub(crate) enum KeyForm {
     PublicPem,
     /// A public key in DER (or raw bytes).
     PublicDer,
-    /// A public key from a JWK.
+    /// A public key from a JWK (only `RemoteJwks` reads JWKs).
+    #[cfg(feature = "jwks")]
     Jwk,
 }
 
@@ -238,6 +239,7 @@ fn expected(alg: Algorithm, form: KeyForm) -> String {
                  cuts them out of a PEM public key"
             ),
         },
+        #[cfg(feature = "jwks")]
         KeyForm::Jwk => {
             format!("{alg} takes a {key} public JWK whose members are intact (RFC 7518 §6)")
         }

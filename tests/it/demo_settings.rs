@@ -174,3 +174,42 @@ fn an_open_demo_key_file_is_refused_with_the_fix_and_read_under_the_opt_out() {
         "{missing}"
     );
 }
+
+#[cfg(feature = "redis")]
+#[test]
+fn the_store_line_names_the_redis_server_without_its_user_or_password() {
+    use crate::support::demo::settings::{redacted_redis_url, redis_store_description};
+
+    assert_eq!(
+        redacted_redis_url("redis://127.0.0.1:6379/"),
+        "redis://127.0.0.1:6379/"
+    );
+    assert_eq!(
+        redacted_redis_url("redis://:s3cret@127.0.0.1:6379/0"),
+        "redis://127.0.0.1:6379/0"
+    );
+    // An unescaped `@` or `/` in the password leaks none of it.
+    assert_eq!(
+        redacted_redis_url("rediss://app:p@ss/w0rd@cache.internal:6380/"),
+        "rediss://cache.internal:6380/"
+    );
+    assert_eq!(
+        redacted_redis_url("app:pw@127.0.0.1:6379"),
+        "127.0.0.1:6379"
+    );
+    assert_eq!(
+        redis_store_description("redis://:s3cret@127.0.0.1:6379/", false, true),
+        "Redis at redis://127.0.0.1:6379/ (RedisStore), shared with every instance on it"
+    );
+    let alone = redis_store_description("redis://127.0.0.1:6379/", true, false);
+    assert!(
+        alone.contains("local revocation cache on (REDIS_LOCAL_CACHE=1)"),
+        "{alone}"
+    );
+    assert!(
+        alone.ends_with(
+            "set DEMO_KEY_FILE to the same key on every instance, or each signs with its own"
+        ),
+        "{alone}"
+    );
+}

@@ -303,6 +303,46 @@ async fn a_new_kid_is_accepted_after_exactly_one_refetch() {
 }
 
 #[tokio::test]
+async fn a_refetch_of_the_same_keys_keeps_the_generation_and_any_change_moves_it() {
+    let server = KeyServer::start().await;
+    let (k1, k2) = (Key::es256("k1"), Key::es256("k2"));
+    server.set(JWKS, json_answer(&set_of(&[k1.jwk()])));
+    let v = verifier(&server).await;
+    let first = v.jwks.generation().unwrap();
+    let refetch = |n| {
+        let v = &v;
+        async move {
+            v.after_cooldown();
+            let unknown = v.verify(&unknown_kid_token(n)).await;
+            assert_eq!(unknown, Some(Rejection::UnknownKey));
+        }
+    };
+
+    // The issuer serves the same set again: cached tokens stay valid.
+    refetch(0).await;
+    assert_eq!(server.requests(), 2);
+    assert_eq!(v.jwks.generation(), Some(first));
+
+    // The same `kid` with other key material is a replaced key.
+    let replaced = Key::es256("k1");
+    server.set(JWKS, json_answer(&set_of(&[replaced.jwk()])));
+    refetch(1).await;
+    assert_eq!(server.requests(), 3);
+    assert_eq!(v.jwks.generation(), Some(first + 1));
+    assert_eq!(v.verify(&k1.token()).await, Some(Rejection::BadSignature));
+
+    // A key added, then the same keys reordered.
+    server.set(JWKS, json_answer(&set_of(&[replaced.jwk(), k2.jwk()])));
+    refetch(2).await;
+    assert_eq!(v.jwks.generation(), Some(first + 2));
+    server.set(JWKS, json_answer(&set_of(&[k2.jwk(), replaced.jwk()])));
+    refetch(3).await;
+    assert_eq!(server.requests(), 5);
+    assert_eq!(v.jwks.generation(), Some(first + 3));
+    assert_eq!(v.verify(&replaced.token()).await, None);
+}
+
+#[tokio::test]
 async fn a_flood_of_unknown_kids_costs_at_most_one_fetch_per_cooldown() {
     let server = KeyServer::start().await;
     let k1 = Key::es256("k1");

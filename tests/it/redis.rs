@@ -50,7 +50,24 @@ fn redis_store_passes_the_parallel_races() {
 #[tokio::test]
 async fn every_key_is_tagged_by_subject_and_expires_the_retention_margin_after_its_entry() {
     let Some(server) = redis_server() else { return };
-    let store = server.store().await;
+    assert_key_layout(&server, &server.store().await, "tjc:").await;
+}
+
+#[tokio::test]
+async fn a_custom_key_prefix_starts_every_key_and_every_key_still_expires() {
+    let Some(server) = redis_server() else { return };
+    let store = RedisStore::builder(server.url())
+        .key_prefix("shop:")
+        .connect()
+        .await
+        .unwrap();
+    assert_key_layout(&server, &store, "shop:").await;
+}
+
+/// Writes one entry of each kind through `store` (the only writer on
+/// `server`) and checks the keys it made: exactly these names under
+/// `prefix`, each with a hash tag per subject and an expiry.
+async fn assert_key_layout(server: &RedisServer, store: &RedisStore, prefix: &str) {
     let start = SessionStart {
         sid: "s1",
         sub: "alice",
@@ -72,19 +89,20 @@ async fn every_key_is_tagged_by_subject_and_expires_the_retention_margin_after_i
     let kept = |end: i64| [(end + RETENTION_MARGIN_SECS).to_string()];
     let mut keys = server.cli(&["--scan"]);
     keys.sort();
+    let key = |rest: &str| format!("{prefix}{rest}");
     assert_eq!(
         keys,
         [
-            "tjc:{alice}:l",
-            "tjc:{alice}:s:s1",
-            "tjc:{alice}:t:j1",
-            "tjc:{bob}:u"
+            key("{alice}:l"),
+            key("{alice}:s:s1"),
+            key("{alice}:t:j1"),
+            key("{bob}:u")
         ]
     );
-    assert_eq!(expiry("tjc:{alice}:s:s1"), kept(NOW + 100));
-    assert_eq!(expiry("tjc:{alice}:l"), kept(NOW + 200));
-    assert_eq!(expiry("tjc:{alice}:t:j1"), kept(NOW + 50));
-    assert_eq!(expiry("tjc:{bob}:u"), kept(NOW + 300));
+    assert_eq!(expiry(&key("{alice}:s:s1")), kept(NOW + 100));
+    assert_eq!(expiry(&key("{alice}:l")), kept(NOW + 200));
+    assert_eq!(expiry(&key("{alice}:t:j1")), kept(NOW + 50));
+    assert_eq!(expiry(&key("{bob}:u")), kept(NOW + 300));
 
     // Revoked: the session is kept until its absolute expiry.
     let logout = SessionRevocation {
@@ -93,7 +111,77 @@ async fn every_key_is_tagged_by_subject_and_expires_the_retention_margin_after_i
         expires_at: NOW + 10,
     };
     store.revoke_session(logout).await.unwrap();
-    assert_eq!(expiry("tjc:{alice}:s:s1"), kept(NOW + 200));
+    assert_eq!(expiry(&key("{alice}:s:s1")), kept(NOW + 200));
+}
+
+/// `name:calls` of every command `INFO commandstats` lists.
+fn command_calls(server: &RedisServer) -> Vec<(String, u64)> {
+    let mut calls: Vec<(String, u64)> = server
+        .cli(&["INFO", "commandstats"])
+        .iter()
+        .filter_map(|line| {
+            let (name, stats) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let count = stats.strip_prefix("calls=")?.split(',').next()?;
+            Some((name.to_owned(), count.parse().unwrap()))
+        })
+        .collect();
+    calls.sort();
+    calls
+}
+
+/// The clients connected now, but the `redis-cli` that asks.
+fn store_connections(server: &RedisServer) -> usize {
+    server
+        .cli(&["CLIENT", "LIST"])
+        .iter()
+        .filter(|line| !line.contains("cmd=client|list"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_share_one_connection_and_each_is_one_script_call() {
+    const IN_FLIGHT: u64 = 256;
+    let Some(server) = redis_server() else { return };
+    let store = server.store().await;
+    let check = |store: RedisStore| async move {
+        let token = AccessCheck {
+            sub: "alice",
+            sid: "s1",
+            jti: "j1",
+            issued_at: NOW,
+            now: NOW + 1,
+        };
+        store.check(token).await
+    };
+    assert_eq!(check(store.clone()).await.unwrap(), TokenStatus::Active);
+    assert_eq!(store_connections(&server), 1);
+    server.cli(&["CONFIG", "RESETSTAT"]);
+
+    let mut checks = tokio::task::JoinSet::new();
+    for _ in 0..IN_FLIGHT {
+        checks.spawn(check(store.clone()));
+    }
+    for answer in bounded(checks.join_all()).await {
+        assert_eq!(answer.unwrap(), TokenStatus::Active);
+    }
+
+    // Every check went over the one connection the store opened at start,
+    // each as one EVALSHA: one round trip. Redis counts the commands a
+    // script runs inside the server too (the check's GET of the token key
+    // and HMGETs of the session and subject keys); the rest are this test's
+    // own redis-cli calls.
+    assert_eq!(store_connections(&server), 1);
+    let count = |name: &str| (name.to_owned(), IN_FLIGHT);
+    assert_eq!(
+        command_calls(&server),
+        [
+            ("client|list".to_owned(), 1),
+            ("config|resetstat".to_owned(), 1),
+            count("evalsha"),
+            count("get"),
+            ("hmget".to_owned(), 2 * IN_FLIGHT),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -116,17 +116,34 @@ impl KeySet {
         &self.keys
     }
 
-    /// The number of the fetch that published this set: every published
-    /// set gets the next one, since a refetched document may replace or
-    /// withdraw any key.
+    /// The number of the key set: a refetched document that replaces, adds,
+    /// withdraws or reorders any key gets the next one. A refetch of the
+    /// very same keys keeps it, so the verifier's token cache keeps its
+    /// entries through the routine refresh every `max-age`.
     pub fn generation(&self) -> u64 {
         self.generation
     }
 
     /// This set, numbered as the one published after `previous`.
     pub(super) fn succeeding(mut self, previous: &Self) -> Self {
-        self.generation = previous.generation.wrapping_add(1);
+        self.generation = if self.same_keys(previous) {
+            previous.generation
+        } else {
+            previous.generation.wrapping_add(1)
+        };
         self
+    }
+
+    /// The same keys in the same order: `kid`, algorithm and public key
+    /// material alike (a set only ever holds asymmetric keys).
+    fn same_keys(&self, other: &Self) -> bool {
+        self.keys.len() == other.keys.len()
+            && self.keys.iter().zip(&other.keys).all(|(a, b)| {
+                a.kid() == b.kid()
+                    && a.algorithm() == b.algorithm()
+                    && a.public_key().is_some()
+                    && a.public_key() == b.public_key()
+            })
     }
 }
 

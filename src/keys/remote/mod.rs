@@ -82,6 +82,7 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 use reqwest::Url;
 use tokio::sync::{Notify, watch};
 
+#[cfg(feature = "fuzzing")]
 pub(crate) use document::MAX_KEYS;
 pub use document::{JwksPolicy, KeySet, parse_jwks};
 pub use error::JwksError;
