@@ -230,11 +230,39 @@ fn not_pem(alg: Algorithm, input: &[u8]) -> KeyError {
                 .into(),
         );
     }
+    if has(b"-----BEGIN") {
+        return encoding(
+            alg,
+            "has a `-----BEGIN …-----` line but no whole PEM block (cut short, no matching \
+             `-----END …-----` line, or damaged base64)",
+            format!("copy the whole file again; {}", wanted(alg)),
+        );
+    }
+    if looks_like_base64(text) {
+        return encoding(
+            alg,
+            "looks like base64 without the PEM lines around it",
+            format!(
+                "put the PEM file itself in, `-----BEGIN …-----` and `-----END …-----` lines \
+                 included; for DER bytes use `SigningKey::from_der`. {}",
+                wanted(alg)
+            ),
+        );
+    }
     encoding(
         alg,
         "is not PEM text (no `-----BEGIN …-----` block)",
         wanted(alg),
     )
+}
+
+/// Long enough to be a key, and nothing but the base64 alphabet (RFC 4648
+/// §4) and line breaks: PEM's body without its armour.
+fn looks_like_base64(text: &[u8]) -> bool {
+    text.len() >= 64
+        && text
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=\r\n".contains(b))
 }
 
 fn encoding(alg: Algorithm, found: &'static str, fix: String) -> KeyError {

@@ -78,6 +78,15 @@ pub enum KeyError {
         #[source]
         source: Box<KeyError>,
     },
+    /// The key in a key file could not be used.
+    #[error("key file {}: {source}", path.display())]
+    FromFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why its key could not be used.
+        #[source]
+        source: Box<KeyError>,
+    },
     /// An environment variable holding a key is missing or unreadable.
     #[error("environment variable `{name}` {problem}")]
     Environment {

@@ -53,7 +53,10 @@ impl SigningKey {
         path: &Path,
         check_mode: bool,
     ) -> Result<Self, KeyError> {
-        Self::from_pem(kid, alg, &read(path, check_mode)?)
+        Self::from_pem(kid, alg, &read(path, check_mode)?).map_err(|source| KeyError::FromFile {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
     }
 }
 

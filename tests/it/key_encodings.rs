@@ -123,6 +123,63 @@ fn a_key_that_is_not_taken_is_refused_with_what_to_do() {
 }
 
 #[test]
+fn a_pem_cut_short_or_stripped_of_its_lines_says_so() {
+    let p256 = "PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`) on curve P-256; make \
+                one with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`";
+    let whole = String::from_utf8(pem("p256.pem")).unwrap();
+    let cut = &whole[..whole.len() / 2];
+    assert_eq!(
+        refused(Algorithm::ES256, cut.as_bytes()).to_string(),
+        format!(
+            "the ES256 key has a `-----BEGIN …-----` line but no whole PEM block (cut short, no \
+             matching `-----END …-----` line, or damaged base64): copy the whole file again; \
+             ES256 takes a private key in {p256}"
+        )
+    );
+    let body: String = whole.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_eq!(
+        refused(Algorithm::ES256, body.as_bytes()).to_string(),
+        format!(
+            "the ES256 key looks like base64 without the PEM lines around it: put the PEM file \
+             itself in, `-----BEGIN …-----` and `-----END …-----` lines included; for DER bytes \
+             use `SigningKey::from_der`. ES256 takes a private key in {p256}"
+        )
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_whose_contents_are_refused_is_named_in_the_error() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("key-contents-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("jwt.pem");
+    std::fs::write(&path, pem("p256.pub.pem")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let error = SigningKey::from_pem_file("k", Algorithm::ES256, &path).unwrap_err();
+    match &error {
+        KeyError::FromFile {
+            path: named,
+            source,
+        } => {
+            assert_eq!(named, &path);
+            assert!(matches!(**source, KeyError::Encoding { .. }), "{source:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "key file {}: the ES256 key is a public key or certificate, not a private key: a \
+             SigningKey needs the private key; load public keys with `VerifyingKey::from_pem`",
+            path.display()
+        )
+    );
+}
+
+#[test]
 fn a_private_key_given_as_a_public_key_says_how_to_extract_the_public_half() {
     let err = VerifyingKey::from_pem("k", Algorithm::ES256, &pem("p256.sec1.pem")).unwrap_err();
     assert_eq!(
