@@ -715,6 +715,18 @@ async fn the_set_is_refreshed_in_the_background_ahead_of_its_max_age() {
 }
 
 #[tokio::test]
+async fn plain_http_to_localhost_reaches_the_loopback_server() {
+    let server = KeyServer::start().await;
+    let k1 = Key::es256("k1");
+    server.set(JWKS, json_answer(&set_of(&[k1.jwk()])));
+    let url = server.url(JWKS).replace("127.0.0.1", "localhost");
+    assert!(url.starts_with("http://localhost:"), "{url}");
+    let jwks = RemoteJwks::builder(url).build().await.unwrap();
+    assert_eq!(server.requests(), 1);
+    assert!(jwks.verifying_key(Some("k1")).is_some());
+}
+
+#[tokio::test]
 async fn the_background_task_stops_when_the_provider_is_dropped() {
     let server = KeyServer::start().await;
     let k1 = Key::es256("k1");

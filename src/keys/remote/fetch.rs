@@ -2,7 +2,7 @@
 //! and total timeouts, a size limit enforced while reading, https unless
 //! loopback.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CACHE_CONTROL, HeaderMap};
@@ -47,6 +47,17 @@ impl Fetcher {
             // key-set request. No proxy, ever:
             // https://docs.rs/reqwest/0.13/reqwest/struct.ClientBuilder.html#method.no_proxy
             .no_proxy()
+            // `localhost` is let through over plain http as loopback, so it
+            // must be loopback: resolved here, never by DNS or a hosts file
+            // that says otherwise (RFC 6761 §6.3: localhost names resolve to
+            // the loopback address). The URL's port is kept.
+            .resolve_to_addrs(
+                "localhost",
+                &[
+                    SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                    SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+                ],
+            )
             .connect_timeout(limits.connect_timeout)
             .timeout(limits.timeout)
             .user_agent(concat!("tower-jwt-cookie/", env!("CARGO_PKG_VERSION")))
@@ -123,7 +134,9 @@ fn max_age(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Parses `url` and requires https, except for loopback hosts (RFC 8252
-/// §8.3 reasoning: loopback traffic never leaves the machine).
+/// §8.3 reasoning: loopback traffic never leaves the machine): a loopback
+/// address, or `localhost`, which the fetcher's client resolves to loopback
+/// itself.
 pub(super) fn check_url(url: &str) -> Result<Url, JwksError> {
     let parsed = Url::parse(url).map_err(|_| JwksError::InvalidUrl(url.to_owned()))?;
     match parsed.scheme() {
