@@ -280,7 +280,8 @@ impl RemoteJwksBuilder {
     }
 
     /// Least time between two refetches caused by unknown `kid`s, at least
-    /// 1 s. Default 30 s.
+    /// 1 s. Default 30 s. The clock counts whole seconds, so a fraction
+    /// rounds up: the cooldown is never shorter than asked.
     pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
         self.cooldown = cooldown;
         self
@@ -348,7 +349,7 @@ impl RemoteJwksBuilder {
             policy: self.policy,
             bounds: self.bounds,
             clock: self.clock,
-            cooldown: i64::try_from(self.cooldown.as_secs()).unwrap_or(i64::MAX),
+            cooldown: whole_seconds_up(self.cooldown),
             gate: Mutex::new(Gate::default()),
             wake: Notify::new(),
             finished,
@@ -365,6 +366,14 @@ impl RemoteJwksBuilder {
             owner: Arc::new(Owner { stop }),
         })
     }
+}
+
+/// `duration` in whole seconds, a fraction rounded up.
+fn whole_seconds_up(duration: Duration) -> i64 {
+    let secs = duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0));
+    i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -394,5 +403,13 @@ mod tests {
             );
             assert!(builder.check().is_ok(), "the defaults are in range");
         }
+    }
+
+    #[test]
+    fn a_fractional_cooldown_rounds_up_to_whole_seconds() {
+        assert_eq!(whole_seconds_up(Duration::from_secs(30)), 30);
+        assert_eq!(whole_seconds_up(Duration::from_millis(1500)), 2);
+        assert_eq!(whole_seconds_up(Duration::from_nanos(1_000_000_001)), 2);
+        assert_eq!(whole_seconds_up(Duration::MAX), i64::MAX);
     }
 }
