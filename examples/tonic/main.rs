@@ -48,7 +48,7 @@
 //! * `TONIC_JWKS_COOLDOWN_SECS` — least time between refetches for unknown
 //!   `kid`s (default: the library's, 30 s);
 //! * `TONIC_ALLOWED_ORIGINS` — comma-separated origins whose pages may call
-//!   over gRPC-web with cookies (default: the trusted issuer, else
+//!   over gRPC-web with cookies (default: the trusted issuer's origin, else
 //!   `http://127.0.0.1:3000`);
 //! * `RUST_LOG` — log filter (default `info`; `tower_jwt_cookie=debug` logs
 //!   each refusal's reason, never the token).

@@ -110,12 +110,17 @@ impl Trust {
         })
     }
 
-    /// The page trusted by default: the issuer's (its page holds the
-    /// cookie), or the demo's default address.
+    /// The page trusted by default: the issuer's origin (its page holds
+    /// the cookie; an issuer URL may carry a path, as Keycloak's realms
+    /// do), or the demo's default address.
     pub fn default_page_origin(keys: &Keys, issuer: &str) -> String {
         match keys {
             Keys::Own => DEFAULT_PAGE_ORIGIN.to_owned(),
-            _ => issuer.trim_end_matches('/').to_owned(),
+            // Not a URL: kept as it is, for the builder to refuse by name.
+            _ => reqwest::Url::parse(issuer).map_or_else(
+                |_| issuer.to_owned(),
+                |url| url.origin().ascii_serialization(),
+            ),
         }
     }
 

@@ -44,6 +44,23 @@ fn a_trusted_issuer_is_the_expected_iss_and_the_allowed_page_and_the_demo_is_the
 }
 
 #[test]
+fn the_default_page_is_the_trusted_issuer_s_origin_without_its_path() {
+    let t = trust(&[(
+        "TONIC_TRUST_ISSUER",
+        "https://login.example:8443/realms/demo",
+    )])
+    .unwrap();
+    assert_eq!(t.issuer, "https://login.example:8443/realms/demo");
+    assert_eq!(t.allowed_origins, ["https://login.example:8443"]);
+    let t = trust(&[
+        ("TONIC_JWKS_URL", "https://keys.example/jwks.json"),
+        ("TONIC_ISSUER", "https://Login.Example/"),
+    ])
+    .unwrap();
+    assert_eq!(t.allowed_origins, ["https://login.example"]);
+}
+
+#[test]
 fn every_variable_set_is_used() {
     let t = trust(&[
         (
