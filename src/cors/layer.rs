@@ -34,6 +34,11 @@ pub enum CorsConfigError {
         "no allowed origins: call `.allow_origin(\"https://app.example\")` (or `CookieAuth::builder(..).allowed_origins(..)`); a layer that allows nothing is a mistake — leave it out if the API is same-origin only"
     )]
     NoOrigins,
+    /// `auth.cors()` on a `CookieAuth` built without allowed origins.
+    #[error(
+        "no allowed origins: this CORS builder (`auth.cors()`) takes them from CookieAuth, so add them with `CookieAuth::builder(..).allowed_origins([\"https://spa.example\"])` (the CSRF guard then trusts the same ones); leave the cors() layer out if the API is same-origin only"
+    )]
+    NoSharedOrigins,
     /// An allowed origin is not an exact `scheme://host[:port]`.
     #[error("allowed origin: {0}")]
     InvalidOrigin(OriginError),
@@ -195,6 +200,9 @@ impl CorsBuilder {
                     return Err(CorsConfigError::OriginsFromSharedConfig(
                         extra.chars().take(100).collect(),
                     ));
+                }
+                if shared.is_empty() {
+                    return Err(CorsConfigError::NoSharedOrigins);
                 }
                 shared
             }

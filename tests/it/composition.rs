@@ -251,6 +251,20 @@ fn cors_and_guard_from_cookie_auth_share_their_origins() {
 }
 
 #[test]
+fn cors_from_a_cookie_auth_without_origins_names_the_cookie_auth_fix() {
+    let auth = auth_with_origins(&[]);
+    let error = auth.cors().build().unwrap_err();
+    assert_eq!(error, CorsConfigError::NoSharedOrigins);
+    assert_eq!(
+        error.to_string(),
+        "no allowed origins: this CORS builder (`auth.cors()`) takes them from CookieAuth, so \
+         add them with `CookieAuth::builder(..).allowed_origins([\"https://spa.example\"])` (the \
+         CSRF guard then trusts the same ones); leave the cors() layer out if the API is \
+         same-origin only"
+    );
+}
+
+#[test]
 fn invalid_allowed_origin_is_a_config_error() {
     use crate::support::keys;
     use tower_jwt_cookie::{CookieAuth, MemoryStore};
