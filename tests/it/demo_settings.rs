@@ -125,14 +125,12 @@ fn the_key_permission_opt_out_is_1_or_0_and_anything_else_is_refused() {
 fn an_open_demo_key_file_is_refused_with_the_fix_and_read_under_the_opt_out() {
     use std::os::unix::fs::PermissionsExt;
 
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("demo-settings-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("demo-key.pem");
-    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/p256.pem")).unwrap();
-    std::fs::write(&path, &pem).unwrap();
+    use crate::support::{scratch_dir, write_with_mode};
 
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let dir = scratch_dir("demo-settings");
+    let path = dir.join("demo-key.pem");
+    let pem = crate::support::pem("p256.pem");
+    write_with_mode(&path, &pem, 0o644);
     let error = KeyFiles::OwnerOnly
         .read("DEMO_KEY_FILE", &path)
         .unwrap_err();

@@ -6,9 +6,7 @@
 //! reqwest with TLS, which the `jwks` feature brings.
 
 #[cfg(unix)]
-use std::os::unix::fs::PermissionsExt;
-#[cfg(unix)]
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -19,20 +17,12 @@ use crate::support::demo::settings::{BadSetting, KeyFiles};
 use crate::support::demo::tls::Tls;
 #[cfg(unix)]
 use crate::support::demo::tls::fingerprint;
+#[cfg(unix)]
+use crate::support::{scratch_dir, write_with_mode};
 
 #[cfg(unix)]
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("demo-tls-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Writes `contents` to `path` with permission bits `mode`.
-#[cfg(unix)]
-fn write_with_mode(path: &Path, contents: impl AsRef<[u8]>, mode: u32) {
-    std::fs::write(path, contents).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    scratch_dir(&format!("demo-tls-{name}"))
 }
 
 #[cfg(unix)]

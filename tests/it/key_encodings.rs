@@ -150,14 +150,8 @@ fn a_pem_cut_short_or_stripped_of_its_lines_says_so() {
 #[cfg(unix)]
 #[test]
 fn a_key_file_whose_contents_are_refused_is_named_in_the_error() {
-    use std::os::unix::fs::PermissionsExt;
-
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("key-contents-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("jwt.pem");
-    std::fs::write(&path, pem("p256.pub.pem")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let path = scratch_dir("key-contents").join("jwt.pem");
+    write_with_mode(&path, pem("p256.pub.pem"), 0o600);
     let error = SigningKey::from_pem_file("k", Algorithm::ES256, &path).unwrap_err();
     match &error {
         KeyError::FromFile {

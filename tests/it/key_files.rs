@@ -3,21 +3,16 @@
 //! the mode and the `chmod 600` fix, and a loudly named opt-out exists.
 #![cfg(unix)]
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
+use crate::support::{pem, scratch_dir, write_with_mode};
 use tower_jwt_cookie::Algorithm;
 use tower_jwt_cookie::keys::{self, KeyError, SigningKey};
 
 /// A copy of the P-256 test key with `mode`, in a directory of its own.
 fn key_file(name: &str, mode: u32) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("key-files-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("p256.pem");
-    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/p256.pem")).unwrap();
-    std::fs::write(&path, pem).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    let path = scratch_dir(&format!("key-files-{name}")).join("p256.pem");
+    write_with_mode(&path, pem("p256.pem"), mode);
     path
 }
 

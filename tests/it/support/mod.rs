@@ -44,6 +44,25 @@ pub fn pem(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
+/// A directory of this test process's own for `name`, under cargo's
+/// scratch directory for integration tests.
+#[cfg(unix)]
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes `contents` to `path` with permission bits `mode`.
+#[cfg(unix)]
+pub fn write_with_mode(path: &std::path::Path, contents: impl AsRef<[u8]>, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
 /// A signing key for `alg`: HMAC keys over [`SECRET`] (repeated to the
 /// length the algorithm needs), the others from the committed test keys.
 pub fn signing_key(kid: &str, alg: Algorithm) -> SigningKey {
