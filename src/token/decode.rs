@@ -15,6 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
 use super::field::Field;
+use super::header_memo;
 use super::payload::{self, RawClaims};
 use super::policy::{RequiredClaim, TokenKind, ValidationPolicy};
 use super::{Claims, CustomClaims, RegisteredClaims};
@@ -166,6 +167,9 @@ pub(crate) fn read_header<'b>(
     token: &CompactToken<'_>,
     buffer: &'b mut HeaderBuffer,
 ) -> Result<Header<'b>, Rejection> {
+    if let Some(read) = header_memo::recall(token.header, &mut buffer.stack) {
+        return recalled_header(read, &buffer.stack);
+    }
     let bytes = buffer.decode(token.header, "the header is not base64url")?;
     let not_an_object = || Rejection::Malformed("the header is not a JSON object");
     if !is_json_object(bytes) {
@@ -194,7 +198,28 @@ pub(crate) fn read_header<'b>(
         .typ
         .string()
         .map_err(|()| Rejection::Malformed("the typ header is not a string"))?;
+    header_memo::keep(token.header, alg, kid.as_deref(), typ.as_deref());
     Ok(Header { alg, kid, typ })
+}
+
+/// The header [`header_memo::recall`] gave, its strings borrowed from
+/// `strings`, where it copied them. The memo kept them from `&str`s, so
+/// they are UTF-8 and in bounds; were they not, the token would be refused
+/// (fail closed) rather than read with a `kid` missing.
+fn recalled_header(read: header_memo::Recalled, strings: &[u8]) -> Result<Header<'_>, Rejection> {
+    let text = |start: usize, len: Option<usize>| match len {
+        None => Ok(None),
+        Some(len) => strings
+            .get(start..start + len)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .map(|text| Some(Cow::Borrowed(text)))
+            .ok_or(Rejection::Malformed("the header is not a JSON object")),
+    };
+    Ok(Header {
+        alg: read.alg,
+        kid: text(0, read.kid)?,
+        typ: text(read.kid.unwrap_or(0), read.typ)?,
+    })
 }
 
 /// Verifies the signature with `key`, whose algorithm must be the header's.
@@ -455,5 +480,114 @@ mod tests {
             CompactToken::split(b"abc", 2).unwrap_err(),
             Rejection::TooLarge { limit: 2 }
         );
+    }
+
+    /// A token with `header` (JSON) as its header; payload and signature
+    /// are never looked at by `read_header`.
+    fn token_with_header(header: &str) -> String {
+        format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(header))
+    }
+
+    type Read = Result<(Algorithm, Option<String>, Option<String>), Rejection>;
+
+    fn read(token: &str) -> Read {
+        let compact = CompactToken::split(token.as_bytes(), 8192)?;
+        let mut buffer = HeaderBuffer::new();
+        let header = read_header(&compact, &mut buffer)?;
+        Ok((
+            header.alg,
+            header.kid.map(Cow::into_owned),
+            header.typ.map(Cow::into_owned),
+        ))
+    }
+
+    /// Whether this thread's memo holds `token`'s header segment.
+    fn kept(token: &str) -> bool {
+        let segment = token.split('.').next().unwrap().as_bytes();
+        header_memo::recall(segment, &mut [0; HEADER_STACK_LEN]).is_some()
+    }
+
+    /// Each test runs its reads on a thread of its own, so it starts with
+    /// an empty memo whatever else ran on the test harness's threads.
+    fn on_a_new_thread(test: impl FnOnce() + Send + 'static) {
+        std::thread::spawn(test).join().unwrap();
+    }
+
+    #[test]
+    fn a_header_read_again_is_recalled_with_what_reading_it_gave() {
+        on_a_new_thread(|| {
+            // An escaped `kid` (`\u0062` is `b`), a `typ`, and the absent cases.
+            for header in [
+                r#"{"alg":"HS256","kid":"a\u0062c","typ":"at+jwt"}"#,
+                r#"{"alg":"ES256","typ":"at+jwt"}"#,
+                r#"{"alg":"EdDSA","kid":"k-1"}"#,
+                r#"{"alg":"RS256"}"#,
+            ] {
+                let token = token_with_header(header);
+                assert!(!kept(&token), "{header}");
+                let first = read(&token);
+                assert!(first.is_ok(), "{header}: {first:?}");
+                assert!(kept(&token), "{header}");
+                assert_eq!(read(&token), first, "{header}");
+            }
+            let token = token_with_header(r#"{"alg":"HS256","kid":"a\u0062c","typ":"at+jwt"}"#);
+            read(&token).unwrap();
+            assert_eq!(
+                read(&token),
+                Ok((Algorithm::HS256, Some("abc".into()), Some("at+jwt".into())))
+            );
+        });
+    }
+
+    #[test]
+    fn a_header_that_differs_in_one_byte_is_read_afresh() {
+        on_a_new_thread(|| {
+            let hs256 = token_with_header(r#"{"alg":"HS256","kid":"k1"}"#);
+            read(&hs256).unwrap();
+            let cases: [(&str, Read); 4] = [
+                (
+                    r#"{"alg":"HS384","kid":"k1"}"#,
+                    Ok((Algorithm::HS384, Some("k1".into()), None)),
+                ),
+                (
+                    r#"{"alg":"HS256","kid":"k2"}"#,
+                    Ok((Algorithm::HS256, Some("k2".into()), None)),
+                ),
+                (
+                    r#"{"alg":"none","kid":"k1"}"#,
+                    Err(Rejection::AlgorithmNotAllowed),
+                ),
+                (
+                    r#"{"alg":"HS256","kid":"k1","crit":["b64"]}"#,
+                    Err(Rejection::UnsupportedCritical),
+                ),
+            ];
+            for (header, expected) in cases {
+                // Each time the memo holds the HS256 header, and a header
+                // one edit away from it gets its own reading.
+                read(&hs256).unwrap();
+                assert_eq!(read(&token_with_header(header)), expected, "{header}");
+            }
+        });
+    }
+
+    #[test]
+    fn a_refused_header_is_never_kept() {
+        on_a_new_thread(|| {
+            let good = token_with_header(r#"{"alg":"HS256"}"#);
+            read(&good).unwrap();
+            for header in [
+                r#"{"alg":"none"}"#,
+                r#"{"alg":"HS256","kid":7}"#,
+                r#"["HS256"]"#,
+            ] {
+                let token = token_with_header(header);
+                let refusal = read(&token).unwrap_err();
+                assert!(!kept(&token), "{header}");
+                assert_eq!(read(&token), Err(refusal), "{header}");
+                // The last good header is still the one kept.
+                assert!(kept(&good), "{header}");
+            }
+        });
     }
 }
