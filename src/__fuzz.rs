@@ -24,6 +24,12 @@ pub fn cookie_values<'a>(headers: &'a HeaderMap, name: &str) -> impl Iterator<It
 #[cfg(feature = "jwks")]
 pub const JWKS_MAX_KEYS: usize = crate::keys::remote::MAX_KEYS;
 
+/// Forgets this thread's kept JOSE header (`token/header_memo.rs`), so the
+/// next verification on it reads its header afresh.
+pub fn forget_header_memo() {
+    crate::token::header_memo::forget();
+}
+
 /// The token cookie as the verifier and the refresh endpoint read it.
 pub fn token_cookie<'a>(
     headers: &'a HeaderMap,

@@ -106,9 +106,14 @@ impl<const N: usize> DecodeBuffer<N> {
         }
     }
 
+    /// Whether `part` decodes on the stack (and not on the heap).
+    fn fits_on_stack(part: &[u8]) -> bool {
+        part.len() <= base64_len(N)
+    }
+
     /// Decodes `part` into this buffer; `what` is the rejection's reason.
     fn decode(&mut self, part: &[u8], what: &'static str) -> Result<&[u8], Rejection> {
-        if part.len() <= base64_len(N) {
+        if Self::fits_on_stack(part) {
             let len = URL_SAFE_NO_PAD
                 .decode_slice(part, &mut self.stack)
                 .map_err(|_| Rejection::Malformed(what))?;
@@ -163,6 +168,11 @@ fn is_json_object(bytes: &[u8]) -> bool {
 /// refused: no extension is implemented), `kid`, `typ`. Key material named by
 /// the header (`jwk`, `jku`, `x5u`, `x5c`) is ignored: keys come only from the
 /// [`KeyProvider`].
+///
+/// What this returns must depend on `token`'s header segment alone (no
+/// key, policy or clock): it is kept per thread and given again for the
+/// same segment (`header_memo.rs`). Checks that depend on anything else
+/// (the key's algorithm, `typ` against the policy) come after it.
 pub(crate) fn read_header<'b>(
     token: &CompactToken<'_>,
     buffer: &'b mut HeaderBuffer,
@@ -198,14 +208,20 @@ pub(crate) fn read_header<'b>(
         .typ
         .string()
         .map_err(|()| Rejection::Malformed("the typ header is not a string"))?;
-    header_memo::keep(token.header, alg, kid.as_deref(), typ.as_deref());
+    // A header that decodes on the stack has `kid` and `typ` short enough
+    // to be recalled into it; a longer one is not kept (it would only
+    // hold memory).
+    if HeaderBuffer::fits_on_stack(token.header) {
+        header_memo::keep(token.header, alg, kid.as_deref(), typ.as_deref());
+    }
     Ok(Header { alg, kid, typ })
 }
 
 /// The header [`header_memo::recall`] gave, its strings borrowed from
 /// `strings`, where it copied them. The memo kept them from `&str`s, so
 /// they are UTF-8 and in bounds; were they not, the token would be refused
-/// (fail closed) rather than read with a `kid` missing.
+/// as a fresh reading of bytes that are not JSON is (fail closed) rather
+/// than read with a `kid` missing.
 fn recalled_header(read: header_memo::Recalled, strings: &[u8]) -> Result<Header<'_>, Rejection> {
     let text = |start: usize, len: Option<usize>| match len {
         None => Ok(None),
@@ -217,8 +233,8 @@ fn recalled_header(read: header_memo::Recalled, strings: &[u8]) -> Result<Header
     };
     Ok(Header {
         alg: read.alg,
-        kid: text(0, read.kid)?,
-        typ: text(read.kid.unwrap_or(0), read.typ)?,
+        kid: text(0, read.kid_len)?,
+        typ: text(read.kid_len.unwrap_or(0), read.typ_len)?,
     })
 }
 
@@ -572,13 +588,49 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_typ_is_recalled_as_empty_not_absent() {
+        on_a_new_thread(|| {
+            let token = token_with_header(r#"{"alg":"HS256","typ":""}"#);
+            let first = read(&token);
+            assert_eq!(first, Ok((Algorithm::HS256, None, Some(String::new()))));
+            assert!(kept(&token));
+            assert_eq!(read(&token), first);
+        });
+    }
+
+    #[test]
+    fn a_header_too_long_for_the_stack_is_read_but_not_kept() {
+        on_a_new_thread(|| {
+            // Short `kid` and `typ` (they would fit), a long ignored member.
+            let url = format!("https://keys.example/{}", "k".repeat(300));
+            let token = token_with_header(&format!(
+                r#"{{"alg":"HS256","kid":"k","typ":"at+jwt","x5u":"{url}"}}"#
+            ));
+            let expected = Ok((Algorithm::HS256, Some("k".into()), Some("at+jwt".into())));
+            assert_eq!(read(&token), expected);
+            assert!(!kept(&token));
+            assert_eq!(read(&token), expected);
+            // And a long `typ` the same way.
+            let typ = "t".repeat(300);
+            let token = token_with_header(&format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#));
+            let expected = Ok((Algorithm::HS256, None, Some(typ)));
+            assert_eq!(read(&token), expected);
+            assert!(!kept(&token));
+            assert_eq!(read(&token), expected);
+        });
+    }
+
+    #[test]
     fn a_refused_header_is_never_kept() {
         on_a_new_thread(|| {
             let good = token_with_header(r#"{"alg":"HS256"}"#);
             read(&good).unwrap();
             for header in [
                 r#"{"alg":"none"}"#,
+                r#"{"alg":"None"}"#,
+                r#"{"alg":"hs256"}"#,
                 r#"{"alg":"HS256","kid":7}"#,
+                r#"{"alg":"HS256","kid":"a b"}"#,
                 r#"["HS256"]"#,
             ] {
                 let token = token_with_header(header);

@@ -42,7 +42,7 @@ mod claims;
 pub(crate) mod decode;
 mod encode;
 pub(crate) mod field;
-mod header_memo;
+pub(crate) mod header_memo;
 mod payload;
 mod policy;
 
