@@ -533,8 +533,9 @@ mod tests {
     fn a_header_read_again_is_recalled_with_what_reading_it_gave() {
         on_a_new_thread(|| {
             // An escaped `kid` (`\u0062` is `b`), a `typ`, and the absent cases.
+            let escaped = r#"{"alg":"HS256","kid":"a\u0062c","typ":"at+jwt"}"#;
             for header in [
-                r#"{"alg":"HS256","kid":"a\u0062c","typ":"at+jwt"}"#,
+                escaped,
                 r#"{"alg":"ES256","typ":"at+jwt"}"#,
                 r#"{"alg":"EdDSA","kid":"k-1"}"#,
                 r#"{"alg":"RS256"}"#,
@@ -546,7 +547,7 @@ mod tests {
                 assert!(kept(&token), "{header}");
                 assert_eq!(read(&token), first, "{header}");
             }
-            let token = token_with_header(r#"{"alg":"HS256","kid":"a\u0062c","typ":"at+jwt"}"#);
+            let token = token_with_header(escaped);
             read(&token).unwrap();
             assert_eq!(
                 read(&token),
